@@ -1,0 +1,3 @@
+from lstm_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""Command line: argument parsing only.
+
+Each command lives in ``lstm_tui/commands/<name>.py`` with ``HELP``, ``add_arguments(parser)`` and
+``run(args) -> int``. Command modules import nothing heavy at module scope, so ``--help`` stays fast and
+non-interactive commands never load Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+from .errors import UserError
+
+# Subcommands, in the order --help lists them. With no subcommand, ``home`` opens the app.
+COMMANDS = ("trace",)
+
+
+def _command(name: str):
+    return importlib.import_module(f"lstm_tui.commands.{name}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lstm-tui",
+        description="Learn LSTMs and GRUs in the terminal: lessons beside a live model that steps on every key.",
+    )
+    parser.add_argument("--version", action="version", version=f"lstm-tui {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = _command(name)
+        sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _command(args.command or "home").run(args)
+    except UserError as error:
+        print(f"lstm-tui: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

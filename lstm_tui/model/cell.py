@@ -1,0 +1,167 @@
+"""The interface every recurrent cell implements, and the sequence loops they share.
+
+A cell splits each step in two, which is what makes whole-sequence work cheap:
+
+* ``input_terms(x)``: everything that depends on the input alone. It is affine in x for most cells, so
+  ``forward`` computes it for the whole sequence in one matrix product (and a character model can
+  tabulate it once per vocabulary entry).
+* ``recur(terms_t, state)``: the recurrent part of one step. It returns the new state, a *trace* (every
+  gate activation and state by name, ready to draw) and a *cache* for the backward pass.
+
+``recur_backward`` and ``input_terms_backward`` undo the two halves; ``backward`` runs exact BPTT over a
+``forward`` result. Arrays carry features on the last axis, so a single sequence (T, D) and a batch
+(T, B, D) go through the same code. Gradients may carry extra leading axes that the forward pass did not
+have (``param_grads=False``): the gradient lab pushes all H output directions back at once that way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .numerics import lead_sum, outer_sum, resolve_dtype, uniform_init
+
+State = dict[str, np.ndarray]
+Trace = dict[str, np.ndarray]
+
+
+@dataclass
+class ForwardResult:
+    """What ``Cell.forward`` returns: the final state, the stacked trace (name → (T, …, H)) and caches."""
+
+    state: State
+    trace: Trace
+    inputs: np.ndarray
+    initial_state: State
+    caches: list = field(repr=False, default_factory=list)
+
+
+class Cell:
+    """Base class: named parameters, state handling and the BPTT loops.
+
+    Subclasses set ``gate_names`` and ``state_names`` and implement ``param_shapes``, ``recur`` and
+    ``recur_backward``. The default input terms are ``x @ weight_ihᵀ + bias_ih`` (+ ``bias_hh`` when
+    the cell's recurrent bias sits outside any gate product and so can be merged).
+    """
+
+    gate_names: tuple[str, ...] = ()
+    state_names: tuple[str, ...] = ("h",)
+    merge_recurrent_bias = True
+    name = "cell"  # the registry sets the real name on every cell it builds
+
+    def __init__(self, input_size: int, hidden_size: int, *, dtype="float64", seed: int = 0, params=None):
+        if input_size < 1 or hidden_size < 1:
+            raise ValueError("input and hidden sizes must be at least 1")
+        self.input_size = int(input_size)
+        self.hidden_size = int(hidden_size)
+        self.dtype = resolve_dtype(dtype)
+        if params is None:
+            self.params = self.init_params(np.random.default_rng(seed))
+        else:
+            self.params = self.check_params(params)
+
+    # --- parameters -------------------------------------------------------------------------
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        raise NotImplementedError
+
+    def parameter_count(self) -> int:
+        return sum(int(np.prod(shape)) for shape in self.param_shapes().values())
+
+    def init_params(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return {
+            name: uniform_init(rng, shape, self.hidden_size, self.dtype)
+            for name, shape in self.param_shapes().items()
+        }
+
+    def check_params(self, params: dict) -> dict[str, np.ndarray]:
+        """Exactly the expected names and shapes, cast to the cell's dtype (copies, never views)."""
+        expected = self.param_shapes()
+        if set(params) != set(expected):
+            missing = sorted(set(expected) - set(params))
+            extra = sorted(set(params) - set(expected))
+            raise ValueError(f"parameters do not match {self.name}: missing {missing}, unexpected {extra}")
+        checked = {}
+        for name, shape in expected.items():
+            array = np.asarray(params[name])
+            if array.shape != shape:
+                raise ValueError(f"{name} has shape {array.shape}, expected {shape}")
+            checked[name] = np.array(array, dtype=self.dtype)
+        return checked
+
+    # --- state ---------------------------------------------------------------------------------
+    def state_size(self, name: str) -> int:
+        return self.hidden_size
+
+    def init_state(self, batch_shape: tuple[int, ...] = ()) -> State:
+        return {
+            name: np.zeros(tuple(batch_shape) + (self.state_size(name),), dtype=self.dtype)
+            for name in self.state_names
+        }
+
+    # --- one step --------------------------------------------------------------------------------
+    def input_terms(self, x: np.ndarray) -> np.ndarray:
+        bias = self.params["bias_ih"]
+        if self.merge_recurrent_bias:
+            bias = bias + self.params["bias_hh"]
+        return np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T + bias
+
+    def input_terms_backward(self, x: np.ndarray, d_terms: np.ndarray, grads) -> np.ndarray:
+        """Accumulate the input-side parameter gradients; return ∂loss/∂x."""
+        if grads is not None:
+            grads["weight_ih"] += outer_sum(d_terms, x)
+            grads["bias_ih"] += lead_sum(d_terms)
+            if self.merge_recurrent_bias:
+                grads["bias_hh"] += lead_sum(d_terms)
+        return d_terms @ self.params["weight_ih"]
+
+    def recur(self, terms: np.ndarray, state: State) -> tuple[State, Trace, object]:
+        raise NotImplementedError
+
+    def recur_backward(self, cache, d_state: State, grads) -> tuple[np.ndarray, State]:
+        """Given ∂loss/∂(new state), return (∂loss/∂terms, ∂loss/∂(previous state))."""
+        raise NotImplementedError
+
+    def step(self, x: np.ndarray, state: State | None = None) -> tuple[State, Trace]:
+        x = np.asarray(x, dtype=self.dtype)
+        if state is None:
+            state = self.init_state(x.shape[:-1])
+        new_state, trace, _ = self.recur(self.input_terms(x), state)
+        return new_state, trace
+
+    # --- sequences ----------------------------------------------------------------------------------
+    def forward(self, inputs: np.ndarray, state: State | None = None) -> ForwardResult:
+        """Run over inputs of shape (T, …, D); the input terms of all T steps come from one product."""
+        inputs = np.asarray(inputs, dtype=self.dtype)
+        if inputs.ndim < 2 or inputs.shape[-1] != self.input_size:
+            raise ValueError(f"inputs must have shape (T, ..., {self.input_size}), got {inputs.shape}")
+        if state is None:
+            state = self.init_state(inputs.shape[1:-1])
+        initial_state = state
+        steps, caches = [], []
+        for terms in self.input_terms(inputs):
+            state, trace, cache = self.recur(terms, state)
+            steps.append(trace)
+            caches.append(cache)
+        stacked = {name: np.stack([trace[name] for trace in steps]) for name in steps[0]} if steps else {}
+        return ForwardResult(state, stacked, inputs, initial_state, caches)
+
+    def backward(self, result: ForwardResult, dh=None, d_state: State | None = None, param_grads: bool = True):
+        """Exact BPTT. ``dh[t]`` is ∂loss/∂h_t from outside the recurrence (e.g. an output layer);
+        ``d_state`` is ∂loss/∂(final state). Returns (parameter gradients or None, ∂loss/∂inputs,
+        ∂loss/∂(initial state))."""
+        grads = {name: np.zeros_like(value) for name, value in self.params.items()} if param_grads else None
+        d_state = dict(d_state or {})
+        template = dh[0] if dh is not None and len(dh) else result.state["h"]
+        for name in self.state_names:
+            if name not in d_state:
+                d_state[name] = np.zeros(template.shape[:-1] + (self.state_size(name),), dtype=self.dtype)
+        d_terms = [None] * len(result.caches)
+        for t in reversed(range(len(result.caches))):
+            if dh is not None:
+                d_state["h"] = d_state["h"] + dh[t]
+            d_terms[t], d_state = self.recur_backward(result.caches[t], d_state, grads)
+        if not d_terms:
+            return grads, np.zeros_like(result.inputs), d_state
+        dx = self.input_terms_backward(result.inputs, np.stack(d_terms), grads)
+        return grads, dx, d_state

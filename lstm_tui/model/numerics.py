@@ -1,0 +1,42 @@
+"""Small numerical building blocks shared by every cell."""
+
+from __future__ import annotations
+
+import numpy as np
+
+DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+def resolve_dtype(dtype) -> np.dtype:
+    """Accept "float64"/"float32" or a NumPy dtype; anything else is refused."""
+    resolved = np.dtype(DTYPES.get(dtype, dtype))
+    if resolved not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise ValueError(f"dtype must be float64 or float32, not {resolved}")
+    return resolved
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic sigmoid written through tanh, so it never overflows for large |x|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis; subtracting the max keeps exp() finite."""
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def outer_sum(delta: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+    """Σ over all leading (time/batch) axes of delta ⊗ inputs: the gradient of ``inputs @ W.T``."""
+    return delta.reshape(-1, delta.shape[-1]).T @ inputs.reshape(-1, inputs.shape[-1])
+
+
+def lead_sum(values: np.ndarray) -> np.ndarray:
+    """Σ over all leading axes, keeping the last: the gradient of a broadcast bias."""
+    return values.reshape(-1, values.shape[-1]).sum(axis=0)
+
+
+def uniform_init(rng: np.random.Generator, shape, hidden_size: int, dtype) -> np.ndarray:
+    """PyTorch's recurrent-layer initialisation: U(−1/√H, 1/√H)."""
+    bound = 1.0 / np.sqrt(hidden_size)
+    return rng.uniform(-bound, bound, size=shape).astype(dtype)

@@ -1,0 +1,69 @@
+"""Every cell the app knows, by short name: the single source for descriptions, equations and sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..errors import UserError
+from .cell import Cell
+from .lstm import LSTMCell, lstm_equations
+from .rnn import RNNCell, rnn_equations
+
+
+@dataclass(frozen=True, eq=False)
+class CellSpec:
+    name: str
+    family: str  # "rnn", "lstm", "gru", "mgu" or "mut"
+    description: str  # one line
+    cls: type[Cell]
+    equations_of: Callable[..., str]
+    reference: str
+    options: dict = field(default_factory=dict)
+
+    def build(self, input_size: int, hidden_size: int, **kwargs) -> Cell:
+        cell = self.cls(input_size, hidden_size, **self.options, **kwargs)
+        cell.name = self.name
+        return cell
+
+    @property
+    def equations(self) -> str:
+        return self.equations_of(**self.options)
+
+    def parameter_count(self, input_size: int, hidden_size: int) -> int:
+        return self.build(input_size, hidden_size).parameter_count()
+
+
+GREFF = "Greff et al. 2017, LSTM: A Search Space Odyssey"
+
+
+def _lstm(name, description, reference=GREFF, **options) -> CellSpec:
+    return CellSpec(name, "lstm", description, LSTMCell, lstm_equations, reference, options)
+
+
+_SPECS = [
+    CellSpec("rnn", "rnn", "Plain Elman RNN with tanh (PyTorch nn.RNN)", RNNCell, rnn_equations, "Elman 1990"),
+    _lstm("lstm", "LSTM as in PyTorch nn.LSTM: no peepholes, forget bias 1", "Hochreiter & Schmidhuber 1997; Gers et al. 2000"),
+    _lstm("lstm-peephole", "Greff's vanilla LSTM: peepholes on i, f (c₋₁) and o (c)", peepholes=True),
+    _lstm("lstm-nig", "Greff NIG: no input gate (i = 1)", peepholes=True, input_gate=False),
+    _lstm("lstm-nfg", "Greff NFG: no forget gate (f = 1)", peepholes=True, forget_gate="none"),
+    _lstm("lstm-nog", "Greff NOG: no output gate (o = 1)", peepholes=True, output_gate=False),
+    _lstm("lstm-niaf", "Greff NIAF: no input activation (g is linear)", peepholes=True, input_activation=False),
+    _lstm("lstm-noaf", "Greff NOAF: no output activation (h = o ⊙ c)", peepholes=True, output_activation=False),
+    _lstm("lstm-np", "Greff NP: no peepholes (the same maths as lstm)"),
+    _lstm("lstm-cifg", "Greff CIFG: coupled input and forget gate (f = 1 − i)", peepholes=True, forget_gate="coupled"),
+    _lstm("lstm-fgr", "Greff FGR: full gate recurrence (gates see last step's gates)", peepholes=True, full_gate_recurrence=True),
+]
+
+CELLS: dict[str, CellSpec] = {spec.name: spec for spec in _SPECS}
+
+
+def get_spec(name: str) -> CellSpec:
+    try:
+        return CELLS[name]
+    except KeyError:
+        raise UserError(f"unknown cell {name!r}; choose one of: {', '.join(CELLS)}") from None
+
+
+def build_cell(name: str, input_size: int, hidden_size: int, **kwargs) -> Cell:
+    return get_spec(name).build(input_size, hidden_size, **kwargs)

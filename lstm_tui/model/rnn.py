@@ -1,0 +1,30 @@
+"""The plain (Elman) RNN, PyTorch ``nn.RNN`` convention:  h = tanh(W_ih x + b_ih + W_hh h₋₁ + b_hh)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cell import Cell
+from .numerics import outer_sum
+
+
+class RNNCell(Cell):
+    def param_shapes(self):
+        H, D = self.hidden_size, self.input_size
+        return {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
+
+    def recur(self, terms, state):
+        h_prev = state["h"]
+        h = np.tanh(terms + h_prev @ self.params["weight_hh"].T)
+        return {"h": h}, {"h": h}, (h_prev, h)
+
+    def recur_backward(self, cache, d_state, grads):
+        h_prev, h = cache
+        d_pre = d_state["h"] * (1.0 - h * h)  # tanh' = 1 − tanh²  (min-char-rnn's dhraw)
+        if grads is not None:
+            grads["weight_hh"] += outer_sum(d_pre, h_prev)
+        return d_pre, {"h": d_pre @ self.params["weight_hh"]}
+
+
+def rnn_equations() -> str:
+    return "h = tanh(W_ih x + b_ih + W_hh h₋₁ + b_hh)"
