@@ -1,0 +1,93 @@
+"""The numerical core and the non-interactive CLI paths never load the terminal UI stack.
+
+Each check runs in a fresh interpreter, because this test process may already have imported Textual.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import lstm_tui
+
+UI_PACKAGES = ("textual", "rich", "plotext", "textual_plotext")
+PACKAGE_DIR = Path(lstm_tui.__file__).resolve().parent
+MODEL_DIR = PACKAGE_DIR / "model"
+
+# The child runs the snippet, then reports which UI packages ended up in sys.modules (last stdout line).
+CHILD_TEMPLATE = """
+import contextlib, io, json, sys
+{snippet}
+loaded = sorted(name for name in sys.modules if name.split(".")[0] in {ui_packages!r})
+print(json.dumps(loaded))
+"""
+
+IMPORT_EVERY_MODEL_MODULE = """
+import importlib, pkgutil
+import lstm_tui.model
+for module in pkgutil.walk_packages(lstm_tui.model.__path__, "lstm_tui.model."):
+    importlib.import_module(module.name)
+"""
+
+RUN_CLI = """
+from lstm_tui.cli import main
+captured = io.StringIO()
+with contextlib.redirect_stdout(captured):
+    try:
+        main({argv!r})
+    except SystemExit as stop:
+        assert stop.code in (0, None), f"exit status {{stop.code}}"
+assert captured.getvalue().strip(), "nothing printed"
+"""
+
+
+def ui_modules_loaded_by(snippet: str) -> list[str]:
+    child = CHILD_TEMPLATE.format(snippet=snippet, ui_packages=UI_PACKAGES)
+    completed = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=120, cwd=PACKAGE_DIR.parent
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        pytest.param("import lstm_tui.model", id="import-lstm_tui.model"),
+        pytest.param(IMPORT_EVERY_MODEL_MODULE, id="every-model-module"),
+        pytest.param(RUN_CLI.format(argv=["--help"]), id="cli-help"),
+        pytest.param(RUN_CLI.format(argv=["--version"]), id="cli-version"),
+    ],
+)
+def test_loads_no_ui_package(snippet):
+    assert ui_modules_loaded_by(snippet) == []
+
+
+def test_the_check_sees_a_ui_import():
+    """Control: the same probe does report Textual when something imports it."""
+    assert "textual" in ui_modules_loaded_by("import textual")
+
+
+def imported_top_level_names(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_model_sources_import_no_ui_package():
+    sources = sorted(MODEL_DIR.rglob("*.py"))
+    assert sources, f"no sources found under {MODEL_DIR}"
+    offenders = {
+        str(path.relative_to(PACKAGE_DIR)): sorted(imported_top_level_names(path) & set(UI_PACKAGES))
+        for path in sources
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
