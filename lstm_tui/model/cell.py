@@ -130,8 +130,12 @@ class Cell:
         return new_state, trace
 
     # --- sequences ----------------------------------------------------------------------------------
-    def forward(self, inputs: np.ndarray, state: State | None = None) -> ForwardResult:
-        """Run over inputs of shape (T, …, D); the input terms of all T steps come from one product."""
+    def forward(self, inputs: np.ndarray, state: State | None = None, terms: np.ndarray | None = None) -> ForwardResult:
+        """Run over inputs of shape (T, …, D); the input terms of all T steps come from one product.
+
+        A caller that already has ``terms = input_terms(inputs)`` (a character model looks them up in
+        a table) may pass them to skip that product.
+        """
         inputs = np.asarray(inputs, dtype=self.dtype)
         if inputs.ndim < 2 or inputs.shape[-1] != self.input_size:
             raise ValueError(f"inputs must have shape (T, ..., {self.input_size}), got {inputs.shape}")
@@ -139,11 +143,11 @@ class Cell:
             state = self.init_state(inputs.shape[1:-1])
         initial_state = state
         steps, caches = [], []
-        for terms in self.input_terms(inputs):
+        for terms in self.input_terms(inputs) if terms is None else terms:
             state, trace, cache = self.recur(terms, state)
             steps.append(trace)
             caches.append(cache)
-        stacked = {name: np.stack([trace[name] for trace in steps]) for name in steps[0]} if steps else {}
+        stacked = {name: np.array([trace[name] for trace in steps]) for name in steps[0]} if steps else {}
         return ForwardResult(state, stacked, inputs, initial_state, caches)
 
     def backward(self, result: ForwardResult, dh=None, d_state: State | None = None, param_grads: bool = True):

@@ -82,12 +82,13 @@ class CharModel:
         return StepResult(char, index >= 0, new_state, trace, probabilities)
 
     def run(self, text: str, state: State | None = None) -> RunResult:
-        result = self.cell.forward(self.vocab.one_hot(text, self.cell.dtype).reshape(len(text), -1), state)
+        indices = self.vocab.indices(text)
+        inputs = self.vocab.one_hot(text, self.cell.dtype)
+        result = self.cell.forward(inputs, state, terms=self.input_table()[indices])
         probabilities = None
         if self.output and text:
             probabilities = self.probabilities(result.trace["h"])
-        in_vocab = self.vocab.indices(text) >= 0
-        return RunResult(text, in_vocab, result, probabilities)
+        return RunResult(text, indices >= 0, result, probabilities)
 
     def logits(self, h: np.ndarray) -> np.ndarray:
         return h @ self.output["weight_out"].T + self.output["bias_out"]

@@ -62,6 +62,7 @@ class LSTMCell(Cell):
         self.rows = {name: slice(k * H, (k + 1) * H) for k, name in enumerate(self.blocks)}
         self.sigmoid_rows = np.concatenate([np.arange(H) + self.rows[b].start for b in self.sigmoid_blocks])
         super().__init__(input_size, hidden_size, **kwargs)
+        self._constants = self._activation_constants()
 
     def param_shapes(self):
         H, D, rows = self.hidden_size, self.input_size, len(self.blocks) * self.hidden_size
@@ -87,26 +88,40 @@ class LSTMCell(Cell):
         return len(self.sigmoid_blocks) * self.hidden_size if name == "gates" else self.hidden_size
 
     # --- forward ---------------------------------------------------------------------------------
+    def _activation_constants(self):
+        """σ(x) = ½ + ½·tanh(x/2): scaling sigmoid rows by ½ lets one tanh call activate every block."""
+        scale = np.ones(len(self.blocks) * self.hidden_size, dtype=self.dtype)
+        scale[self.sigmoid_rows] = 0.5
+        offset = np.where(scale == 0.5, 0.5, 0.0).astype(self.dtype)
+        return scale, offset
+
     def recur(self, terms, state):
         p = self.params
         h_prev, c_prev = state["h"], state["c"]
-        pre = terms + h_prev @ p["weight_hh"].T
+        pre = np.dot(h_prev, p["weight_hh"].T)  # np.dot: less call overhead than @ on small arrays
+        pre += terms
         if self.full_gate_recurrence:
             pre[..., self.sigmoid_rows] += state["gates"] @ p["weight_gates"].T
-        block = {name: pre[..., rows] for name, rows in self.rows.items()}
-        ones = np.ones_like(c_prev)
-
-        def peephole(gate, cell_state):
-            return p[f"peephole_{gate}"] * cell_state if self.peepholes else 0.0
-
-        i = sigmoid(block["i"] + peephole("i", c_prev)) if "i" in block else ones
-        if self.forget_gate == "learned":
-            f = sigmoid(block["f"] + peephole("f", c_prev))
-        else:
-            f = 1.0 - i if self.forget_gate == "coupled" else ones
-        g = np.tanh(block["g"]) if self.input_activation else block["g"]
-        c = f * c_prev + i * g
-        o = sigmoid(block["o"] + peephole("o", c)) if "o" in block else ones
+        if self.peepholes:  # the input and forget gates peep at the previous cell state
+            for gate in ("i", "f"):
+                if gate in self.rows:
+                    pre[..., self.rows[gate]] += p[f"peephole_{gate}"] * c_prev
+        scale, offset = self._constants
+        active = np.tanh(pre * scale)
+        active *= scale
+        active += offset
+        block = {name: active[..., rows] for name, rows in self.rows.items()}
+        if len(block) < 4:  # an ablated gate is the constant 1
+            ones = np.ones_like(c_prev)
+            block = {"i": ones, "f": ones, "o": ones, **block}
+        i = block["i"]
+        f = 1.0 - i if self.forget_gate == "coupled" else block["f"]
+        g = block["g"] if self.input_activation else pre[..., self.rows["g"]]
+        c = f * c_prev
+        c += i * g
+        o = block["o"]
+        if self.peepholes and "o" in self.rows:  # the output gate peeps at the new cell state
+            o = sigmoid(pre[..., self.rows["o"]] + p["peephole_o"] * c)
         y = np.tanh(c) if self.output_activation else c
         h = o * y
         gate_values = {"i": i, "f": f, "g": g, "o": o}

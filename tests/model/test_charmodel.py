@@ -1,0 +1,67 @@
+"""Characters in, traces out: one-hot inputs, unknown characters, the tabulated per-keystroke path."""
+
+import numpy as np
+import pytest
+
+from lstm_tui.model import CELLS, PRINTABLE_ASCII, CharModel, Vocabulary
+
+
+def test_printable_ascii_vocabulary():
+    assert len(PRINTABLE_ASCII) == 96
+    assert Vocabulary(PRINTABLE_ASCII).chars == "".join(sorted(PRINTABLE_ASCII))
+
+
+def test_vocabulary_is_sorted_and_distinct():
+    assert Vocabulary("cab").chars == "abc"
+    assert Vocabulary.from_text("banana").chars == "abn"
+    with pytest.raises(ValueError):
+        Vocabulary("aab")
+    with pytest.raises(ValueError):
+        Vocabulary("")
+
+
+def test_unknown_character_is_the_zero_vector_and_flagged():
+    vocab = Vocabulary("ab")
+    np.testing.assert_array_equal(vocab.one_hot("aéb"), [[1, 0], [0, 0], [0, 1]])
+    model = CharModel.random("lstm", 4, vocab="ab")
+    result = model.step("é")
+    assert not result.in_vocab
+    assert model.step("a").in_vocab
+    assert list(model.run("aéb").in_vocab) == [True, False, True]
+
+
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_tabulated_steps_equal_the_sequence_forward(name):
+    text = "hello, wörld\x1b\n"
+    model = CharModel.random(name, 6, seed=3, output_layer=True)
+    run = model.run(text)
+    state = None
+    for t, char in enumerate(text):
+        step = model.step(char, state)
+        state = step.state
+        for key, value in step.trace.items():
+            np.testing.assert_allclose(run.forward.trace[key][t], value, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(run.probabilities[t], step.probabilities, atol=1e-15)
+
+
+def test_empty_text():
+    run = CharModel.random("lstm", 4).run("")
+    assert run.forward.trace == {} and len(run.in_vocab) == 0
+
+
+def test_predictions_are_a_distribution():
+    model = CharModel.random("gru" if "gru" in CELLS else "lstm", 8, output_layer=True)
+    step = model.step("a")
+    assert step.probabilities.shape == (96,)
+    assert abs(step.probabilities.sum() - 1) < 1e-12
+    top = model.top_predictions(step.probabilities)
+    assert len(top) == 5 and top[0][1] >= top[-1][1]
+    assert top[0][1] == pytest.approx(step.probabilities.max())
+
+
+def test_params_changed_rebuilds_the_table():
+    model = CharModel.random("lstm", 4)
+    before = model.step("a").trace["f"].copy()
+    model.cell.params["bias_ih"][4:8] += 3.0
+    model.params_changed()
+    assert np.all(model.step("a").trace["f"] > before)
