@@ -1,0 +1,423 @@
+"""The explorer's state: a model, the typed text and the trace of every step, recomputed only where needed.
+
+Every view of the live panel reads one ``Session``; no widget runs the model. Plain Python (no terminal
+code), so it is tested without a screen.
+
+* ``set_text`` keeps the cached states of the longest unchanged prefix and steps the model from there:
+  typing at the end costs one ``CharModel.step``.
+* The model runs from a zero state on at most the last ``window`` characters. The window's start moves in
+  strides of ``window // 4`` characters, so typing past the limit still costs one step on most keys (and
+  one re-run of the window on every stride-th key) instead of a full re-run per key.
+* Traces are kept in preallocated (window, H) arrays per name, so views slice them without copying.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .errors import UserError
+from .model import CELLS, CharModel
+from .panel import PanelSetup
+
+DEFAULT_WINDOW = 512
+FORGET_BIAS_STEP = 0.5
+
+
+def load_model(setup: PanelSetup) -> CharModel:
+    """The model a setup asks for: a weights file, or a seeded random model with an output layer.
+
+    The one place that knows model sources; shipped models plug in here as another branch.
+    """
+    if setup.weights:
+        from .model import weights  # written by the weight-file work; imported only when asked for
+
+        return weights.load_model(setup.weights)
+    if setup.model == "random":
+        if setup.hidden < 1:
+            raise UserError("hidden size must be at least 1")
+        if setup.cell not in CELLS:
+            raise UserError(f"unknown cell {setup.cell!r}; choose one of: {', '.join(CELLS)}")
+        return CharModel.random(setup.cell, setup.hidden, setup.seed, output_layer=True)
+    raise UserError(f"unknown model {setup.model!r}; use 'random' or a weights file")
+
+
+def glyph(char: str) -> str:
+    """One terminal cell that stands for ``char``, so text views stay aligned one column per step.
+
+    Wide (CJK, emoji) characters become ▯, combining marks ◌, newline ↵, tab ⇥, other control or
+    format characters ▪. Everything else is shown as itself.
+    """
+    if char == "\n":
+        return "↵"
+    if char == "\t":
+        return "⇥"
+    category = unicodedata.category(char)
+    if category.startswith("M"):
+        return "◌"
+    if category[0] == "C" or category in ("Zl", "Zp"):
+        return "▪"
+    if unicodedata.east_asian_width(char) in ("W", "F"):
+        return "▯"
+    return char
+
+
+def format_number(value: float) -> str:
+    """Two decimals with a real minus sign; −0.00 shows as 0.00."""
+    text = f"{value:.2f}"
+    if text == "-0.00":
+        return "0.00"
+    return text.replace("-", "−")
+
+
+@dataclass(frozen=True)
+class EquationLine:
+    """One line of the active cell's equations, for one unit at one step.
+
+    ``operands`` are the trace values that ``numbers`` shows in place of symbols (name → value);
+    ``preactivation`` is the argument of σ/tanh recovered from the result (None when not shown).
+    """
+
+    symbolic: str
+    target: str | None
+    value: float | None
+    numbers: str | None
+    operands: tuple[tuple[str, float], ...] = ()
+    preactivation: float | None = None
+
+    @property
+    def display(self) -> str:
+        if self.value is None:
+            return self.symbolic
+        if self.numbers is None:
+            return f"{self.symbolic} = {format_number(self.value)}"
+        if not self.operands and self.preactivation is None:
+            return self.symbolic  # a constant, such as i = 1 in a cell without an input gate
+        return f"{self.symbolic} = {self.numbers} = {format_number(self.value)}"
+
+
+_SYMBOL = re.compile(r"[A-Za-zσΣ][A-Za-z0-9]*(?:_[A-Za-z0-9]+)?(?:₋₁)?")
+_FUNCTIONS = {"tanh", "σ"}
+_PREVIOUS = "₋₁"
+
+
+def _logit(value: float) -> float | None:
+    return math.log(value / (1.0 - value)) if 0.0 < value < 1.0 else None
+
+
+def _artanh(value: float) -> float | None:
+    return math.atanh(value) if -1.0 < value < 1.0 else None
+
+
+_INVERSES = {"σ": _logit, "tanh": _artanh}
+
+
+def _outer_function(rhs: str) -> str | None:
+    """'σ' or 'tanh' when the whole right-hand side is one call of it, else None."""
+    for name in _INVERSES:
+        if rhs.startswith(name + "(") and rhs.endswith(")"):
+            depth = 0
+            for position, char in enumerate(rhs[len(name):], start=len(name)):
+                depth += char == "("
+                depth -= char == ")"
+                if depth == 0:
+                    return name if position == len(rhs) - 1 else None
+    return None
+
+
+class Session:
+    def __init__(self, setup: PanelSetup | None = None, *, window: int = DEFAULT_WINDOW, model: CharModel | None = None):
+        if window < 1:
+            raise UserError("the window must hold at least 1 character")
+        self.window = int(window)
+        self.stride = max(1, self.window // 4)
+        self.text = ""
+        self.window_start = 0
+        self.window_text = ""
+        self.cursor: int | None = None  # a step index in the window, or None to follow the last step
+        self.selected_unit = 0
+        self.pinned_units: list[int] | None = None
+        self.forget_bias_offset = 0.0
+        self.steps_run = 0  # model steps taken so far (a counter tests and benchmarks read)
+        self.version = 0  # bumped on every change that views draw
+        self.load(setup or PanelSetup(), model=model)
+
+    # --- model ---------------------------------------------------------------------------------
+    def load(self, setup: PanelSetup, *, model: CharModel | None = None) -> None:
+        """Use the model a setup describes (or ``model``), keep the typed text and re-run it."""
+        self.model = model if model is not None else load_model(setup)
+        self.setup = replace(setup, cell=self.model.name, hidden=self.model.cell.hidden_size)
+        cell = self.model.cell
+        self.hidden_size = cell.hidden_size
+        probe = self.model.step(" ")
+        self.trace_names = tuple(probe.trace)
+        self.gate_names = tuple(name for name in cell.gate_names if name in probe.trace)
+        self.state_names = tuple(name for name in ("c", "h") if name in probe.trace)
+        self._initial = self.model.init_state()
+        self._arrays = {name: np.zeros((self.window, self.hidden_size), cell.dtype) for name in self.trace_names}
+        self._probabilities = np.zeros((self.window, len(self.model.vocab))) if self.model.output else None
+        self._in_vocab = np.zeros(self.window, dtype=bool)
+        self._states: list = []
+        self._forget_rows = self._find_forget_rows()
+        self._forget_base = None
+        if self._forget_rows is not None:
+            self._forget_base = cell.params["bias_ih"][self._forget_rows].copy()
+            if self.forget_bias_offset:
+                self._apply_forget_offset()
+        self.selected_unit = min(self.selected_unit, self.hidden_size - 1)
+        self.pinned_units = None
+        self._recompute(self.text, rerun=True)
+
+    @property
+    def equations(self) -> str:
+        spec = CELLS.get(self.model.name)
+        return spec.equations if spec is not None else ""
+
+    def switch_cell(self, name: str) -> None:
+        if name not in CELLS:
+            raise UserError(f"unknown cell {name!r}; choose one of: {', '.join(CELLS)}")
+        self.load(replace(self.setup, cell=name, model="random", weights=None))
+
+    def next_cell(self, direction: int = 1) -> str:
+        names = list(CELLS)
+        current = names.index(self.model.name) if self.model.name in names else -1
+        self.switch_cell(names[(current + direction) % len(names)])
+        return self.model.name
+
+    def reset(self) -> None:
+        """Empty text, cursor following the end, knob at zero, first unit selected."""
+        self.forget_bias_offset = 0.0
+        if self._forget_base is not None:
+            self._apply_forget_offset()
+        self.selected_unit = 0
+        self.pinned_units = None
+        self.cursor = None
+        self._recompute("", rerun=True)
+
+    # --- forget-bias knob ----------------------------------------------------------------------
+    def _find_forget_rows(self):
+        cell = self.model.cell
+        if getattr(cell, "forget_gate", None) == "learned" and "f" in getattr(cell, "rows", {}):
+            return cell.rows["f"]
+        return None
+
+    @property
+    def has_forget_knob(self) -> bool:
+        return self._forget_rows is not None
+
+    def set_forget_bias_offset(self, offset: float) -> None:
+        """Shift every unit's forget-gate bias by ``offset`` (from the loaded value) and re-run the text."""
+        if not self.has_forget_knob:
+            raise UserError(f"{self.model.name} has no learned forget gate to bias")
+        self.forget_bias_offset = float(offset)
+        self._apply_forget_offset()
+        self._recompute(self.text, rerun=True)
+
+    def _apply_forget_offset(self) -> None:
+        self.model.cell.params["bias_ih"][self._forget_rows] = self._forget_base + self.forget_bias_offset
+        self.model.params_changed()
+
+    # --- text ------------------------------------------------------------------------------------
+    def _start_for(self, length: int) -> int:
+        if length <= self.window:
+            return 0
+        return -(-(length - self.window) // self.stride) * self.stride
+
+    @property
+    def clipped(self) -> bool:
+        return self.window_start > 0
+
+    @property
+    def length(self) -> int:
+        """Steps in the window (what the views show)."""
+        return len(self.window_text)
+
+    def set_text(self, text: str) -> int:
+        """Make ``text`` the typed text; step the model only from the first changed position.
+
+        Returns the number of model steps taken.
+        """
+        if text == self.text:
+            return 0
+        return self._recompute(text)
+
+    def _recompute(self, text: str, *, rerun: bool = False) -> int:
+        """Step the model over ``text``'s window, reusing cached steps unless ``rerun`` (new parameters)."""
+        start = self._start_for(len(text))
+        window_text = text[start:]
+        keep = 0
+        if start == self.window_start and not rerun:
+            keep = _common_prefix(self.window_text, window_text)
+        del self._states[keep:]
+        self.text, self.window_start, self.window_text = text, start, window_text
+        state = self._states[-1] if self._states else self._initial
+        for t in range(keep, len(window_text)):
+            result = self.model.step(window_text[t], state)
+            state = result.state
+            self._states.append(state)
+            for name, values in result.trace.items():
+                self._arrays[name][t] = values
+            if self._probabilities is not None:
+                self._probabilities[t] = result.probabilities
+            self._in_vocab[t] = result.in_vocab
+        steps = len(window_text) - keep
+        self.steps_run += steps
+        if self.cursor is not None and self.cursor >= self.length:
+            self.cursor = None
+        self.version += 1
+        return steps
+
+    # --- time cursor and units -------------------------------------------------------------------
+    @property
+    def step_index(self) -> int | None:
+        """The window step the views show: the cursor, or the last step; None before any text."""
+        if not self.length:
+            return None
+        return self.length - 1 if self.cursor is None else self.cursor
+
+    def move_cursor(self, delta: int) -> None:
+        if not self.length:
+            return
+        target = min(max(self.step_index + delta, 0), self.length - 1)
+        self.cursor = None if target == self.length - 1 else target
+        self.version += 1
+
+    def cursor_to(self, position: int | None) -> None:
+        """Put the cursor on a window step (None or the last step: follow the end)."""
+        if position is not None and self.length:
+            position = min(max(position, 0), self.length - 1)
+            self.cursor = None if position == self.length - 1 else position
+        else:
+            self.cursor = None
+        self.version += 1
+
+    def select_unit(self, unit: int) -> None:
+        self.selected_unit = unit % self.hidden_size
+        self.version += 1
+
+    def toggle_pin(self, unit: int | None = None) -> None:
+        """Add or remove a unit from the units the bars show (an empty pin list goes back to the default)."""
+        unit = self.selected_unit if unit is None else unit
+        pinned = list(self.pinned_units or [])
+        if unit in pinned:
+            pinned.remove(unit)
+        else:
+            pinned.append(unit)
+        self.pinned_units = sorted(pinned) or None
+        self.version += 1
+
+    def most_active_units(self, count: int) -> list[int]:
+        """The ``count`` units with the largest mean |h| over the window, in unit order."""
+        count = max(0, min(count, self.hidden_size))
+        if not self.length:
+            return list(range(count))
+        activity = np.abs(self._arrays["h"][: self.length]).mean(axis=0)
+        return sorted(np.argsort(-activity, kind="stable")[:count].tolist())
+
+    def shown_units(self, count: int) -> list[int]:
+        """Units for the bars: the pinned ones if any, else the most active; the selected one always in."""
+        units = list(self.pinned_units) if self.pinned_units else self.most_active_units(count)
+        units = units[:count]
+        if count and self.selected_unit not in units:
+            units = sorted(units[: count - 1] + [self.selected_unit])
+        return units
+
+    # --- traces ----------------------------------------------------------------------------------------
+    def trace(self, name: str) -> np.ndarray:
+        """(length, H): the named quantity at every step of the window (a view, do not modify)."""
+        return self._arrays[name][: self.length]
+
+    def step_trace(self, step: int | None = None) -> dict[str, np.ndarray]:
+        step = self.step_index if step is None else step
+        return {name: self._arrays[name][step] for name in self.trace_names}
+
+    def previous_state(self, name: str, step: int) -> np.ndarray:
+        """The state ``name`` entering ``step`` (zeros before the first step)."""
+        return self._arrays[name][step - 1] if step > 0 else self._initial[name]
+
+    @property
+    def in_vocab(self) -> np.ndarray:
+        return self._in_vocab[: self.length]
+
+    @property
+    def out_of_vocabulary(self) -> int:
+        return int(self.length - self.in_vocab.sum())
+
+    def predictions(self, count: int = 5) -> list[tuple[str, float]]:
+        """Top next-character guesses after the shown step ([] without an output layer or text)."""
+        step = self.step_index
+        if self._probabilities is None or step is None:
+            return []
+        return self.model.top_predictions(self._probabilities[step], count)
+
+    @property
+    def has_predictions(self) -> bool:
+        return self._probabilities is not None
+
+    # --- equations with numbers ------------------------------------------------------------------------
+    def equation_lines(self, unit: int | None = None, step: int | None = None) -> list[EquationLine]:
+        """The active cell's equations with the selected unit's numbers at the shown step.
+
+        A line made only of this step's trace values and previous states (elementwise products, sums,
+        tanh) is written out with every number. A line with weight matrices (σ(W x + R h₋₁ + b)) shows
+        its pre-activation instead, recovered by inverting σ or tanh (exact up to rounding; left out
+        when the gate is saturated). Lines whose result is not in the trace are shown as text.
+        """
+        unit = self.selected_unit if unit is None else unit
+        step = self.step_index if step is None else step
+        lines = [line for line in self.equations.splitlines() if line.strip()]
+        if step is None:
+            return [EquationLine(line, None, None, None) for line in lines]
+        return [self._equation_line(line, unit, step) for line in lines]
+
+    def _equation_line(self, line: str, unit: int, step: int) -> EquationLine:
+        target, _, rhs = (part.strip() for part in line.partition(" = "))
+        if target not in self.trace_names or not rhs:
+            return EquationLine(line, None, None, None)
+        value = float(self._arrays[target][step, unit])
+
+        def lookup(symbol: str) -> float | None:
+            if symbol.endswith(_PREVIOUS):
+                name = symbol[: -len(_PREVIOUS)]
+                if name in self._initial:
+                    return float(self.previous_state(name, step)[unit])
+                return None
+            if symbol in self.trace_names:
+                return float(self._arrays[symbol][step, unit])
+            return None
+
+        symbols = [match for match in _SYMBOL.finditer(rhs) if match.group() not in _FUNCTIONS]
+        values = [lookup(match.group()) for match in symbols]
+        if all(v is not None for v in values):
+            numbers, operands, end = [], [], 0
+            for match, number in zip(symbols, values):
+                before = rhs[end : match.start()]
+                text = format_number(number)
+                if number < 0 and not before.rstrip().endswith("("):
+                    text = f"({text})"
+                numbers += [before, text]
+                operands.append((match.group(), number))
+                end = match.end()
+            numbers.append(rhs[end:])
+            written = "".join(numbers).replace(" ⊙ ", "·")
+            return EquationLine(line, target, value, written, tuple(operands))
+        function = _outer_function(rhs)
+        if function is None:
+            return EquationLine(line, target, value, None)
+        pre = _INVERSES[function](value)
+        numbers = f"{function}({format_number(pre)})" if pre is not None else None
+        return EquationLine(line, target, value, numbers, (), pre)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    if b.startswith(a):
+        return len(a)
+    limit = min(len(a), len(b))
+    for k in range(limit):
+        if a[k] != b[k]:
+            return k
+    return limit

@@ -1,0 +1,232 @@
+"""The explorer's session without a terminal: caching, windowing, switching, the knob, equations."""
+
+import ast
+import operator
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lstm_tui.errors import UserError
+from lstm_tui.model import CELLS, CharModel
+from lstm_tui.panel import PanelSetup
+from lstm_tui.session import Session, glyph
+
+
+def reference_trace(model: CharModel, text: str) -> dict[str, np.ndarray]:
+    """Trace of a from-scratch run over ``text`` (the core's whole-sequence forward pass)."""
+    return model.run(text).forward.trace
+
+
+def test_typing_at_the_end_costs_one_step():
+    session = Session(PanelSetup(hidden=8))
+    session.set_text("hello")
+    before = session.steps_run
+    assert session.set_text("hello ") == 1
+    assert session.steps_run == before + 1
+
+
+def test_middle_edit_recomputes_from_the_edit():
+    session = Session(PanelSetup(hidden=8, seed=3))
+    session.set_text("abcdefgh")
+    assert session.set_text("abcXefgh") == 5  # positions 3..7
+    expected = reference_trace(session.model, "abcXefgh")
+    for name in session.trace_names:
+        np.testing.assert_allclose(session.trace(name), expected[name], rtol=1e-12, atol=1e-12)
+
+
+def test_deleting_at_the_end_costs_no_step_and_keeps_values():
+    session = Session(PanelSetup(hidden=8))
+    session.set_text("hello")
+    assert session.set_text("hell") == 0
+    np.testing.assert_allclose(session.trace("h"), reference_trace(session.model, "hell")["h"], atol=1e-12)
+
+
+def test_window_clips_to_the_last_characters():
+    session = Session(PanelSetup(hidden=8), window=16)
+    text = "".join(chr(97 + k % 26) for k in range(50))
+    session.set_text(text)
+    assert session.clipped
+    assert 16 - session.stride < session.length <= 16
+    assert session.window_text == text[session.window_start :]
+    expected = reference_trace(session.model, session.window_text)
+    np.testing.assert_allclose(session.trace("c"), expected["c"], atol=1e-12)
+
+
+def test_typing_past_the_window_is_one_step_between_strides():
+    session = Session(PanelSetup(hidden=8), window=16)
+    session.set_text("x" * 20)
+    costs = [session.set_text("x" * n) for n in range(21, 21 + 2 * session.stride)]
+    assert costs.count(1) >= len(costs) - 2  # one re-run of the window per stride
+    assert session.length <= 16
+
+
+def test_a_large_paste_runs_only_the_window():
+    session = Session(PanelSetup(hidden=4))
+    assert session.set_text("ab" * 50_000) <= session.window
+    assert session.length <= 512 and session.clipped
+
+
+def test_switching_cell_keeps_text_and_reruns():
+    session = Session(PanelSetup(cell="lstm", hidden=8))
+    session.set_text("keep me")
+    session.switch_cell("rnn")
+    assert session.text == "keep me"
+    assert session.trace_names == ("h",)
+    np.testing.assert_allclose(session.trace("h"), reference_trace(session.model, "keep me")["h"], atol=1e-12)
+    assert session.next_cell() == list(CELLS)[1]
+
+
+def test_loading_a_setup_with_another_seed_changes_values_not_text():
+    session = Session(PanelSetup(hidden=8, seed=0))
+    session.set_text("seeded")
+    before = session.trace("h").copy()
+    session.load(PanelSetup(hidden=8, seed=1))
+    assert session.text == "seeded"
+    assert not np.allclose(session.trace("h"), before)
+
+
+def test_forget_bias_knob_changes_the_forget_gate():
+    session = Session(PanelSetup(cell="lstm", hidden=8))
+    session.set_text("the cat sat")
+    f_before = session.trace("f").copy()
+    session.set_forget_bias_offset(2.0)
+    assert np.all(session.trace("f") > f_before)
+    # The knob edits the model itself: a fresh run of the same model agrees.
+    np.testing.assert_allclose(session.trace("f"), reference_trace(session.model, "the cat sat")["f"], atol=1e-12)
+    session.set_forget_bias_offset(0.0)
+    np.testing.assert_allclose(session.trace("f"), f_before, atol=1e-12)
+
+
+def test_forget_bias_knob_refuses_cells_without_a_learned_forget_gate():
+    for cell in ("rnn", "lstm-nfg", "lstm-cifg"):
+        session = Session(PanelSetup(cell=cell, hidden=4))
+        assert not session.has_forget_knob
+        with pytest.raises(UserError):
+            session.set_forget_bias_offset(1.0)
+
+
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+
+
+def _evaluate(numbers: str) -> float:
+    """Evaluate a written-out elementwise line: numbers, ·, +, −, tanh and parentheses, nothing else."""
+
+    def value(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -value(node.operand)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            return _OPERATORS[type(node.op)](value(node.left), value(node.right))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tanh":
+            return float(np.tanh(value(node.args[0])))
+        raise AssertionError(f"unexpected term in {numbers!r}")
+
+    return value(ast.parse(numbers.replace("·", "*").replace("−", "-"), mode="eval").body)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_equation_numbers_are_the_trace_values(cell):
+    session = Session(PanelSetup(cell=cell, hidden=6, seed=2))
+    session.set_text("numbers!")
+    session.select_unit(3)
+    session.cursor_to(4)
+    step = session.step_trace()
+    lines = session.equation_lines()
+    assert [line.symbolic for line in lines] == CELLS[cell].equations.splitlines()
+    for line in lines:
+        if line.target is None:
+            continue
+        assert line.value == step[line.target][3]
+        for symbol, value in line.operands:
+            if symbol.endswith("₋₁"):
+                assert value == session.trace(symbol[:-2])[3, 3]
+            else:
+                assert value == step[symbol][3]
+        if line.operands:  # the written-out arithmetic gives the shown result, to display rounding
+            assert _evaluate(line.numbers) == pytest.approx(line.value, abs=0.02)
+        if line.preactivation is not None:
+            activation = np.tanh if line.numbers.startswith("tanh") else (lambda z: 1 / (1 + np.exp(-z)))
+            assert activation(line.preactivation) == pytest.approx(line.value, abs=1e-9)
+
+
+def test_lstm_cell_line_reads_like_the_textbook():
+    session = Session(PanelSetup(cell="lstm", hidden=4))
+    session.set_text("ab")
+    c_line = next(line for line in session.equation_lines() if line.target == "c")
+    assert c_line.display.startswith("c = f ⊙ c₋₁ + i ⊙ g = ")
+    assert re.fullmatch(r"c = f ⊙ c₋₁ \+ i ⊙ g = \(?−?\d\.\d\d\)?·\(?−?\d\.\d\d\)? \+ .* = −?\d\.\d\d", c_line.display)
+
+
+def test_cursor_scrubs_and_follows_the_end():
+    session = Session(PanelSetup(hidden=4))
+    session.set_text("abcd")
+    assert session.step_index == 3
+    session.move_cursor(-2)
+    assert session.step_index == 1
+    session.set_text("abcde")
+    assert session.step_index == 1  # a scrubbed cursor stays put while typing
+    session.move_cursor(+10)
+    assert session.step_index == 4 and session.cursor is None
+    session.set_text("abcdef")
+    assert session.step_index == 5
+
+
+def test_predictions_are_the_models_top_five():
+    session = Session(PanelSetup(hidden=8))
+    session.set_text("hi")
+    probabilities = session.model.run("hi").probabilities[-1]
+    assert session.predictions() == session.model.top_predictions(probabilities, 5)
+    assert len(session.predictions()) == 5
+
+
+def test_most_active_units_rank_by_mean_absolute_h():
+    session = Session(PanelSetup(hidden=16))
+    session.set_text("activity")
+    top = session.most_active_units(4)
+    activity = np.abs(session.trace("h")).mean(axis=0)
+    assert sorted(top) == top
+    assert min(activity[top]) >= max(np.delete(activity, top))
+    session.select_unit(next(u for u in range(16) if u not in top))
+    assert session.selected_unit in session.shown_units(4)
+    session.toggle_pin(1)
+    session.toggle_pin(5)
+    assert set(session.shown_units(4)) == {1, 5, session.selected_unit}
+    session.toggle_pin(1)
+    session.toggle_pin(5)
+    assert session.pinned_units is None
+
+
+def test_unknown_characters_are_kept_and_flagged():
+    session = Session(PanelSetup(hidden=4))
+    text = "a\x07é漢😀e\u0301"
+    session.set_text(text)
+    assert session.text == text
+    assert session.out_of_vocabulary == 5  # bell, é, 漢, 😀, combining acute
+    assert "".join(glyph(c) for c in text) == "a▪é▯▯e◌"
+
+
+def test_reset_empties_text_and_knob():
+    session = Session(PanelSetup(hidden=4))
+    session.set_text("abc")
+    session.set_forget_bias_offset(1.5)
+    session.reset()
+    assert session.text == "" and session.length == 0 and session.forget_bias_offset == 0.0
+    assert session.step_index is None and session.predictions() == []
+
+
+def test_bad_setups_are_user_errors():
+    with pytest.raises(UserError):
+        Session(PanelSetup(cell="nope"))
+    with pytest.raises(UserError):
+        Session(PanelSetup(model="no-such-model"))
+    with pytest.raises(UserError):
+        Session(PanelSetup(hidden=0))
+
+
+def test_session_imports_no_terminal_code():
+    code = "import sys, lstm_tui.session; print(sorted(m for m in ('textual', 'rich', 'plotext') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
