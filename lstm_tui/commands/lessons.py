@@ -1,0 +1,26 @@
+"""`lstm-tui lessons`: the curriculum, one line per lesson, with a mark for the ones read."""
+
+from __future__ import annotations
+
+import sys
+
+HELP = "list the lessons (number, name, title, read or not)"
+
+
+def add_arguments(parser) -> None:
+    del parser  # no options
+
+
+def run(args) -> int:
+    from ..curriculum import load_curriculum
+    from ..progress import Progress
+
+    curriculum = load_curriculum()
+    progress = Progress.load()
+    for message in progress.take_messages():
+        print(f"lstm-tui: {message}", file=sys.stderr)
+    width = max(len(lesson.slug) for lesson in curriculum)
+    for lesson in curriculum:
+        mark = "read" if progress.is_read(lesson.slug) else ""
+        print(f"{lesson.number:>2}  {lesson.slug:<{width}}  {lesson.title:<44} {mark}".rstrip())
+    return 0

@@ -1,0 +1,501 @@
+"""The lessons as data: find, parse and validate ``lessons/NN-slug.md``. No terminal code here.
+
+A lesson file is Markdown with a small, strict front matter and a few special fenced blocks::
+
+    ---
+    title: "The forget gate"          one `key: JSON value` per line
+    order: 3                          must equal the file's number NN
+    cell: "lstm"                      the rest is the lesson's PanelSetup
+    text: "aaaa"
+    ---
+    # The forget gate                 the body opens with the title as its only level-1 heading
+
+Fenced blocks whose info string names a kind the loader knows:
+
+* ```` ```try ````: a "try it". ``key: JSON value`` lines override the lesson's panel setup, then a
+  blank line, then what to look for (Markdown).
+* ```` ```quiz ````: questions. ``? prompt``; choices ``+ right`` / ``- wrong``, or a numeric answer
+  ``= 0.73 ± 0.005``; ``> explanation`` after every choice (after the numeric answer: one explanation).
+  An indented line continues the line before it.
+* ```` ```equations CELL ````, ```` ```counts D=… H=… ````, ```` ```worked ````: text the tests check
+  against the code (a cell's equations, parameter counts, a worked example). They read as plain text.
+* ```` ```text ```` (or no info string): diagrams and other preformatted text.
+
+Any other info string is an error, so a typo cannot silently turn a quiz into a code block.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import quote
+
+from .errors import UserError
+from .panel import VIEWS, PanelSetup
+
+FILE_NAME = re.compile(r"^(\d\d)-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+LESSON_SETUP_KEYS = ("cell", "model", "hidden", "seed", "text", "view")  # no weight files in lessons
+FRONT_MATTER_KEYS = ("title", "order") + LESSON_SETUP_KEYS
+CHECKED_KINDS = ("equations", "counts", "worked")
+PLAIN_KINDS = ("", "text")
+WEB_LINK = re.compile(r"^(https?|mailto):", re.IGNORECASE)
+# [label](target) outside code; images are not used in lessons.
+MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+NUMBER = r"[-+−]?\d+(?:\.\d+)?"
+NUMERIC_ANSWER = re.compile(rf"^({NUMBER})(?:\s*±\s*({NUMBER}))?$")
+
+
+# --- what a lesson is made of -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TryIt:
+    setup: PanelSetup
+    look_for: str  # Markdown: what the learner should notice
+    line: int
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    correct: bool
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Question:
+    prompt: str
+    choices: tuple[Choice, ...] = ()  # multiple choice, or empty for a numeric question
+    answer: float | None = None  # numeric questions
+    tolerance: float = 0.0
+    explanation: str = ""  # numeric questions: shown after any answer
+    line: int = 0
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.answer is not None
+
+    def check(self, response: int | float) -> bool:
+        """A choice index for multiple choice, a number for numeric questions."""
+        if self.is_numeric:
+            return abs(float(response) - self.answer) <= self.tolerance
+        return self.choices[int(response)].correct
+
+
+@dataclass(frozen=True)
+class Quiz:
+    questions: tuple[Question, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class CheckedBlock:
+    kind: str  # one of CHECKED_KINDS
+    argument: str  # the rest of the info string, e.g. "lstm" or "D=96 H=32"
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    title: str
+    anchor: str  # unique within the lesson, as Textual's Markdown.goto_anchor computes it
+    line: int
+
+
+@dataclass(frozen=True)
+class Link:
+    target: str
+    line: int
+
+    @property
+    def is_web(self) -> bool:
+        return bool(WEB_LINK.match(self.target))
+
+
+Segment = str | TryIt | Quiz  # Markdown text, or a widget the app draws in its place
+
+
+@dataclass(frozen=True)
+class Lesson:
+    number: int
+    slug: str
+    title: str
+    setup: PanelSetup
+    segments: tuple[Segment, ...]
+    blocks: tuple[CheckedBlock, ...]
+    headings: tuple[Heading, ...]
+    links: tuple[Link, ...]
+    source: str  # the file, for messages
+    line_count: int
+
+    @property
+    def name(self) -> str:
+        """The file name without ``.md``, e.g. ``03-forget-gate``: what lesson links point at."""
+        return f"{self.number:02d}-{self.slug}"
+
+    @property
+    def tries(self) -> tuple[TryIt, ...]:
+        return tuple(s for s in self.segments if isinstance(s, TryIt))
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(q for s in self.segments if isinstance(s, Quiz) for q in s.questions)
+
+    def table_of_contents(self) -> tuple[Heading, ...]:
+        return tuple(h for h in self.headings if h.level >= 2)
+
+    def has_anchor(self, anchor: str) -> bool:
+        return any(h.anchor == anchor for h in self.headings)
+
+    def markdown(self, answers: bool = False) -> str:
+        """The whole lesson as plain Markdown: try-its as quotes, quizzes as lists (answers optional)."""
+        parts = []
+        for segment in self.segments:
+            if isinstance(segment, TryIt):
+                parts.append(_try_markdown(segment))
+            elif isinstance(segment, Quiz):
+                parts.append(_quiz_markdown(segment, answers))
+            else:
+                parts.append(segment)
+        return "\n".join(parts)
+
+
+def describe_setup(setup: PanelSetup) -> str:
+    """One line, e.g. ``lstm, random model (hidden 8, seed 0), view gates, text "aaaa"``."""
+    model = f"random model (hidden {setup.hidden}, seed {setup.seed})" if setup.model == "random" else f"model {setup.model}"
+    text = f", text {json.dumps(setup.text, ensure_ascii=False)}" if setup.text else ""
+    return f"{setup.cell}, {model}, view {setup.view}{text}"
+
+
+def _try_markdown(item: TryIt) -> str:
+    look_for = "\n> ".join(item.look_for.splitlines())
+    return f"> **Try it** ({describe_setup(item.setup)})\n>\n> {look_for}\n"
+
+
+def _quiz_markdown(quiz: Quiz, answers: bool) -> str:
+    lines = []
+    for number, question in enumerate(quiz.questions, 1):
+        lines.append(f"**Q{number}.** {question.prompt}\n")
+        if question.is_numeric:
+            lines.append("Answer with a number.\n")
+            if answers:
+                lines.append(f"*Answer: {question.answer:g} (± {question.tolerance:g}).* {question.explanation}\n")
+            continue
+        for letter, choice in zip("abcdefgh", question.choices):
+            lines.append(f"- ({letter}) {choice.text}")
+            if answers:
+                verdict = "Right" if choice.correct else "Wrong"
+                lines.append(f"  - *{verdict}:* {choice.explanation}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+# --- slugs and anchors: the same rules as Textual's Markdown (textual._slug) ---------------------------
+_PUNCTUATION = re.compile("[" + re.escape("!\"#$%&'()*+,./:;<=>?@[\\]^`{|}~") + "]+")
+
+
+def heading_slug(title: str) -> str:
+    return quote(re.sub(r"\s", "-", _PUNCTUATION.sub("", title.strip().lower())))
+
+
+def _unique_anchors(titles: list[str]) -> list[str]:
+    used: dict[str, int] = {}
+    anchors = []
+    for title in titles:
+        slug = heading_slug(title)
+        count = used.get(slug, 0)
+        used[slug] = count + 1
+        anchors.append(f"{slug}-{count}" if count else slug)
+    return anchors
+
+
+def _plain_heading(text: str) -> str:
+    """Heading text as the renderer shows it: inline code and emphasis markers dropped."""
+    return re.sub(r"[`*]", "", text).strip()
+
+
+# --- parsing ---------------------------------------------------------------------------------------------
+class _Source:
+    """Raises UserError pointing at a file and line."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def error(self, line: int, message: str) -> UserError:
+        return UserError(f"{self.name}:{line}: {message}")
+
+
+def _key_values(lines: list[tuple[int, str]], allowed: tuple[str, ...], src: _Source) -> dict:
+    values = {}
+    for number, text in lines:
+        key, colon, raw = text.partition(":")
+        key = key.strip()
+        if not colon or key not in allowed:
+            raise src.error(number, f"expected `key: value` with key one of {', '.join(allowed)}, got {text!r}")
+        if key in values:
+            raise src.error(number, f"{key} given twice")
+        try:
+            values[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            raise src.error(number, f"the value of {key} must be JSON (strings in double quotes), got {raw.strip()!r}") from None
+    return values
+
+
+def _panel_setup(values: dict, base: PanelSetup, line: int, src: _Source) -> PanelSetup:
+    for key, value in values.items():
+        expected = int if key in ("hidden", "seed") else str
+        if type(value) is not expected:
+            raise src.error(line, f"{key} must be {'an integer' if expected is int else 'a string'}")
+    setup = replace(base, **values)
+    if setup.view not in VIEWS:
+        raise src.error(line, f"view must be one of {', '.join(VIEWS)}, not {setup.view!r}")
+    if setup.hidden < 1:
+        raise src.error(line, "hidden must be at least 1")
+    return setup
+
+
+def _parse_try(body: list[tuple[int, str]], base: PanelSetup, line: int, src: _Source) -> TryIt:
+    """Settings up to the first blank line (none if the block opens with one), then what to look for."""
+    blank = next((k for k, (_, text) in enumerate(body) if not text.strip()), len(body))
+    look = "\n".join(text for _, text in body[blank:]).strip()
+    if not look:
+        raise src.error(line, "a try block needs its settings, a blank line, then what to look for")
+    settings = _key_values(body[:blank], LESSON_SETUP_KEYS, src)
+    return TryIt(_panel_setup(settings, base, line, src), look, line)
+
+
+def _parse_quiz(body: list[tuple[int, str]], line: int, src: _Source) -> Quiz:
+    # Each item: [marker, text, line]; an indented unmarked line continues the item before it.
+    items: list[list] = []
+    for number, text in body:
+        stripped = text.strip()
+        if not stripped:
+            continue
+        marker, rest = stripped[0], stripped[1:].strip()
+        if marker in "?+-=>" and (stripped[1:2] == " " or len(stripped) == 1):
+            items.append([marker, rest, number])
+        elif text[:1].isspace() and items:
+            items[-1][1] += " " + stripped
+        else:
+            raise src.error(number, "quiz lines start with ?, +, -, = or > (indent a line to continue one)")
+    questions, current = [], None
+    for marker, text, number in items:
+        if marker == "?":
+            current = {"prompt": text, "choices": [], "line": number}
+            questions.append(current)
+        elif current is None:
+            raise src.error(number, "a quiz starts with a question line: ? ...")
+        elif marker in "+-":
+            current["choices"].append([text, marker == "+", None, number])
+        elif marker == "=":
+            match = NUMERIC_ANSWER.match(text)
+            if not match or "answer" in current:
+                raise src.error(number, "a numeric answer is `= number` or `= number ± tolerance`, once per question")
+            current["answer"] = float(match[1].replace("−", "-"))
+            current["tolerance"] = float(match[2] or 0)
+        elif marker == ">":
+            target = current["choices"][-1] if current["choices"] else current
+            if current["choices"] and target[2] is None:
+                target[2] = text
+            elif not current["choices"] and "answer" in current and "explanation" not in current:
+                current["explanation"] = text
+            else:
+                raise src.error(number, "one explanation (>) after each choice or after the numeric answer")
+    if not questions:
+        raise src.error(line, "an empty quiz")
+    return Quiz(tuple(_question(q, src) for q in questions), line)
+
+
+def _question(q: dict, src: _Source) -> Question:
+    line, choices = q["line"], q["choices"]
+    if "answer" in q:
+        if choices:
+            raise src.error(line, "a question is either multiple choice or numeric, not both")
+        if "explanation" not in q:
+            raise src.error(line, "a numeric question needs an explanation (>) after its answer")
+        return Question(q["prompt"], answer=q["answer"], tolerance=q["tolerance"], explanation=q["explanation"], line=line)
+    if len(choices) < 2:
+        raise src.error(line, "a multiple-choice question needs at least two choices")
+    if sum(correct for _, correct, _, _ in choices) != 1:
+        raise src.error(line, "a multiple-choice question needs exactly one right choice (+)")
+    for text, _, explanation, number in choices:
+        if not explanation:
+            raise src.error(number, f"choice {text!r} has no explanation (>)")
+    return Question(q["prompt"], tuple(Choice(t, c, e) for t, c, e, _ in choices), line=line)
+
+
+def parse_lesson(text: str, file_name: str) -> Lesson:
+    """Parse one lesson; ``file_name`` (``NN-slug.md``) gives its number and slug."""
+    src = _Source(file_name)
+    name_match = FILE_NAME.match(Path(file_name).name)
+    if not name_match:
+        raise src.error(1, "a lesson file is named NN-slug.md (two digits, lowercase words joined by -)")
+    lines = text.splitlines()
+    if not lines or lines[0] != "---":
+        raise src.error(1, "a lesson starts with front matter between --- lines")
+    try:
+        end = lines.index("---", 1)
+    except ValueError:
+        raise src.error(1, "the front matter is not closed by a --- line") from None
+    front = _key_values([(n + 1, lines[n]) for n in range(1, end) if lines[n].strip()], FRONT_MATTER_KEYS, src)
+    for key, kind in (("title", str), ("order", int)):
+        if type(front.get(key)) is not kind:
+            raise src.error(1, f"the front matter needs {key} ({'a string' if kind is str else 'an integer'})")
+    number = int(name_match[1])
+    if front["order"] != number:
+        raise src.error(1, f"order {front['order']} does not match the file number {number}")
+    setup = _panel_setup({k: v for k, v in front.items() if k in LESSON_SETUP_KEYS}, PanelSetup(), 1, src)
+
+    segments: list[Segment] = []
+    blocks, headings, links, markdown = [], [], [], []
+    index = end + 1
+    while index < len(lines):
+        line_number, line = index + 1, lines[index]
+        if line.startswith("```"):
+            info = line[3:].strip()
+            kind, _, argument = info.partition(" ")
+            try:
+                close = lines.index("```", index + 1)
+            except ValueError:
+                raise src.error(line_number, "this fenced block is never closed by a ``` line") from None
+            body = [(n + 1, lines[n]) for n in range(index + 1, close)]
+            if kind in ("try", "quiz"):
+                if markdown:
+                    segments.append("\n".join(markdown) + "\n")
+                    markdown = []
+                if kind == "try":
+                    segments.append(_parse_try(body, setup, line_number, src))
+                else:
+                    segments.append(_parse_quiz(body, line_number, src))
+            elif kind in CHECKED_KINDS or kind in PLAIN_KINDS:
+                if kind in CHECKED_KINDS:
+                    blocks.append(CheckedBlock(kind, argument.strip(), "\n".join(t for _, t in body), line_number))
+                elif argument:
+                    raise src.error(line_number, f"unexpected text after ```{kind}")
+                markdown.extend(["```text", *(t for _, t in body), "```"])
+            else:
+                known = ", ".join(("try", "quiz", *CHECKED_KINDS, "text"))
+                raise src.error(line_number, f"unknown fenced block {info!r}; use one of: {known}")
+            index = close + 1
+            continue
+        heading = re.match(r"^(#{1,6})\s+(.*?)\s*$", line)
+        if heading:
+            headings.append((len(heading[1]), _plain_heading(heading[2]), line_number))
+        links.extend(Link(target, line_number) for target in MARKDOWN_LINK.findall(re.sub(r"`[^`]*`", "", line)))
+        markdown.append(line)
+        index += 1
+    if markdown:
+        segments.append("\n".join(markdown) + "\n")
+
+    if not headings or headings[0][:2] != (1, front["title"]):
+        raise src.error(end + 2, f"the body must open with the heading `# {front['title']}`")
+    if any(level == 1 for level, _, _ in headings[1:]):
+        raise src.error(next(n for lv, _, n in headings[1:] if lv == 1), "only the title is a level-1 heading")
+    anchors = _unique_anchors([title for _, title, _ in headings])
+    return Lesson(
+        number=number,
+        slug=name_match[2],
+        title=front["title"],
+        setup=setup,
+        segments=tuple(s.lstrip("\n") if isinstance(s, str) else s for s in segments),
+        blocks=tuple(blocks),
+        headings=tuple(Heading(lv, t, a, n) for (lv, t, n), a in zip(headings, anchors)),
+        links=tuple(links),
+        source=file_name,
+        line_count=len(lines),
+    )
+
+
+# --- finding lessons -------------------------------------------------------------------------------------
+def lessons_dir() -> Path:
+    """``lstm_tui/lessons`` inside an installed wheel, else the checkout's top-level ``lessons/``."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "lessons", package.parent / "lessons"):
+        if candidate.is_dir():
+            return candidate
+    raise UserError(f"cannot find the lessons folder (looked in {package / 'lessons'} and {package.parent / 'lessons'})")
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    kind: str  # "lesson" (maybe with an anchor), "anchor" (same lesson) or "web"
+    lesson: Lesson | None = None
+    anchor: str = ""
+    url: str = ""
+
+
+class Curriculum:
+    def __init__(self, lessons: list[Lesson]):
+        self.lessons = tuple(sorted(lessons, key=lambda lesson: lesson.number))
+        numbers = [lesson.number for lesson in self.lessons]
+        if len(set(numbers)) != len(numbers):
+            raise UserError("two lessons share a number")
+        self._by_name = {lesson.name: lesson for lesson in self.lessons}
+
+    def __iter__(self):
+        return iter(self.lessons)
+
+    def __len__(self) -> int:
+        return len(self.lessons)
+
+    def get(self, key: str | int) -> Lesson:
+        """By number (3 or "03"), slug ("forget-gate"), name ("03-forget-gate") or file name."""
+        key = str(key).strip().removesuffix(".md")
+        for lesson in self.lessons:
+            if key in (lesson.slug, lesson.name) or (key.isdigit() and int(key) == lesson.number):
+                return lesson
+        raise UserError(f"no lesson {key!r}; `lstm-tui lessons` lists them")
+
+    def neighbour(self, lesson: Lesson, offset: int) -> Lesson | None:
+        """The next (+1) or previous (−1) lesson, or None at either end."""
+        position = self.lessons.index(lesson) + offset
+        return self.lessons[position] if 0 <= position < len(self.lessons) else None
+
+    def resolve_link(self, current: Lesson, target: str) -> LinkTarget:
+        """What a link in ``current`` points at; raises UserError for a broken internal link."""
+        if WEB_LINK.match(target):
+            return LinkTarget("web", url=target)
+        path, _, anchor = target.partition("#")
+        lesson = current if not path else self._by_name.get(path.removesuffix(".md")) if path.endswith(".md") else None
+        if lesson is None:
+            raise UserError(f"{current.source}: link {target!r} names no lesson")
+        if anchor and not lesson.has_anchor(anchor):
+            raise UserError(f"{current.source}: link {target!r}: {lesson.name} has no heading #{anchor}")
+        return LinkTarget("anchor" if not path else "lesson", lesson, anchor)
+
+
+def load_curriculum(directory: Path | None = None) -> Curriculum:
+    directory = lessons_dir() if directory is None else Path(directory)
+    lessons = []
+    for path in sorted(directory.glob("*.md")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UserError(f"{path}: cannot read it ({error})") from None
+        lessons.append(parse_lesson(text, path.name))
+    if not lessons:
+        raise UserError(f"no lessons in {directory}")
+    return Curriculum(lessons)
+
+
+# --- ASCII fallback for diagrams (terminals whose font lacks box drawing) --------------------------------
+_ASCII = str.maketrans(
+    {
+        **dict.fromkeys("─━═╌┄", "-"),
+        **dict.fromkeys("│┃║╎┆", "|"),
+        **dict.fromkeys("┌┐└┘├┤┬┴┼╭╮╰╯╔╗╚╝╠╣╦╩╬", "+"),
+        **dict.fromkeys("▶►→⟶", ">"),
+        **dict.fromkeys("◀◄←", "<"),
+        **dict.fromkeys("▼↓", "v"),
+        **dict.fromkeys("▲↑", "^"),
+        "⊙": "*",
+        "·": ".",
+    }
+)
+
+
+def to_ascii(text: str) -> str:
+    """Box drawing and arrows → ASCII, one character for one, so diagrams keep their shape."""
+    return text.translate(_ASCII)
