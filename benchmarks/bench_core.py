@@ -1,0 +1,225 @@
+"""Speed of the NumPy LSTM core beside PyTorch, printed as a Markdown table.
+
+    .venv/bin/python benchmarks/bench_core.py            # full run (about a minute)
+    .venv/bin/python benchmarks/bench_core.py --quick    # smoke run: H = 32 and 128, few repeats
+
+For the ``lstm`` registry cell with the 96-character printable-ASCII vocabulary, at H = 16 … 256, in
+float32 and float64, it times:
+
+* ``CharModel.step``: the per-keystroke path (row lookup of the tabulated input terms, then ``cell.recur``;
+  no output layer), chaining the state from step to step;
+* bare ``cell.recur`` on a precomputed row of input terms;
+* ``cell.forward`` over a 1000-character one-hot sequence (µs per step; it also stacks the trace and keeps
+  the caches for BPTT, which torch does not);
+* ``torch.nn.LSTMCell`` (one step, batch 1, no_grad) and ``torch.nn.LSTM`` (the same 1000-step sequence,
+  batch 1, no_grad) when torch is importable, with the same one-hot inputs and dtype;
+* the arithmetic floor: 4H(H+D) multiply-adds per step at the multiply-add rate of a large NumPy matmul
+  measured in this run.
+
+Each figure is the median over repeats of the mean time per call (timeit style). Both sides run on one
+thread: the BLAS/OpenMP thread variables are set to 1 before NumPy loads (unless already set) and
+torch.set_num_threads(1). The machine's load average is printed, since other work skews every figure.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Must happen before NumPy or torch load their BLAS/OpenMP runtimes.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+for _variable in THREAD_VARIABLES:
+    os.environ.setdefault(_variable, "1")
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from lstm_tui.model import PRINTABLE_ASCII, CharModel  # noqa: E402
+
+try:
+    import torch  # noqa: E402
+except ImportError:
+    torch = None
+
+SAMPLE_TEXT = "The quick brown fox jumps over the lazy dog; LSTMs remember (some) things.\n"
+SEQUENCE_STEPS = 1000
+# (label, figure, dtype, H, maximum ratio NumPy / torch). The app runs float64 by default; the issue
+# does not name a dtype for the step target, so it is checked in both.
+TARGETS = (
+    ("single step (CharModel.step) vs torch.nn.LSTMCell", "step", "float64", 32, 0.25),
+    ("single step (CharModel.step) vs torch.nn.LSTMCell", "step", "float32", 32, 0.25),
+    ("1000-step forward vs torch.nn.LSTM", "forward", "float32", 128, 1.5),
+)
+
+
+def calibrate_loops(run, min_seconds: float) -> int:
+    """How many calls of ``run`` take at least ``min_seconds`` (after one warm-up call)."""
+    run()  # warm up: caches, lazily built tables, first-call allocations
+    loops = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(loops):
+            run()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return loops
+        loops *= 2 if elapsed == 0 else max(2, min(10, int(1.2 * min_seconds / elapsed) + 1))
+
+
+def median_seconds(runs: dict, repeats: int, min_seconds: float) -> dict[str, float]:
+    """Median over ``repeats`` of the mean time of one call, for each named callable.
+
+    The callables take turns within every repeat, so a burst of load from other processes hits the
+    NumPy and torch figures alike and their ratios stay meaningful on a shared machine.
+    """
+    loops = {name: calibrate_loops(run, min_seconds) for name, run in runs.items()}
+    samples = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            for _ in range(loops[name]):
+                run()
+            samples[name].append((time.perf_counter() - start) / loops[name])
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def text_of_length(length: int) -> str:
+    return (SAMPLE_TEXT * (length // len(SAMPLE_TEXT) + 1))[:length]
+
+
+def matmul_rate(dtype, repeats, min_seconds, size=768) -> float:
+    """Multiply-adds per second of one size×size by size×size NumPy product (BLAS peak, one thread)."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((size, size)).astype(dtype) for _ in range(2))
+    return size**3 / median_seconds({"matmul": lambda: a @ b}, repeats, min_seconds)["matmul"]
+
+
+def numpy_runs(hidden_size, dtype, steps) -> dict[str, tuple]:
+    """Name → (callable, steps per call): CharModel.step and cell.recur over a keystroke sample, and
+    cell.forward over a ``steps``-character sequence."""
+    model = CharModel.random("lstm", hidden_size, seed=0, dtype=dtype)
+    cell = model.cell
+    chars = text_of_length(len(SAMPLE_TEXT))
+    state0 = model.init_state()
+
+    def keystrokes():
+        state = state0
+        for char in chars:
+            state = model.step(char, state).state
+
+    terms = model.input_table()[model.vocab.indices(chars)]
+
+    def recurrences():
+        state = state0
+        for row in terms:
+            state = cell.recur(row, state)[0]
+
+    inputs = model.vocab.one_hot(text_of_length(steps), cell.dtype)
+    return {
+        "step": (keystrokes, len(chars)),
+        "recur": (recurrences, len(chars)),
+        "forward": (lambda: cell.forward(inputs, state0), steps),
+    }
+
+
+def torch_runs(hidden_size, dtype, steps) -> dict[str, tuple]:
+    """Name → (callable, steps per call): torch.nn.LSTMCell (batch 1) over the same keystrokes and
+    torch.nn.LSTM over the same ``steps``-character sequence, both under no_grad."""
+    torch_dtype = getattr(torch, dtype)
+    size = len(PRINTABLE_ASCII)
+    torch.manual_seed(0)
+    lstm_cell = torch.nn.LSTMCell(size, hidden_size, dtype=torch_dtype)
+    lstm = torch.nn.LSTM(size, hidden_size, dtype=torch_dtype)
+    vocab_index = {char: k for k, char in enumerate(sorted(PRINTABLE_ASCII))}
+    eye = torch.eye(size, dtype=torch_dtype)
+    chars = text_of_length(len(SAMPLE_TEXT))
+    keystroke_inputs = [eye[vocab_index[char]].unsqueeze(0) for char in chars]  # (1, D) each
+    sequence = eye[[vocab_index[char] for char in text_of_length(steps)]].unsqueeze(1)  # (T, 1, D)
+    zeros = torch.zeros(1, hidden_size, dtype=torch_dtype)
+
+    @torch.no_grad()
+    def keystrokes():
+        state = (zeros, zeros)
+        for x in keystroke_inputs:
+            state = lstm_cell(x, state)
+
+    @torch.no_grad()
+    def sequence_forward():
+        lstm(sequence, (zeros.unsqueeze(0), zeros.unsqueeze(0)))
+
+    return {"torch_step": (keystrokes, len(chars)), "torch_forward": (sequence_forward, steps)}
+
+
+def microseconds_per_step(hidden_size, dtype, steps, repeats, min_seconds) -> dict[str, float]:
+    runs = numpy_runs(hidden_size, dtype, steps)
+    if torch is not None:
+        runs.update(torch_runs(hidden_size, dtype, steps))
+    seconds = median_seconds({name: run for name, (run, _) in runs.items()}, repeats, min_seconds)
+    return {name: 1e6 * seconds[name] / per_call for name, (_, per_call) in runs.items()}
+
+
+def fmt(value, digits=2):
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def ratio(numerator, denominator):
+    return None if denominator is None else numerator / denominator
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: H = 32 and 128, few repeats")
+    args = parser.parse_args(argv)
+    sizes = (32, 128) if args.quick else (16, 32, 64, 128, 256)
+    repeats, min_seconds = (3, 0.01) if args.quick else (7, 0.05)
+    vocab_size = len(PRINTABLE_ASCII)
+    load_before = os.getloadavg()
+
+    if torch is not None:
+        torch.set_num_threads(1)
+    rates = {dtype: matmul_rate(dtype, repeats, min_seconds) for dtype in ("float32", "float64")}
+    rows = []
+    for dtype in ("float64", "float32"):
+        for hidden_size in sizes:
+            figures = microseconds_per_step(hidden_size, dtype, SEQUENCE_STEPS, repeats, min_seconds)
+            floor = 1e6 * 4 * hidden_size * (hidden_size + vocab_size) / rates[dtype]
+            rows.append((dtype, hidden_size, figures, floor))
+    load_after = os.getloadavg()
+
+    print("## lstm-tui core benchmark (`lstm` cell, D = 96 one-hot characters, batch 1)\n")
+    print(f"- {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; numpy {np.__version__}, "
+          f"torch {torch.__version__ if torch else 'not installed'}")
+    threads = ", ".join(f"{name}={os.environ[name]}" for name in THREAD_VARIABLES)
+    torch_threads = f"torch.set_num_threads(1) → {torch.get_num_threads()}" if torch else "no torch"
+    print(f"- one thread: {threads}; {torch_threads}")
+    print(f"- load average (1/5/15 min) before {fmt(load_before[0])}/{fmt(load_before[1])}/{fmt(load_before[2])}, "
+          f"after {fmt(load_after[0])}/{fmt(load_after[1])}/{fmt(load_after[2])}")
+    print(f"- matmul rate (768³ NumPy product): float32 {rates['float32'] / 1e9:.2f}, "
+          f"float64 {rates['float64'] / 1e9:.2f} G multiply-adds/s")
+    print(f"- medians of {repeats} repeats; sequence = {SEQUENCE_STEPS} steps; all times µs per step\n")
+    print("| dtype | H | CharModel.step | cell.recur | torch LSTMCell | step / torch | forward | torch LSTM "
+          "| forward / torch | floor 4H(H+D) |")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for dtype, hidden_size, us, floor in rows:
+        torch_step, torch_forward = us.get("torch_step"), us.get("torch_forward")
+        print(f"| {dtype} | {hidden_size} | {fmt(us['step'])} | {fmt(us['recur'])} | {fmt(torch_step)} "
+              f"| {fmt(ratio(us['step'], torch_step))} | {fmt(us['forward'])} | {fmt(torch_forward)} "
+              f"| {fmt(ratio(us['forward'], torch_forward))} | {fmt(floor, 3)} |")
+
+    print()
+    for label, key, dtype, hidden_size, limit in TARGETS:
+        row = next((r for r in rows if r[0] == dtype and r[1] == hidden_size), None)
+        if row is None or f"torch_{key}" not in row[2]:
+            print(f"- target {label}, H={hidden_size} {dtype}: not measured (torch missing or size skipped)")
+            continue
+        measured = ratio(row[2][key], row[2][f"torch_{key}"])
+        verdict = "PASS" if measured <= limit else "FAIL"
+        print(f"- target {label}, H={hidden_size} {dtype}: {measured:.2f}× (limit {limit}×) **{verdict}**")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
