@@ -7,7 +7,10 @@ from typing import Callable
 
 from ..errors import UserError
 from .cell import Cell
+from .gru import GRUCell, gru_equations
 from .lstm import LSTMCell, lstm_equations
+from .mgu import MGUCell, mgu_equations
+from .mut import MUTCell, mut_equations
 from .rnn import RNNCell, rnn_equations
 
 
@@ -53,6 +56,28 @@ _SPECS = [
     _lstm("lstm-np", "Greff NP: no peepholes (the same maths as lstm)"),
     _lstm("lstm-cifg", "Greff CIFG: coupled input and forget gate (f = 1 − i)", peepholes=True, forget_gate="coupled"),
     _lstm("lstm-fgr", "Greff FGR: full gate recurrence (gates see last step's gates)", peepholes=True, full_gate_recurrence=True),
+    CellSpec("gru", "gru", "GRU as in PyTorch nn.GRU: reset after the matmul, z keeps the old state",
+             GRUCell, gru_equations, "Cho et al. 2014 (arXiv:1406.1078 v1); PyTorch nn.GRU",
+             {"reset": "after", "update": "old"}),
+    CellSpec("gru-cho", "gru", "GRU as in Cho et al. v3 and d2l: reset before the matmul, z keeps the old state",
+             GRUCell, gru_equations, "Cho et al. 2014 (arXiv:1406.1078 v3)", {"reset": "before", "update": "old"}),
+    CellSpec("gru-colah", "gru", "GRU as in colah and Wikipedia: reset before the matmul, z takes the new candidate",
+             GRUCell, gru_equations, "Olah 2015, Understanding LSTM Networks", {"reset": "before", "update": "new"}),
+    CellSpec("gru1", "gru", "Dey & Salem GRU1: gates see only h₋₁ and a bias", GRUCell, gru_equations,
+             "Dey & Salem 2017 (arXiv:1701.05923)", {"reset": "before", "update": "new", "gate_inputs": "hidden+bias"}),
+    CellSpec("gru2", "gru", "Dey & Salem GRU2: gates see only h₋₁, no bias", GRUCell, gru_equations,
+             "Dey & Salem 2017 (arXiv:1701.05923)", {"reset": "before", "update": "new", "gate_inputs": "hidden"}),
+    CellSpec("gru3", "gru", "Dey & Salem GRU3: gates are a learned bias alone, constant over time", GRUCell,
+             gru_equations, "Dey & Salem 2017 (arXiv:1701.05923)",
+             {"reset": "before", "update": "new", "gate_inputs": "bias"}),
+    CellSpec("mgu", "mgu", "Minimal Gated Unit: one forget gate serves as both reset and update gate", MGUCell,
+             mgu_equations, "Zhou et al. 2016 (arXiv:1603.09420)"),
+    CellSpec("mut1", "mut", "Jozefowicz MUT1: z sees only x; n adds tanh(x̃), x̃ = P x a learned projection", MUTCell,
+             mut_equations, "Jozefowicz, Zaremba & Sutskever 2015 (ICML)", {"variant": 1}),
+    CellSpec("mut2", "mut", "Jozefowicz MUT2: r adds x̃ = P x, a learned projection, where a GRU has W_ir x",
+             MUTCell, mut_equations, "Jozefowicz, Zaremba & Sutskever 2015 (ICML)", {"variant": 2}),
+    CellSpec("mut3", "mut", "Jozefowicz MUT3: z sees tanh(h₋₁) instead of h₋₁", MUTCell, mut_equations,
+             "Jozefowicz, Zaremba & Sutskever 2015 (ICML)", {"variant": 3}),
 ]
 
 CELLS: dict[str, CellSpec] = {spec.name: spec for spec in _SPECS}

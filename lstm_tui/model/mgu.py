@@ -1,0 +1,65 @@
+"""The Minimal Gated Unit (Zhou et al. 2016, arXiv:1603.09420): a GRU whose one forget gate does both jobs.
+
+    f = σ(W_if x + W_hf h₋₁ + b_f)              forget gate, also the reset gate
+    n = tanh(W_in x + W_hn (f ⊙ h₋₁) + b_n)     candidate
+    h = (1 − f) ⊙ h₋₁ + f ⊙ n                   f takes the new candidate
+
+Parameters, as in the paper one bias per pre-activation: ``weight_ih`` (2H, D), ``weight_hh`` (2H, H)
+and ``bias`` (2H,), rows f|n.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cell import Cell
+from .gru import blend, blend_backward, reset_before_backward
+from .numerics import lead_sum, outer_sum, sigmoid
+
+
+class MGUCell(Cell):
+    gate_names = ("f", "n")
+
+    def param_shapes(self):
+        H, D = self.hidden_size, self.input_size
+        return {"weight_ih": (2 * H, D), "weight_hh": (2 * H, H), "bias": (2 * H,)}
+
+    def input_terms(self, x):
+        return np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T + self.params["bias"]
+
+    def input_terms_backward(self, x, d_terms, grads):
+        if grads is not None:
+            grads["weight_ih"] += outer_sum(d_terms, x)
+            grads["bias"] += lead_sum(d_terms)
+        return d_terms @ self.params["weight_ih"]
+
+    def recur(self, terms, state):
+        H = self.hidden_size
+        weight_hh = self.params["weight_hh"]
+        h_prev = state["h"]
+        f = sigmoid(terms[..., :H] + h_prev @ weight_hh[:H].T)
+        n = np.tanh(terms[..., H:] + (f * h_prev) @ weight_hh[H:].T)
+        h = blend(1.0 - f, h_prev, n)
+        return {"h": h}, {"f": f, "n": n, "h": h}, (h_prev, f, n)
+
+    def recur_backward(self, cache, d_state, grads):
+        H = self.hidden_size
+        weight_hh = self.params["weight_hh"]
+        h_prev, f, n = cache
+        d_keep, dh_prev, dn = blend_backward(d_state["h"], 1.0 - f, h_prev, n)
+        d_pre_n = dn * (1.0 - n * n)
+        df_as_reset, dh_from_n = reset_before_backward(d_pre_n, f, h_prev, weight_hh[H:])
+        d_pre_f = (df_as_reset - d_keep) * f * (1.0 - f)
+        dh_prev = dh_prev + dh_from_n + d_pre_f @ weight_hh[:H]
+        if grads is not None:
+            grads["weight_hh"][:H] += outer_sum(d_pre_f, h_prev)
+            grads["weight_hh"][H:] += outer_sum(d_pre_n, f * h_prev)
+        return np.concatenate([d_pre_f, d_pre_n], axis=-1), {"h": dh_prev}
+
+
+def mgu_equations() -> str:
+    return "\n".join([
+        "f = σ(W_if x + W_hf h₋₁ + b_f)",
+        "n = tanh(W_in x + W_hn (f ⊙ h₋₁) + b_n)",
+        "h = (1 − f) ⊙ h₋₁ + f ⊙ n      (f takes the new candidate)",
+    ])
