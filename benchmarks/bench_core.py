@@ -190,6 +190,9 @@ def print_setup(rates, repeats, load_before, load_after) -> None:
     threads = ", ".join(f"{name}={os.environ[name]}" for name in THREAD_VARIABLES)
     torch_threads = f"torch.set_num_threads(1) → {torch.get_num_threads()}" if torch else "no torch"
     print(f"- one thread for both sides: {threads}; {torch_threads}")
+    if torch is not None:
+        print(f"- torch oneDNN (mkldnn) enabled: {torch.backends.mkldnn.is_available()}; on CPU it gives "
+              "float32 nn.LSTM a fused sequence kernel, which float64 and nn.LSTMCell do not use")
     print(f"- load average (1/5/15 min) before {'/'.join(map(fmt, load_before))}, "
           f"after {'/'.join(map(fmt, load_after))} (above ~0.5 other work is skewing the figures)")
     print(f"- matmul rate (768³ NumPy product): float32 {rates['float32'] / 1e9:.2f}, "

@@ -66,6 +66,10 @@ def load_fixture(cell_name):
         return {name: data[name] for name in data.files}
 
 
+def fixture_weights(fixture):
+    return {name: fixture[name].copy() for name in fixture if name.startswith(("weight_", "bias_"))}
+
+
 def fixture_case(fixture, case):
     prefix = f"{case}/"
     return {name[len(prefix) :]: value for name, value in fixture.items() if name.startswith(prefix)}
@@ -75,8 +79,7 @@ def fixture_case(fixture, case):
 def test_fixture_describes_the_cell(cell_name):
     fixture = load_fixture(cell_name)
     assert str(fixture["cell"]) == cell_name
-    weights = {name: fixture[name] for name in fixture if name.startswith(("weight_", "bias_"))}
-    cell = cell_from_torch_weights(cell_name, weights)
+    cell = cell_from_torch_weights(cell_name, fixture_weights(fixture))
     assert cell.gate_names == tuple(fixture["gate_names"])
     assert cell.state_names == (("h", "c") if cell_name == "lstm" else ("h",))
 
@@ -85,8 +88,7 @@ def test_fixture_describes_the_cell(cell_name):
 @pytest.mark.parametrize("cell_name", PARITY_CELLS)
 def test_matches_torch_fixture(cell_name, case):
     fixture = load_fixture(cell_name)
-    weights = {name: fixture[name] for name in fixture if name.startswith(("weight_", "bias_"))}
-    cell = cell_from_torch_weights(cell_name, weights)
+    cell = cell_from_torch_weights(cell_name, fixture_weights(fixture))
     reference = fixture_case(fixture, case)
     state0 = {name: reference[f"{name}0"] for name in cell.state_names}
     assert np.all(state0["h"] != 0), "the fixture's initial state should be non-zero"
@@ -97,8 +99,7 @@ def test_matches_torch_fixture(cell_name, case):
 def test_step_by_step_matches_torch_fixture(cell_name):
     """The per-keystroke path (``step``) reaches the same states as torch, one character at a time."""
     fixture = load_fixture(cell_name)
-    weights = {name: fixture[name] for name in fixture if name.startswith(("weight_", "bias_"))}
-    cell = cell_from_torch_weights(cell_name, weights)
+    cell = cell_from_torch_weights(cell_name, fixture_weights(fixture))
     reference = fixture_case(fixture, "batch")
     state = {name: reference[f"{name}0"] for name in cell.state_names}
     for t, x in enumerate(reference["inputs"]):
@@ -111,7 +112,7 @@ def test_step_by_step_matches_torch_fixture(cell_name):
 def test_a_different_weight_breaks_parity():
     """Guard against a vacuous comparison: one perturbed weight must be caught."""
     fixture = load_fixture("lstm")
-    weights = {name: fixture[name].copy() for name in fixture if name.startswith(("weight_", "bias_"))}
+    weights = fixture_weights(fixture)
     weights["weight_hh_l0"][5, 2] += 1e-6
     cell = cell_from_torch_weights("lstm", weights)
     reference = fixture_case(fixture, "single")
