@@ -26,6 +26,7 @@ from .panel import PanelSetup
 
 DEFAULT_WINDOW = 512
 FORGET_BIAS_STEP = 0.5
+UNBOUNDED_RANGE = 2.0  # display half-range of quantities with no bound of their own (c)
 
 
 def load_model(setup: PanelSetup) -> CharModel:
@@ -357,6 +358,25 @@ class Session:
     @property
     def has_predictions(self) -> bool:
         return self._probabilities is not None
+
+    # --- display scales ----------------------------------------------------------------------------
+    def value_range(self, name: str) -> tuple[float, float]:
+        """The fixed display range of a traced quantity, read from its equation in the registry.
+
+        σ gates and 1 − gate lie in 0..1, tanh results (alone or times one gate) in −1..1; anything
+        else (a cell state, a linear candidate) is drawn on ±UNBOUNDED_RANGE and clipped there.
+        """
+        rhs = self._equation_of.get(name, "")
+        if _outer_function(rhs) == "σ" or re.fullmatch(r"1( − \w+)?", rhs):
+            return (0.0, 1.0)
+        if _outer_function(rhs) == "tanh" or re.fullmatch(r"\w+ ⊙ tanh\(\w+\)", rhs):
+            return (-1.0, 1.0)
+        return (-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
+
+    @property
+    def _equation_of(self) -> dict[str, str]:
+        lines = (line.partition(" = ") for line in self.equations.splitlines())
+        return {target.strip(): rhs.strip() for target, _, rhs in lines}
 
     # --- equations with numbers ------------------------------------------------------------------------
     def equation_lines(self, unit: int | None = None, step: int | None = None) -> list[EquationLine]:

@@ -1,0 +1,1 @@
+"""Screens of the app: each composes widgets and owns its key bindings."""

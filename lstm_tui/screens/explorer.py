@@ -1,0 +1,197 @@
+"""The live panel: a one-line input that steps the model on every key, and the views around it.
+
+Every global key sits on an F-key, ctrl, alt, escape or an arrow the input does not use, so every
+printable character (q, ?, space, digits, Unicode) reaches the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from ..errors import UserError
+from ..panel import VIEWS, PanelSetup
+from ..session import FORGET_BIAS_STEP, Session
+from ..widgets.bars import UnitBars
+from ..widgets.equation import EquationView
+from ..widgets.heat import HeatLine, Heatmap
+from ..widgets.plot import StatePlot
+from ..widgets.predictions import Predictions
+from ..widgets.status import StatusLine
+
+HIDDEN_SIZES = (8, 16, 32, 64)
+MAX_UNITS = 16
+MIN_PLOT_ROWS = 8
+FIXED_ROWS = 4  # input, status line, heat line, footer
+
+SCRUB = Binding.Group("step", compact=True)
+UNITS = Binding.Group("unit", compact=True)
+CELL = Binding.Group("cell", compact=True)
+MODEL = Binding.Group("model", compact=True)
+KNOB = Binding.Group("forget bias", compact=True)
+
+
+class ExplorerScreen(Screen):
+    BINDINGS = [
+        Binding("alt+left", "scrub(-1)", "step back", group=SCRUB),
+        Binding("alt+right", "scrub(1)", "step on", group=SCRUB),
+        Binding("pageup", "scrub(-10)", "10 back", group=SCRUB),
+        Binding("pagedown", "scrub(10)", "10 on", group=SCRUB),
+        Binding("escape", "live", "live"),
+        Binding("up", "unit(-1)", "previous unit", group=UNITS),
+        Binding("down", "unit(1)", "next unit", group=UNITS),
+        Binding("ctrl+t", "pin", "pin unit"),
+        Binding("f2", "toggle_view('gates')", "bars"),
+        Binding("f3", "toggle_view('plot')", "plot"),
+        Binding("f4", "toggle_view('heat')", "heatmap"),
+        Binding("f5", "toggle_view('equation')", "equation"),
+        Binding("f6", "toggle_plot_gates", "plot gates"),
+        Binding("f7", "cell(1)", "next cell", group=CELL),
+        Binding("shift+f7", "cell(-1)", "previous cell", group=CELL),
+        Binding("f8", "seed", "new seed", group=MODEL),
+        Binding("shift+f8", "hidden", "hidden size", group=MODEL),
+        Binding("f9", "forget_bias(-1)", "lower", group=KNOB),
+        Binding("f10", "forget_bias(1)", "raise", group=KNOB),
+        Binding("ctrl+r", "reset", "reset"),
+    ]
+
+    def __init__(self, setup: PanelSetup | None = None, *, session: Session | None = None, window: int | None = None):
+        super().__init__()
+        setup = setup or PanelSetup()
+        if session is None:
+            session = Session(setup) if window is None else Session(setup, window=window)
+        self.session = session
+        self.views_shown = {"gates", "plot", "equation"} | {setup.view}
+        self.initial_text = setup.text
+
+    def compose(self) -> ComposeResult:
+        yield Input(value=self.initial_text, placeholder="type here: every key steps the model", id="text")
+        yield StatusLine(id="status")
+        yield HeatLine(id="heat")
+        with Horizontal(id="panel"):
+            with Vertical(id="views"):
+                with Horizontal(id="bars", classes="view-gates"):
+                    yield UnitBars("gates", id="gate-bars")
+                    yield UnitBars("states", id="state-bars")
+                yield StatePlot(id="plot", classes="view-plot")
+                yield EquationView(id="equation", classes="view-equation")
+                yield Heatmap(id="heatmap", classes="view-heat")
+            yield Predictions(id="predictions")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        text_input = self.query_one("#text", Input)
+        text_input.cursor_blink = False
+        text_input.focus()
+        self.session.set_text(self.initial_text)
+        self._apply_visibility()
+        self.refresh_views()
+
+    def on_resize(self) -> None:
+        self.refresh_views()
+
+    @on(Input.Changed, "#text")
+    def text_changed(self, event: Input.Changed) -> None:
+        self.session.set_text(event.value)
+        self.refresh_views()
+
+    # --- drawing -----------------------------------------------------------------------------------
+    def unit_rows(self) -> int:
+        """How many units the bars (and the heatmap) show: as many as fit, at most 16."""
+        rows = self.size.height - FIXED_ROWS
+        if "equation" in self.views_shown:
+            rows -= 1 + len(self.session.equations.splitlines())
+        if "plot" in self.views_shown:
+            rows -= MIN_PLOT_ROWS
+        views = ("gates" in self.views_shown) + ("heat" in self.views_shown)
+        if views:
+            rows = (rows - views) // views  # each view has a header row
+        return max(1, min(MAX_UNITS, self.session.hidden_size, rows))
+
+    def refresh_views(self) -> None:
+        session = self.session
+        units = session.shown_units(self.unit_rows())
+        self.query_one(StatusLine).update_from(session)
+        self.query_one(HeatLine).update_from(session)
+        self.query_one(Predictions).update_from(session)
+        if "gates" in self.views_shown:
+            self.query_one("#gate-bars", UnitBars).update_from(session, units)
+            self.query_one("#state-bars", UnitBars).update_from(session, units)
+        if "plot" in self.views_shown:
+            self.query_one(StatePlot).update_from(session)
+        if "equation" in self.views_shown:
+            self.query_one(EquationView).update_from(session)
+        if "heat" in self.views_shown:
+            self.query_one(Heatmap).update_from(session, units)
+
+    def _apply_visibility(self) -> None:
+        for view in VIEWS:
+            for widget in self.query(f".view-{view}"):
+                widget.display = view in self.views_shown
+
+    # --- actions ---------------------------------------------------------------------------------------
+    def action_scrub(self, delta: int) -> None:
+        self.session.move_cursor(delta)
+        self.refresh_views()
+
+    def action_live(self) -> None:
+        self.session.cursor_to(None)
+        self.refresh_views()
+
+    def action_unit(self, delta: int) -> None:
+        self.session.select_unit(self.session.selected_unit + delta)
+        self.refresh_views()
+
+    def action_pin(self) -> None:
+        self.session.toggle_pin()
+        self.refresh_views()
+
+    def action_toggle_view(self, view: str) -> None:
+        self.views_shown ^= {view}
+        self._apply_visibility()
+        self.refresh_views()
+
+    def action_toggle_plot_gates(self) -> None:
+        plot = self.query_one(StatePlot)
+        plot.show_gates = not plot.show_gates
+        self.refresh_views()
+
+    def action_cell(self, direction: int) -> None:
+        name = self.session.next_cell(direction)
+        self.notify(f"cell: {name}", timeout=2)
+        self.refresh_views()
+
+    def action_seed(self) -> None:
+        self.load(replace(self.session.setup, model="random", weights=None, seed=self.session.setup.seed + 1))
+
+    def action_hidden(self) -> None:
+        current = self.session.hidden_size
+        larger = [size for size in HIDDEN_SIZES if size > current]
+        self.load(replace(self.session.setup, model="random", weights=None, hidden=larger[0] if larger else HIDDEN_SIZES[0]))
+
+    def action_forget_bias(self, direction: int) -> None:
+        if not self.session.has_forget_knob:
+            self.notify(f"{self.session.model.name} has no learned forget gate", severity="warning", timeout=3)
+            return
+        self.session.set_forget_bias_offset(self.session.forget_bias_offset + direction * FORGET_BIAS_STEP)
+        self.refresh_views()
+
+    def action_reset(self) -> None:
+        self.session.reset()
+        self.query_one("#text", Input).value = ""
+        self.refresh_views()
+
+    def load(self, setup: PanelSetup) -> None:
+        """Switch to the model a setup describes, keeping the typed text (errors become a notice)."""
+        try:
+            self.session.load(setup)
+        except (UserError, OSError) as error:
+            self.notify(str(error), severity="error", timeout=5)
+            return
+        self.refresh_views()

@@ -1,0 +1,46 @@
+"""Gate bars and state bars: one row per shown unit, one bar and value per traced quantity."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from ..session import Session, format_number
+from .lines import LineView, bar, value_style
+
+BAR_WIDTH = 4
+COLUMN_WIDTH = BAR_WIDTH + 6  # bar, space, value (−0.00)
+
+
+class UnitBars(LineView):
+    """Bars for the gates (``kind="gates"``) or the states c, h (``kind="states"``) at the shown step."""
+
+    def __init__(self, kind: str, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.kind = kind
+
+    def names(self, session: Session) -> tuple[str, ...]:
+        return session.gate_names if self.kind == "gates" else session.state_names
+
+    def update_from(self, session: Session, units: list[int]) -> None:
+        names = self.names(session)
+        labelled = self.kind == "gates"  # the state bars sit right of the gate bars and share their labels
+        header = Text("unit" if labelled else "", style="bold")
+        for name in names:
+            header.append(f" {name}".ljust(COLUMN_WIDTH), style="bold")
+        lines = [header]
+        step = session.step_index
+        values = session.step_trace() if step is not None else {}
+        for unit in units:
+            selected = unit == session.selected_unit
+            row = Text(f"{unit:>3}{'▸' if selected else ' '}" if labelled else "",
+                       style="bold reverse" if selected and labelled else "")
+            for name in names:
+                if step is None:
+                    row.append(" " * COLUMN_WIDTH)
+                    continue
+                value = float(values[name][unit])
+                low, high = session.value_range(name)
+                row.append(bar(value, low, high, BAR_WIDTH), style=value_style(value, low, high))
+                row.append(f" {format_number(value):>5}".ljust(COLUMN_WIDTH - BAR_WIDTH))
+            lines.append(row)
+        self.show(lines)
