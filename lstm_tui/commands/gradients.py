@@ -1,0 +1,134 @@
+"""`lstm-tui gradients`: exact ‖∂h_T/∂x_t‖ for several cells on the same input, as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+
+HELP = "exact gradient norms ‖∂h_T/∂x_t‖ of rnn, lstm, gru (or any cell): vanishing and exploding, compared"
+
+FORMATS = ("table", "json")
+
+
+def add_arguments(parser) -> None:
+    # Numbers are read as text and checked in run(), so a bad value gets the one-line message of a UserError.
+    parser.add_argument("--cells", metavar="A,B,…", help="registry cells to compare (default rnn,lstm,gru)")
+    parser.add_argument("--text", help="the input text (1 to 1000 characters) instead of a random sequence")
+    parser.add_argument("--length", metavar="N", help="length of the random sequence, 10 to 1000 (default 200)")
+    parser.add_argument("--weights", metavar="FILE", help="a weights file: its cell and vocabulary replace --cells")
+    parser.add_argument("--hidden", metavar="N", help="hidden size of the random cells (default 32)")
+    parser.add_argument("--seed", metavar="S", help="seed of the random weights and sequence (default 0)")
+    parser.add_argument("--scale", metavar="X", help="spectral radius of each recurrent weight block, 0.5 to 2.0")
+    parser.add_argument("--forget-bias", metavar="B", help="forget-gate bias of LSTM-family cells, -3 to 5")
+    parser.add_argument("--clip", metavar="X", help="gradient-clipping threshold for the readout (default 1)")
+    parser.add_argument("--format", default="table", metavar="table|json", help="output format (default table)")
+
+
+def run(args) -> int:
+    from ..errors import UserError
+    from ..gradient_lab import GradientLab
+
+    if args.format not in FORMATS:
+        raise UserError(f"--format must be table or json, not {args.format!r}")
+    settings, model = settings_from(args)
+    view = GradientLab(settings, model=model).compute()
+    if args.format == "json":
+        print(json.dumps(to_json(view), allow_nan=False))
+    else:
+        print_table(view)
+    return 0
+
+
+def parse_number(flag: str, text: str | None, kind):
+    from ..errors import UserError
+
+    if text is None:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        noun = "an integer" if kind is int else "a number"
+        raise UserError(f"{flag} must be {noun}, not {text!r}") from None
+    if kind is float and not math.isfinite(value):
+        raise UserError(f"{flag} must be a finite number, not {text!r}")
+    return value
+
+
+def settings_from(args):
+    """GradientSettings (validated there) and the model from --weights, or None."""
+    from ..errors import UserError
+    from ..model.gradients import DEFAULT_CELLS, GradientSettings
+
+    if args.text is not None and args.length is not None:
+        raise UserError("give --text or --length, not both")
+    model = None
+    if args.weights is not None:
+        for flag, value in (("--cells", args.cells), ("--hidden", args.hidden)):
+            if value is not None:
+                raise UserError(f"{flag} does not go with --weights: the file decides the cell and its size")
+        from ..model.weights import load_model
+
+        model = load_model(args.weights)
+    cells = DEFAULT_CELLS if args.cells is None else tuple(name.strip() for name in args.cells.split(","))
+    seed = parse_number("--seed", args.seed, int)
+    if seed is not None and seed < 0:
+        raise UserError(f"--seed must be 0 or more, not {seed}")
+    numbers = {
+        "hidden_size": parse_number("--hidden", args.hidden, int),
+        "seed": seed,
+        "length": parse_number("--length", args.length, int),
+        "spectral_radius": parse_number("--scale", args.scale, float),
+        "forget_bias": parse_number("--forget-bias", args.forget_bias, float),
+        "clip_threshold": parse_number("--clip", args.clip, float),
+    }
+    given = {name: value for name, value in numbers.items() if value is not None}
+    return GradientSettings(cells=cells, text=args.text, **given), model
+
+
+def finite_or_none(value):
+    """JSON has no inf or NaN: a norm that overflowed is written as null."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def to_json(view) -> dict:
+    s = view.settings
+    cells = {}
+    for name, result in view.cells.items():
+        r, clipping = result.readouts, view.clipping[name]
+        entry = {
+            "norms": [finite_or_none(v) for v in result.norms],
+            "vanish_distance": r.vanish_distance,
+            "explode_distance": r.explode_distance,
+            "growth_per_step": None if r.growth_per_step is None else finite_or_none(r.growth_per_step),
+            "spectral_radii": result.spectral_radii,
+            "clip": {"threshold": clipping.threshold, "before": finite_or_none(clipping.before),
+                     "after": finite_or_none(clipping.after)},
+        }
+        if result.forget_mean is not None:
+            entry["forget_product_mean"] = [finite_or_none(v) for v in result.forget_mean]
+            entry["half_life"] = r.half_life
+        cells[name] = entry
+    return {
+        "input": {"source": "random" if s.text is None else "text", "length": len(view.text), "text": view.text},
+        "settings": {"hidden_size": s.hidden_size, "seed": s.seed, "spectral_radius": s.spectral_radius,
+                     "forget_bias": s.forget_bias, "clip_threshold": s.clip_threshold},
+        "cells": cells,
+    }
+
+
+def print_table(view) -> None:
+    import shutil
+    import sys
+
+    import plotext
+
+    from ..gradient_lab import draw_plot, readout_lines, settings_line
+
+    lines = [settings_line(view), *readout_lines(view)]
+    print("\n".join(lines))
+    columns, rows = shutil.get_terminal_size((80, 24))
+    draw_plot(plotext, view)
+    plotext.plotsize(columns, max(12, min(rows - len(lines) - 2, 30)))
+    plot = plotext.build()
+    print(plot if sys.stdout.isatty() else plotext.uncolorize(plot))

@@ -1,0 +1,283 @@
+"""The gradient lab's state: knobs, cached results, readout text and the plot, for the screen and the CLI.
+
+Plain Python over ``lstm_tui.model.gradients``: no terminal code. The plot is drawn through a
+plotext-like object passed in (the ``plotext`` module in the CLI, a ``PlotextPlot``'s ``plt`` in the
+screen), so this module never imports plotext itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .model.gradients import (
+    MAX_TEXT_LENGTH,
+    CellGradients,
+    Clipping,
+    GradientSettings,
+    by_distance,
+    clip,
+    compare,
+    comparison_vocab,
+    input_text,
+)
+from .model.registry import CELLS
+
+# Knob ladders; None means "the weights as built (or loaded)".
+RADII = (None,) + tuple(round(0.5 + 0.1 * k, 1) for k in range(16))
+FORGET_BIASES = (None,) + tuple(-3.0 + 0.5 * k for k in range(17))
+HIDDEN_SIZES = (4, 8, 16, 32, 64, 128)
+LENGTHS = (10, 20, 50, 100, 200, 500, 1000)
+CLIP_THRESHOLDS = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
+LADDERS = {
+    "radius": ("spectral_radius", RADII),
+    "forget_bias": ("forget_bias", FORGET_BIASES),
+    "hidden": ("hidden_size", HIDDEN_SIZES),
+    "length": ("length", LENGTHS),
+    "clip": ("clip_threshold", CLIP_THRESHOLDS),
+}
+VISIBLE_DECADES = 40  # the plot's y range: at most this many powers of ten below the highest point
+CACHE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class LabView:
+    """One computed comparison, ready to draw."""
+
+    settings: GradientSettings
+    text: str
+    cells: dict[str, CellGradients]
+    clipping: dict[str, Clipping]
+
+
+def step_along(ladder: tuple, value, direction: int):
+    """The ladder's next value in ``direction`` (+1/−1) from ``value``, clamped at the ends; a value
+    between rungs moves to the nearest rung in that direction."""
+    if value in ladder:
+        index = ladder.index(value) + direction
+        return ladder[min(max(index, 0), len(ladder) - 1)]
+    rungs = [v for v in ladder if v is not None]
+    if value is None:
+        return rungs[0] if direction > 0 else None
+    beyond = [v for v in rungs if (v > value if direction > 0 else v < value)]
+    if not beyond:
+        return value
+    return min(beyond) if direction > 0 else max(beyond)
+
+
+class GradientLab:
+    """Knobs and results of the gradient lab. The screen calls ``select``/``adjust``/``add_cell``/
+    ``remove_cell``/``set_text`` on key presses and ``compute`` (possibly in a worker thread) to get a
+    ``LabView``; everything shown is formatted here so the CLI prints the same text."""
+
+    def __init__(self, settings: GradientSettings | None = None, text: str | None = None, model=None):
+        self.settings = settings or GradientSettings()
+        self.model = model  # a CharModel (e.g. from a weights file) instead of random cells
+        self.text = ""
+        self.use_text = False
+        self.set_text(text or "")
+        self.selected = 0
+        self.candidate = self._candidates()[0] if self._candidates() else None
+        self._cache: dict[GradientSettings, CellGradients] = {}
+
+    # --- knobs -----------------------------------------------------------------------------------
+    def knob_names(self) -> list[str]:
+        names = ["radius", "forget_bias"]
+        if self.model is None:
+            names.append("hidden")
+        names.append("seed")
+        if self.text:
+            names.append("source")
+        names += ["length", "clip"]
+        if self.model is None:
+            names.append("add")
+        return names
+
+    @property
+    def selected_knob(self) -> str:
+        return self.knob_names()[self.selected]
+
+    def select(self, direction: int) -> None:
+        self.selected = (self.selected + direction) % len(self.knob_names())
+
+    def adjust(self, direction: int) -> bool:
+        """Turn the selected knob one step; True when something changed."""
+        knob = self.selected_knob
+        before = (self.settings, self.use_text, self.candidate)
+        if knob in LADDERS:
+            field_name, ladder = LADDERS[knob]
+            value = step_along(ladder, getattr(self.settings, field_name), direction)
+            self.settings = replace(self.settings, **{field_name: value})
+        elif knob == "seed":
+            self.settings = replace(self.settings, seed=max(0, self.settings.seed + direction))
+        elif knob == "source":
+            self.use_text = not self.use_text
+            self._sync_text()
+        elif knob == "add":
+            self._cycle_candidate(direction)
+        return before != (self.settings, self.use_text, self.candidate)
+
+    def _candidates(self) -> list[str]:
+        return [name for name in CELLS if name not in self.settings.cells]
+
+    def _cycle_candidate(self, direction: int) -> None:
+        candidates = self._candidates()
+        if not candidates:
+            self.candidate = None
+            return
+        index = candidates.index(self.candidate) if self.candidate in candidates else -1
+        self.candidate = candidates[(index + direction) % len(candidates)]
+
+    def add_cell(self) -> bool:
+        if self.model is not None or self.candidate is None or self.candidate in self.settings.cells:
+            return False
+        self.settings = replace(self.settings, cells=self.settings.cells + (self.candidate,))
+        self._cycle_candidate(+1)
+        return True
+
+    def remove_cell(self) -> bool:
+        """Remove the most recently added cell; the last one stays."""
+        if self.model is not None or len(self.settings.cells) == 1:
+            return False
+        self.settings = replace(self.settings, cells=self.settings.cells[:-1])
+        if self.candidate is None:
+            self._cycle_candidate(+1)
+        return True
+
+    def set_text(self, text: str) -> None:
+        """The panel's text; non-empty text becomes the input (its last 1000 characters at most)."""
+        self.text = text[-MAX_TEXT_LENGTH:]
+        self.use_text = bool(self.text)
+        self._sync_text()
+
+    def _sync_text(self) -> None:
+        self.settings = replace(self.settings, text=self.text if self.use_text and self.text else None)
+
+    # --- computing -------------------------------------------------------------------------------
+    def compute(self, settings: GradientSettings | None = None) -> LabView:
+        """Results for ``settings`` (default: the current ones). Each cell's result is cached, so adding a
+        cell or changing the clipping threshold recomputes nothing else. Safe to call from a worker."""
+        settings = settings or self.settings
+        text = input_text(settings, comparison_vocab(self.model))
+        names = (self.model.cell.name,) if self.model is not None else settings.cells
+        cells = {}
+        for name in names:
+            key = replace(settings, cells=(name,), clip_threshold=1.0)  # clipping is applied afterwards
+            if key not in self._cache:
+                if len(self._cache) >= CACHE_SIZE:
+                    self._cache.pop(next(iter(self._cache)))
+                self._cache[key] = compare(key, self.model)[1][name]
+            cells[name] = self._cache[key]
+        clipping = {name: clip(result.norms, settings.clip_threshold) for name, result in cells.items()}
+        return LabView(settings, text, cells, clipping)
+
+    # --- text ------------------------------------------------------------------------------------
+    def knob_lines(self) -> list[str]:
+        """One line per knob, the selected one marked with ▶."""
+        selected = self.selected_knob
+        return [f"{'▶' if name == selected else ' '} {label:<12}{value}" for name, label, value in self._knobs()]
+
+    def _knobs(self):
+        s = self.settings
+        texts = {
+            "radius": ("ρ(W_hh)", "as built" if s.spectral_radius is None else f"{s.spectral_radius:.1f}"),
+            "forget_bias": ("forget bias", "as built" if s.forget_bias is None else f"{s.forget_bias:+.1f}"),
+            "hidden": ("hidden H", str(s.hidden_size)),
+            "seed": ("seed", str(s.seed)),
+            "source": ("input", "panel text" if self.use_text else "random"),
+            "length": ("length T", f"{len(s.text)} (text)" if s.text is not None else str(s.length)),
+            "clip": ("clip at", f"{s.clip_threshold:g}"),
+            "add": ("add cell", self.candidate or "(all added)"),
+        }
+        return [(name, *texts[name]) for name in self.knob_names()]
+
+
+# --- shared text and plot ----------------------------------------------------------------------------
+def settings_line(view: LabView) -> str:
+    s = view.settings
+    source = "text" if s.text is not None else f"random (seed {s.seed})"
+    radius = "as built" if s.spectral_radius is None else f"{s.spectral_radius:g}"
+    bias = "as built" if s.forget_bias is None else f"{s.forget_bias:+g}"
+    sizes = "/".join(sorted({str(result.hidden_size) for result in view.cells.values()}))
+    return f"T = {len(view.text)} {source}, H = {sizes}, ρ(W_hh) {radius}, forget bias {bias}"
+
+
+def fate(result: CellGradients) -> str:
+    """Where the norm first leaves [1e-6, 1e6] × its value at d = 0, or how far it holds."""
+    r = result.readouts
+    if r.vanish_distance is not None:
+        return f"↓1e-6 at d={r.vanish_distance}"
+    if r.explode_distance is not None:
+        return f"↑1e6 at d={r.explode_distance}"
+    return f"holds to d={len(result.norms) - 1}"
+
+
+def readout_lines(view: LabView) -> list[str]:
+    """A header and one line per cell: fate, fitted growth per step, Π f half-life, ρ, clipping."""
+    threshold = f"{view.settings.clip_threshold:g}"
+    lines = [f"{'cell':<14}{'fate':<18}{'per step':<10}{'Πf<½':<8}{'ρ max':<7}clip at {threshold}"]
+    for name, result in view.cells.items():
+        r, clipping = result.readouts, view.clipping[name]
+        growth = "–" if r.growth_per_step is None else f"×{r.growth_per_step:.3f}"
+        if result.forget_product is None:
+            half_life = "–"
+        else:
+            half_life = "never" if r.half_life is None else f"d={r.half_life}"
+        radius = f"{max(result.spectral_radii.values()):.2f}" if result.spectral_radii else "–"
+        clipped = f"{clipping.before:.3g} → {clipping.after:.3g}"
+        lines.append(f"{name:<14}{fate(result):<18}{growth:<10}{half_life:<8}{radius:<7}{clipped}")
+    return lines
+
+
+def decade_ticks(bottom: float, top: float, most: int = 6) -> tuple[list[float], list[str]]:
+    """Tick positions on a log₁₀ axis at whole powers of ten, at most ``most`` of them."""
+    span = max(top - bottom, 1.0)
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100) if span / s <= most - 1)
+    first = math.ceil(bottom / step) * step
+    positions = [float(k) for k in range(first, math.floor(top) + 1, step)]
+    return positions, ["1" if k == 0 else f"1e{int(k)}" for k in positions]
+
+
+def distance_ticks(last: int, most: int = 6) -> list[int]:
+    """Whole-number ticks 0, step, 2·step, … up to ``last``, with a round step."""
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if last / s <= most - 1)
+    return list(range(0, last + 1, step))
+
+
+def plot_series(view: LabView) -> list[tuple[str, np.ndarray]]:
+    """(label, values by distance d) for every curve: each cell's norms, then Π f (mean over units)."""
+    series = []
+    for name, result in view.cells.items():
+        series.append((name, by_distance(result.norms)))
+        if result.forget_mean is not None:
+            series.append((f"{name} Πf", by_distance(result.forget_mean)))
+    return series
+
+
+def draw_plot(plt, view: LabView) -> None:
+    """Draw the norms against the distance on a log₁₀ y axis. Values that underflowed to 0 (or lie more
+    than VISIBLE_DECADES below the top) are left out rather than drawn at a false floor."""
+    plt.clear_figure()
+    logged = []
+    for label, values in plot_series(view):
+        distance = np.arange(len(values))
+        usable = np.isfinite(values) & (values > 0)
+        logged.append((label, distance[usable], np.log10(values[usable])))
+    heights = [y for _, _, y in logged if y.size]
+    if not heights:
+        return
+    top = max(float(y.max()) for y in heights)
+    bottom = max(min(float(y.min()) for y in heights), top - VISIBLE_DECADES)
+    for label, distance, y in logged:
+        shown = y >= bottom
+        if shown.any():
+            plt.plot(distance[shown].tolist(), y[shown].tolist(), label=label)
+    low, high = (bottom, top) if top > bottom else (bottom - 1, top + 1)
+    plt.ylim(low, high)
+    plt.yticks(*decade_ticks(low, high))
+    last = max(len(view.text) - 1, 1)
+    plt.xlim(0, last)
+    plt.xticks(distance_ticks(last))
+    plt.title("‖∂h_T/∂x_t‖ and Π f by d = T−1−t (log)")
