@@ -1,0 +1,520 @@
+"""Weight files: save a character model to ``.npz`` and load it back, or import Keras and PyTorch weights.
+
+The native format is an ``.npz`` archive:
+
+* a cell's PyTorch-named parameters under PyTorch's single-layer keys (``weight_ih`` → ``weight_ih_l0``,
+  likewise ``weight_hh``, ``bias_ih``, ``bias_hh``) and every other parameter under its own name
+  (``peephole_i``, ``weight_gates``, …);
+* ``cell``: the registry name, and ``vocab``: the characters in sorted order (both string arrays);
+* optionally the next-character layer ``weight_out`` (V, H) and ``bias_out`` (V,), and ``meta``, a JSON
+  object as a string (a model card, training notes).
+
+Also read:
+
+* Keras layouts: ``kernel`` (V, kU), ``recurrent_kernel`` (U, kU), ``bias`` plus ``vocab`` (and optionally
+  ``cell``, ``weight_out``, ``bias_out``, ``meta``). ``LSTM`` (blocks i|f|c|o) becomes ``lstm``; ``GRU``
+  (blocks z|r|h) becomes ``gru`` when ``bias`` is (2, 3U) (``reset_after=True``) and ``gru-cho`` when it
+  is (3U,) (``reset_after=False``). The weights cannot show a layer's activations: Keras's defaults
+  (tanh, and sigmoid for the gates) are assumed.
+* A PyTorch ``.pt``/``.pth`` file holding the ``state_dict`` of a single-layer ``nn.LSTM``, ``nn.GRU`` or
+  ``nn.RNN`` (optionally with ``weight_out``/``bias_out`` added), read with ``torch.load(...,
+  weights_only=True)`` when torch is installed. A state_dict names neither the cell nor the vocabulary:
+  give them as arguments or in a JSON sidecar with the same stem (``model.pt`` → ``model.json``:
+  ``{"cell": "lstm", "vocab": "…", "meta": {…}}``).
+
+The vocabulary must be sorted because its order is the order of the input weight columns and
+``Vocabulary`` always sorts; a file in another order is refused rather than silently scrambled.
+
+Nothing here unpickles: ``np.load(..., allow_pickle=False)`` always. Sizes are checked from the zip
+directory and each array's header before any data is decompressed, and every failure is a ``UserError``
+naming the file and the problem on one line.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import zipfile
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+from .charmodel import CharModel
+from .registry import get_spec
+from .vocab import Vocabulary
+
+MAX_FILE_BYTES = 256 * 2**20  # on disk
+MAX_DATA_BYTES = 256 * 2**20  # uncompressed, all arrays together
+MAX_MEMBERS = 64
+MAX_META_CHARS = 64 * 2**10
+MAX_HEADER_BYTES = 10_000  # numpy's own default limit for an .npy header
+
+PYTORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+STRING_KEYS = ("cell", "vocab", "meta")
+OUTPUT_KEYS = ("weight_out", "bias_out")
+KERAS_KEYS = ("kernel", "recurrent_kernel", "bias")
+TORCH_SUFFIXES = (".pt", ".pth")
+
+
+@dataclass
+class LoadedModel:
+    model: CharModel
+    meta: dict | None
+    layout: str  # "lstm-tui", "keras" or "pytorch"
+
+
+def file_key(param_name: str) -> str:
+    """The key a cell parameter is stored under: PyTorch's layer-0 name where one exists."""
+    return f"{param_name}_l0" if param_name in PYTORCH_NAMES else param_name
+
+
+# --- saving ------------------------------------------------------------------------------------------
+
+
+def save_model(model: CharModel, path, meta: dict | None = None) -> None:
+    """Write ``model`` (and an optional JSON-able ``meta`` dict) as an ``.npz`` that ``load_model`` reads
+    back exactly. The file appears whole or not at all (written beside it, then renamed)."""
+    path = Path(path)
+    get_spec(model.cell.name)  # only registry cells can be rebuilt from a file
+    arrays = {file_key(name): value for name, value in model.cell.params.items()}
+    if model.output:
+        arrays.update({key: model.output[key] for key in OUTPUT_KEYS})
+    for key, value in arrays.items():
+        if not np.all(np.isfinite(value)):
+            raise UserError(f"{_shown(path)}: not saved, {key} holds NaN or infinite values")
+    arrays["cell"] = np.array(model.cell.name)
+    arrays["vocab"] = np.array(model.vocab.chars)
+    if arrays["vocab"].item() != model.vocab.chars:  # NumPy strings drop trailing NUL characters
+        raise UserError(f"{_shown(path)}: not saved, a vocabulary of only NUL cannot be stored")
+    if meta is not None:
+        arrays["meta"] = np.array(_meta_json(meta, path))
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with open(partial, "wb") as stream:
+            np.savez_compressed(stream, **arrays)
+        os.replace(partial, path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise UserError(f"{_shown(path)}: cannot write ({error.strerror or error})") from None
+
+
+def _meta_json(meta, path) -> str:
+    if not isinstance(meta, dict):
+        raise UserError(f"{_shown(path)}: not saved, meta must be a dict, not {type(meta).__name__}")
+    try:
+        text = json.dumps(meta, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise UserError(f"{_shown(path)}: not saved, meta is not JSON ({error})") from None
+    if len(text) > MAX_META_CHARS:
+        raise UserError(f"{_shown(path)}: not saved, meta is {len(text)} characters of JSON (limit {MAX_META_CHARS})")
+    return text
+
+
+# --- loading -----------------------------------------------------------------------------------------
+
+
+def load_model(path, *, cell: str | None = None, vocab: str | None = None, dtype=None) -> CharModel:
+    """Read a weights file (see the module docstring) into a ``CharModel``."""
+    return load_model_file(path, cell=cell, vocab=vocab, dtype=dtype).model
+
+
+def load_model_file(path, *, cell: str | None = None, vocab: str | None = None, dtype=None) -> LoadedModel:
+    """Like ``load_model``, also returning ``meta`` and the layout the file was in.
+
+    ``cell`` and ``vocab`` supply what a PyTorch state_dict lacks; for other files they must agree with
+    the file. ``dtype`` (float32/float64) defaults to float32 when every array in the file is at most
+    32-bit, else float64, so a saved model comes back bit for bit.
+    """
+    path = Path(path)
+    source = _read_torch(path) if path.suffix.lower() in TORCH_SUFFIXES else _read_npz(path)
+    arrays = source.arrays
+    vocab_chars = _agree(source.names.get("vocab"), vocab, "vocab", path)
+    if vocab_chars is None:
+        raise UserError(f"{_shown(path)}: no vocabulary (store a 'vocab' string or give one)")
+    vocabulary = _vocabulary(vocab_chars, path)
+    cell_name = _agree(source.names.get("cell"), cell, "cell", path)
+    output = {key: arrays.pop(key) for key in OUTPUT_KEYS if key in arrays}
+    if source.layout == "keras":
+        cell_name, arrays = _from_keras(arrays, cell_name, len(vocabulary), path)
+    if cell_name is None:
+        raise UserError(f"{_shown(path)}: no cell name (store a 'cell' string or give one)")
+    spec = get_spec(cell_name)
+    dtype = dtype or _natural_dtype([*arrays.values(), *output.values()])
+    params, hidden = _cell_params(spec, arrays, len(vocabulary), path)
+    try:
+        built = spec.build(len(vocabulary), hidden, dtype=dtype, params=params)
+    except ValueError as error:
+        raise UserError(f"{_shown(path)}: {error}") from None
+    model = CharModel(built, vocabulary, _output_layer(output, len(vocabulary), hidden, built.dtype, path))
+    return LoadedModel(model, source.meta, source.layout)
+
+
+@dataclass
+class _Source:
+    arrays: dict  # key → float array, still under the file's own names
+    names: dict  # "cell" and/or "vocab" → str, as the file states them
+    meta: dict | None
+    layout: str
+
+
+# --- reading an .npz --------------------------------------------------------------------------------
+
+
+def _read_npz(path: Path) -> _Source:
+    _check_file_size(path)
+    _check_signature(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise UserError(f"{_shown(path)}: truncated or damaged, its zip directory cannot be read") from None
+    with archive:
+        keys = _check_members(archive, path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in keys}
+    except ZIP_READ_ERRORS as error:
+        raise UserError(f"{_shown(path)}: damaged, an array cannot be read ({_first_line(error)})") from None
+    names = {key: _string(arrays.pop(key), key, path) for key in STRING_KEYS if key in arrays}
+    for key, array in arrays.items():
+        _check_finite(key, array, path)
+    meta = _parse_meta(names.pop("meta"), path) if "meta" in names else None
+    layout = "keras" if any(key in arrays for key in KERAS_KEYS[:2]) else "lstm-tui"
+    return _Source(arrays, names, meta, layout)
+
+
+# What a damaged zip entry can raise while it is decompressed or parsed.
+ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError)
+
+
+def _check_file_size(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise UserError(f"{_shown(path)}: cannot read ({error.strerror or error})") from None
+    if not path.is_file():
+        raise UserError(f"{_shown(path)}: not a file")
+    if size > MAX_FILE_BYTES:
+        raise UserError(f"{_shown(path)}: {_mib(size)} on disk, over the {_mib(MAX_FILE_BYTES)} limit")
+
+
+def _check_signature(path: Path) -> None:
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(6)
+    except OSError as error:
+        raise UserError(f"{_shown(path)}: cannot read ({error.strerror or error})") from None
+    if head.startswith(b"\x93NUMPY"):
+        raise UserError(f"{_shown(path)}: a single .npy array, not an .npz archive of named arrays")
+    if not head.startswith(b"PK"):
+        raise UserError(f"{_shown(path)}: not an .npz file (no zip signature)")
+
+
+def _check_members(archive: zipfile.ZipFile, path: Path) -> list[str]:
+    """Check the zip directory and every array header, decompressing no array data; return the keys."""
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise UserError(f"{_shown(path)}: {len(infos)} entries, over the limit of {MAX_MEMBERS}")
+    declared = sum(info.file_size for info in infos)
+    if declared > MAX_DATA_BYTES:
+        raise UserError(
+            f"{_shown(path)}: declares {_mib(declared)} of uncompressed data, over the {_mib(MAX_DATA_BYTES)} limit"
+        )
+    keys = []
+    for info in infos:
+        if not info.filename.endswith(".npy"):
+            raise UserError(f"{_shown(path)}: entry {info.filename!r} is not a NumPy array")
+        key = info.filename[: -len(".npy")]
+        if key in keys:
+            raise UserError(f"{_shown(path)}: entry {info.filename!r} appears twice")
+        shape, dtype = _npy_header(archive, info, key, path)
+        _check_dtype(key, dtype, path)
+        if math.prod(shape) * dtype.itemsize > info.file_size:
+            raise UserError(f"{_shown(path)}: {key} claims shape {shape} but its entry is only {info.file_size} bytes")
+        keys.append(key)
+    return keys
+
+
+def _npy_header(archive, info, key, path):
+    try:
+        with archive.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(member, max_header_size=MAX_HEADER_BYTES)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(member, max_header_size=MAX_HEADER_BYTES)
+            else:
+                raise UserError(f"{_shown(path)}: {key} uses .npy format version {version}, which is not supported")
+    except ZIP_READ_ERRORS as error:
+        raise UserError(f"{_shown(path)}: damaged, {key} cannot be read ({_first_line(error)})") from None
+    return shape, dtype
+
+
+def _check_dtype(key: str, dtype: np.dtype, path: Path) -> None:
+    if dtype.hasobject:
+        raise UserError(f"{_shown(path)}: {key} holds Python objects (pickled data), which are never loaded")
+    if key in STRING_KEYS:
+        if dtype.kind != "U":
+            raise UserError(f"{_shown(path)}: {key} must be a text string, not {dtype}")
+    elif dtype.kind == "c":
+        raise UserError(f"{_shown(path)}: {key} is complex ({dtype}); weights must be real floating point")
+    elif dtype.kind != "f":
+        raise UserError(f"{_shown(path)}: {key} has dtype {dtype}; weights must be floating point")
+
+
+def _check_finite(key: str, array: np.ndarray, path: Path) -> None:
+    if not np.isfinite(array).all():
+        problem = "NaN" if np.isnan(array).any() else "infinite values"
+        raise UserError(f"{_shown(path)}: {key} contains {problem}")
+
+
+def _string(array: np.ndarray, key: str, path: Path) -> str:
+    if array.size != 1:
+        raise UserError(f"{_shown(path)}: {key} must be one string, not an array of shape {array.shape}")
+    return str(array.item())
+
+
+def _parse_meta(text: str, path: Path) -> dict:
+    if len(text) > MAX_META_CHARS:
+        raise UserError(f"{_shown(path)}: meta is {len(text)} characters, over the limit of {MAX_META_CHARS}")
+    try:
+        meta = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as error:
+        raise UserError(f"{_shown(path)}: meta is not valid JSON ({_first_line(error)})") from None
+    if not isinstance(meta, dict):
+        raise UserError(f"{_shown(path)}: meta must be a JSON object, not {type(meta).__name__}")
+    return meta
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+# --- reading a PyTorch state_dict -----------------------------------------------------------------
+
+
+def _read_torch(path: Path) -> _Source:
+    _check_file_size(path)
+    if zipfile.is_zipfile(path):  # torch's own format is a zip: the same directory limits apply
+        with zipfile.ZipFile(path) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+            if len(archive.infolist()) > MAX_MEMBERS or declared > MAX_DATA_BYTES:
+                raise UserError(f"{_shown(path)}: too large ({len(archive.infolist())} entries, {_mib(declared)})")
+    try:
+        import torch
+    except ImportError:
+        raise UserError(f"{_shown(path)}: reading a PyTorch file needs torch (pip install torch==2.13.0)") from None
+    try:
+        state = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as error:  # torch raises many types for a bad file; all mean the same to the user
+        raise UserError(
+            f"{_shown(path)}: not a loadable PyTorch weights file ({type(error).__name__}: {_first_line(error)})"
+        ) from None
+    if not isinstance(state, dict):
+        raise UserError(f"{_shown(path)}: holds a {type(state).__name__}, not a state_dict")
+    arrays = {}
+    for key, tensor in state.items():
+        if not isinstance(key, str) or not isinstance(tensor, torch.Tensor):
+            raise UserError(f"{_shown(path)}: entry {key!r} is not a named tensor")
+        if tensor.is_complex():
+            raise UserError(f"{_shown(path)}: {key} is complex ({tensor.dtype}); weights must be real floating point")
+        if not tensor.is_floating_point():
+            raise UserError(f"{_shown(path)}: {key} has dtype {tensor.dtype}; weights must be floating point")
+        if tensor.dtype == torch.bfloat16:  # NumPy has no bfloat16; float32 holds it exactly
+            tensor = tensor.float()
+        arrays[key] = tensor.detach().cpu().numpy().copy()
+        _check_finite(key, arrays[key], path)
+    names, meta = _read_sidecar(path)
+    return _Source(arrays, names, meta, "pytorch")
+
+
+def _read_sidecar(path: Path) -> tuple[dict, dict | None]:
+    """``model.json`` beside ``model.pt``: {"cell": str, "vocab": str, "meta": {...}}, each optional."""
+    sidecar = path.with_suffix(".json")
+    if not sidecar.exists():
+        return {}, None
+    _check_file_size(sidecar)
+    try:
+        data = json.loads(sidecar.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise UserError(f"{_shown(sidecar)}: not a readable JSON sidecar ({_first_line(error)})") from None
+    if not isinstance(data, dict) or set(data) - set(STRING_KEYS):
+        raise UserError(f"{_shown(sidecar)}: expected a JSON object with only the keys cell, vocab and meta")
+    for key in ("cell", "vocab"):
+        if key in data and not isinstance(data[key], str):
+            raise UserError(f"{_shown(sidecar)}: {key} must be a string")
+    meta = data.get("meta")
+    if meta is not None:
+        meta = _parse_meta(json.dumps(meta), sidecar)
+    return {key: data[key] for key in ("cell", "vocab") if key in data}, meta
+
+
+# --- Keras layouts --------------------------------------------------------------------------------
+
+
+def _from_keras(arrays: dict, cell_name: str | None, vocab_size: int, path: Path) -> tuple[str, dict]:
+    """Keras LSTM/GRU weights → the same layer in PyTorch's layout, exactly (transposes and reordering)."""
+    missing = [key for key in KERAS_KEYS if key not in arrays]
+    extra = sorted(set(arrays) - set(KERAS_KEYS))
+    if missing or extra:
+        raise UserError(f"{_shown(path)}: Keras layout {_key_problems(missing, extra)}")
+    kernel, recurrent, bias = (arrays[key] for key in KERAS_KEYS)
+    units = recurrent.shape[0] if recurrent.ndim == 2 else 0
+    blocks = recurrent.shape[1] // units if units and recurrent.shape[1] % units == 0 else 0
+    if blocks not in (3, 4):
+        raise UserError(
+            f"{_shown(path)}: recurrent_kernel has shape {recurrent.shape}, "
+            "expected (U, 4U) for an LSTM or (U, 3U) for a GRU"
+        )
+    if kernel.shape != (vocab_size, blocks * units):
+        raise UserError(
+            f"{_shown(path)}: kernel has shape {kernel.shape}, expected {(vocab_size, blocks * units)} "
+            f"for {vocab_size} characters and {units} units"
+        )
+    zeros = np.zeros(blocks * units, dtype=bias.dtype)
+    if blocks == 4:  # LSTM blocks i|f|c|o are PyTorch's i|f|g|o; one bias
+        implied, layer = "lstm", "LSTM"
+        _check_bias(bias, [(4 * units,)], path)
+        params = {"weight_ih": kernel.T, "weight_hh": recurrent.T, "bias_ih": bias, "bias_hh": zeros}
+    else:
+        layer = "GRU"
+        _check_bias(bias, [(2, 3 * units), (3 * units,)], path)
+
+        def to_rzn(columns):  # Keras blocks z|r|h → PyTorch rows r|z|n
+            return np.concatenate([columns[..., units : 2 * units], columns[..., :units], columns[..., 2 * units :]], axis=-1)
+
+        params = {"weight_ih": to_rzn(kernel).T, "weight_hh": to_rzn(recurrent).T}
+        if bias.ndim == 2:  # reset_after=True: [input bias; recurrent bias], b_hn stays inside r ⊙ (·)
+            implied = "gru"
+            params.update(bias_ih=to_rzn(bias[0]), bias_hh=to_rzn(bias[1]))
+        else:  # reset_after=False: one bias, outside the reset product
+            implied = "gru-cho"
+            params.update(bias_ih=to_rzn(bias), bias_hh=zeros)
+    if cell_name not in (None, implied):
+        raise UserError(f"{_shown(path)}: this Keras {layer} computes cell {implied!r}, not {cell_name!r}")
+    return implied, {file_key(name): value for name, value in params.items()}
+
+
+def _check_bias(bias: np.ndarray, shapes: list, path: Path) -> None:
+    if bias.shape not in shapes:
+        expected = " or ".join(str(shape) for shape in shapes)
+        raise UserError(f"{_shown(path)}: bias has shape {bias.shape}, expected {expected}")
+
+
+# --- matching arrays to a cell --------------------------------------------------------------------
+
+
+def _cell_params(spec, arrays: dict, vocab_size: int, path: Path) -> tuple[dict, int]:
+    """Check the file's arrays against what ``spec``'s cell holds; return (params by cell name, H)."""
+    rules = _shape_rules(spec, vocab_size)
+    expected_keys = {file_key(name): name for name in rules}
+    missing = [key for key in expected_keys if key not in arrays]
+    extra = sorted(set(arrays) - set(expected_keys))
+    if missing or extra:
+        raise UserError(f"{_shown(path)}: {_key_problems(missing, extra)} for cell {spec.name!r}")
+    hidden = _infer_hidden(rules, arrays, path)
+    for key, name in expected_keys.items():
+        shape = tuple(offset + slope * hidden for offset, slope in rules[name])
+        if arrays[key].shape != shape:
+            raise UserError(
+                f"{_shown(path)}: {key} has shape {arrays[key].shape}, expected {shape} "
+                f"(cell {spec.name!r}, hidden size {hidden}, {vocab_size} characters)"
+            )
+    return {name: arrays[key] for key, name in expected_keys.items()}, hidden
+
+
+def _shape_rules(spec, vocab_size: int) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Each parameter's shape as (offset, slope) per axis, dim = offset + slope·H, read off two tiny
+    builds. Every registry cell's sizes are affine in H; the final build re-checks the exact shapes."""
+    small, large = (spec.build(vocab_size, size).param_shapes() for size in (2, 3))
+    return {
+        name: tuple((dim2 - 2 * (dim3 - dim2), dim3 - dim2) for dim2, dim3 in zip(small[name], large[name]))
+        for name in small
+    }
+
+
+def _infer_hidden(rules: dict, arrays: dict, path: Path) -> int:
+    """The hidden size most of the arrays agree on, so one bad array is the one the message names."""
+    votes = Counter()
+    for name, rule in rules.items():
+        array = arrays[file_key(name)]
+        if array.ndim != len(rule):
+            raise UserError(f"{_shown(path)}: {file_key(name)} has {array.ndim} dimensions, expected {len(rule)}")
+        for dim, (offset, slope) in zip(array.shape, rule):
+            if slope and dim - offset >= slope and (dim - offset) % slope == 0:
+                votes[(dim - offset) // slope] += 1
+    if not votes:
+        raise UserError(f"{_shown(path)}: no array shape gives a hidden size")
+    return votes.most_common(1)[0][0]
+
+
+def _output_layer(output: dict, vocab_size: int, hidden: int, dtype, path: Path) -> dict | None:
+    if not output:
+        return None
+    missing = [key for key in OUTPUT_KEYS if key not in output]
+    if missing:
+        raise UserError(f"{_shown(path)}: has {', '.join(output)} but no {missing[0]}")
+    for key, shape in (("weight_out", (vocab_size, hidden)), ("bias_out", (vocab_size,))):
+        if output[key].shape != shape:
+            raise UserError(f"{_shown(path)}: {key} has shape {output[key].shape}, expected {shape}")
+    return {key: np.array(output[key], dtype=dtype) for key in OUTPUT_KEYS}
+
+
+def _vocabulary(chars: str, path: Path) -> Vocabulary:
+    if not chars:
+        raise UserError(f"{_shown(path)}: vocab is empty")
+    repeated = "".join(sorted(char for char, count in Counter(chars).items() if count > 1))
+    if repeated:
+        raise UserError(f"{_shown(path)}: vocab repeats characters {_brief(repeated)}; they must be distinct")
+    if list(chars) != sorted(chars):
+        raise UserError(
+            f"{_shown(path)}: vocab is not sorted; its order is the order of the input weight columns, "
+            "so sort the characters and the columns together"
+        )
+    return Vocabulary(chars)
+
+
+def _agree(from_file: str | None, given: str | None, what: str, path: Path) -> str | None:
+    if from_file is not None and given is not None and from_file != given:
+        raise UserError(f"{_shown(path)}: the file's {what} {_brief(from_file)} differs from the one given, {_brief(given)}")
+    return from_file if from_file is not None else given
+
+
+def _natural_dtype(arrays) -> str:
+    return "float32" if all(array.dtype.itemsize <= 4 for array in arrays) else "float64"
+
+
+# --- message helpers --------------------------------------------------------------------------------
+
+
+def _key_problems(missing: list, extra: list) -> str:
+    parts = []
+    if missing:
+        parts.append(f"missing key{'s' * (len(missing) > 1)} {', '.join(missing)}")
+    if extra:
+        parts.append(f"unexpected key{'s' * (len(extra) > 1)} {', '.join(map(_brief, extra))}")
+    return "; ".join(parts)
+
+
+def _shown(path) -> str:
+    """A path as it can be printed: escaped if it holds control or other unprintable characters."""
+    text = str(path)
+    return text if text.isprintable() else ascii(text)
+
+
+def _brief(text: str, limit: int = 40) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0][:160] if lines else type(error).__name__
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB"
