@@ -35,6 +35,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import pickle
+import re
 import zipfile
 import zlib
 from collections import Counter
@@ -310,6 +312,11 @@ def _read_torch(path: Path) -> _Source:
         raise UserError(f"{_shown(path)}: reading a PyTorch file needs torch (pip install torch==2.13.0)") from None
     try:
         state = torch.load(path, weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError:  # torch's own text here is a long how-to for trusted files
+        raise UserError(
+            f"{_shown(path)}: not a PyTorch weights file, or it holds objects other than tensors "
+            "(refused by torch.load with weights_only=True)"
+        ) from None
     except Exception as error:  # torch raises many types for a bad file; all mean the same to the user
         raise UserError(
             f"{_shown(path)}: not a loadable PyTorch weights file ({type(error).__name__}: {_first_line(error)})"
@@ -512,8 +519,13 @@ def _brief(text: str, limit: int = 40) -> str:
 
 
 def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0][:160] if lines else type(error).__name__
+    """The first line of a library's error text, without terminal escape sequences, made printable."""
+    lines = ANSI_ESCAPE.sub("", str(error)).strip().splitlines()
+    line = lines[0][:160] if lines else type(error).__name__
+    return line if line.isprintable() else ascii(line)
+
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
 def _mib(size: int) -> str:

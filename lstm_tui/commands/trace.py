@@ -1,0 +1,77 @@
+"""``lstm-tui trace``: run a model over a text and print every step as a table, JSON or CSV.
+
+Nothing here draws a terminal UI: the model and the report are plain NumPy and Python.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..errors import UserError
+
+HELP = "Run a model over TEXT and print every step's gates and states (table, JSON or CSV)."
+FORMATS = ("table", "json", "csv")
+DEFAULT_CELL = "lstm"
+DEFAULT_HIDDEN = 16
+MAX_HIDDEN = 4096
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("text", metavar="TEXT", help="the text to feed, one character per step (may be empty)")
+    parser.add_argument(
+        "--cell",
+        metavar="NAME",
+        help=f"registry cell name (default {DEFAULT_CELL}); with --weights it must match the file, "
+        "and it names the cell of a PyTorch .pt file",
+    )
+    parser.add_argument(
+        "--weights",
+        metavar="FILE",
+        help="a weights file: .npz (lstm-tui or Keras layout) or a PyTorch .pt state_dict with a .json sidecar",
+    )
+    parser.add_argument("--hidden", metavar="N", type=int, help=f"hidden size of the random model (default {DEFAULT_HIDDEN})")
+    parser.add_argument("--seed", metavar="S", type=int, help="seed of the random model (default 0)")
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+
+
+def run(args) -> int:
+    from ..trace_report import format_csv, format_json, format_table, trace_report
+
+    formatter = {"table": format_table, "json": format_json, "csv": format_csv}[args.format]
+    report = trace_report(resolve_model(args), args.text)
+    return _emit(formatter(report))
+
+
+def resolve_model(args):
+    """The model the options ask for: a weights file, or a seeded random model over printable ASCII."""
+    from ..model.charmodel import CharModel
+    from ..model.registry import get_spec
+    from ..model.weights import load_model
+
+    if args.weights is not None:
+        for option, value in (("--hidden", args.hidden), ("--seed", args.seed)):
+            if value is not None:
+                raise UserError(f"{option} applies to random models only; the weights file fixes the model")
+        return load_model(args.weights, cell=args.cell)
+    hidden = DEFAULT_HIDDEN if args.hidden is None else args.hidden
+    seed = 0 if args.seed is None else args.seed
+    if not 1 <= hidden <= MAX_HIDDEN:
+        raise UserError(f"--hidden must be between 1 and {MAX_HIDDEN}, not {hidden}")
+    if seed < 0:
+        raise UserError(f"--seed must be zero or more, not {seed}")
+    spec = get_spec(args.cell or DEFAULT_CELL)
+    return CharModel.random(spec.name, hidden, seed=seed)
+
+
+def _emit(text: str) -> int:
+    """Print text whatever the terminal's encoding (unencodable characters become backslash escapes);
+    a reader that stops early (``| head``) is not an error."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
