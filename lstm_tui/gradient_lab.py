@@ -77,7 +77,7 @@ class GradientLab:
         self.model = model  # a CharModel (e.g. from a weights file) instead of random cells
         self.text = ""
         self.use_text = False
-        self.set_text(text or "")
+        self.set_text(text if text is not None else self.settings.text or "")
         self.selected = 0
         self.candidate = self._candidates()[0] if self._candidates() else None
         self._cache: dict[GradientSettings, CellGradients] = {}
