@@ -1,0 +1,59 @@
+"""The built wheel carries every lesson, and an installed (non-editable) copy finds them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    # --no-isolation: build with the hatchling already installed, no network needed.
+    result = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    (built,) = out.glob("lstm_tui-*.whl")
+    return built
+
+
+def test_every_lesson_is_in_the_wheel(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    lessons = sorted(path.name for path in (ROOT / "lessons").glob("*.md"))
+    assert lessons
+    missing = [name for name in lessons if f"lstm_tui/lessons/{name}" not in names]
+    assert missing == []
+    assert "lstm_tui/curriculum.py" in names
+
+
+def test_an_installed_copy_finds_its_lessons(wheel, tmp_path):
+    target = tmp_path / "site"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", "--target", str(target), str(wheel)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert install.returncode == 0, install.stderr[-2000:]
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "import lstm_tui.curriculum as c;"
+        "print(c.__file__); print(c.lessons_dir()); print(len(c.load_curriculum()))"
+    )
+    # Run from an empty folder so the checkout is not on the path by accident.
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(target)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60, env=dict(os.environ, PYTHONPATH=""),
+    )
+    assert result.returncode == 0, result.stderr
+    module_file, directory, count = result.stdout.split("\n")[:3]
+    assert Path(module_file).is_relative_to(target)
+    assert Path(directory) == target / "lstm_tui" / "lessons"
+    assert int(count) == len(list((ROOT / "lessons").glob("*.md")))
