@@ -145,7 +145,10 @@ def load_model_file(path, *, cell: str | None = None, vocab: str | None = None, 
         cell_name, arrays = _from_keras(arrays, cell_name, len(vocabulary), path)
     if cell_name is None:
         raise UserError(f"{_shown(path)}: no cell name (store a 'cell' string or give one)")
-    spec = get_spec(cell_name)
+    try:
+        spec = get_spec(cell_name)
+    except UserError as error:
+        raise UserError(f"{_shown(path)}: {error}") from None
     dtype = dtype or _natural_dtype([*arrays.values(), *output.values()])
     params, hidden = _cell_params(spec, arrays, len(vocabulary), path)
     try:
@@ -529,4 +532,4 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
 def _mib(size: int) -> str:
-    return f"{size / 2**20:.1f} MiB"
+    return f"{size / 2**20:.1f} MiB" if size >= 2**20 else f"{size} bytes"
