@@ -458,7 +458,10 @@ class Curriculum:
         if WEB_LINK.match(target):
             return LinkTarget("web", url=target)
         path, _, anchor = target.partition("#")
-        lesson = current if not path else self._by_name.get(path.removesuffix(".md")) if path.endswith(".md") else None
+        if not path:
+            lesson = current
+        else:
+            lesson = self._by_name.get(path.removesuffix(".md")) if path.endswith(".md") else None
         if lesson is None:
             raise UserError(f"{current.source}: link {target!r} names no lesson")
         if anchor and not lesson.has_anchor(anchor):
