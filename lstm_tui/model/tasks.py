@@ -1,0 +1,214 @@
+"""Training tasks, generated locally from a seed (no downloads), each with the features its units should track.
+
+* ``brackets``: filler words with nested round brackets. A bracket can only close when one is open, and
+  the deeper the nesting the likelier it closes, so predicting ")" pays for knowing the depth.
+* ``quotes``: words with quoted spans. Quoted and plain words are drawn alike; a quote opens only before
+  a word and closes only after one, so every word boundary pays for remembering whether one is open.
+* ``counting``: lines ``aaaa:bbbb`` with as many b's as a's (the language aⁿbⁿ). Hochreiter & Schmidhuber
+  (1997) built their long-time-lag tasks (the adding problem among them) on real-valued inputs and
+  targets, which a next-character model has neither of; counting keeps their point in characters: after
+  ":" the b's and the newline are certain, but only to a model that carried n across the 2n-step lag.
+  Gers & Schmidhuber (2001) showed LSTMs learn aⁿbⁿ by counting in a cell.
+* ``text``: a character language model of the project's own lessons (lessons/*.md), or of any UTF-8 file.
+
+Fresh text for measuring units comes from a different random stream (generated tasks) or from the last
+tenth of the corpus that training never reads (``text``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+from .units import bracket_depth, inside_quotes
+from .vocab import Vocabulary
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+TRAINING_STREAM, FRESH_STREAM = 0, 1
+
+
+@dataclass(frozen=True)
+class TaskText:
+    text: str
+    features: dict[str, np.ndarray] = field(default_factory=dict)  # name → value after each character
+
+
+class Task:
+    """A source of training text and fresh text, over a fixed vocabulary."""
+
+    name = "task"
+    description = ""
+    alphabet = ""
+
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary(self.alphabet)
+
+    def features(self, text: str) -> dict[str, np.ndarray]:
+        return {}
+
+    def generate(self, rng: np.random.Generator, length: int) -> str:
+        raise NotImplementedError
+
+    def training_text(self, length: int, seed: int) -> str:
+        return self.generate(np.random.default_rng([seed, TRAINING_STREAM]), length)
+
+    def fresh_text(self, length: int, seed: int) -> TaskText:
+        """Text from a stream training never draws from, with its features."""
+        text = self.generate(np.random.default_rng([seed, FRESH_STREAM]), length)
+        return TaskText(text, self.features(text))
+
+
+def random_word(rng: np.random.Generator) -> str:
+    return "".join(rng.choice(list(LETTERS), size=int(rng.integers(1, 5))))
+
+
+class BracketsTask(Task):
+    name = "brackets"
+    description = "nested round brackets in filler words; the feature is the bracket depth"
+    alphabet = LETTERS + " ()"
+    max_depth = 5
+
+    def generate(self, rng, length):
+        parts, size, depth = [], 0, 0
+        while size < length:
+            roll = rng.random()
+            if depth < self.max_depth and roll < 0.25:
+                token, depth = "(", depth + 1
+            elif depth > 0 and roll < 0.25 + 0.12 * depth:  # the deeper, the likelier it closes
+                token, depth = ")", depth - 1
+            else:
+                token = random_word(rng) + " "
+            parts.append(token)
+            size += len(token)
+        return "".join(parts)[:length]
+
+    def features(self, text):
+        return {"depth": bracket_depth(text)}
+
+
+WORDS = "the old man walked down to a river and sat by tree while his dog slept come here now we must go".split()
+
+
+class QuotesTask(Task):
+    name = "quotes"
+    description = "words with quoted spans; the feature is inside-quotes"
+    alphabet = "".join(sorted(set("".join(WORDS)))) + ' "'
+    switch = 0.3  # chance that a quote opens (or closes) at a word boundary
+
+    def generate(self, rng, length):
+        # Quoted and plain words are drawn alike, so only the quote marks tell the two apart: an opening
+        # quote follows a space, a closing one follows a letter, and knowing which may come needs the flag.
+        parts, size, inside = [], 0, False
+        while size < length:
+            word = str(rng.choice(WORDS))
+            if rng.random() < self.switch:
+                token = word + '" ' if inside else '"' + word + " "
+                inside = not inside
+            else:
+                token = word + " "
+            parts.append(token)
+            size += len(token)
+        return "".join(parts)[:length]
+
+    def features(self, text):
+        return {"quotes": inside_quotes(text)}
+
+
+class CountingTask(Task):
+    name = "counting"
+    description = "lines aⁿ:bⁿ (n = 1…20); the feature is the count still owed (a's minus b's)"
+    alphabet = "ab:\n"
+    max_count = 20
+
+    def generate(self, rng, length):
+        parts, size = [], 0
+        while size < length:
+            n = int(rng.integers(1, self.max_count + 1))
+            parts.append("a" * n + ":" + "b" * n + "\n")
+            size += 2 * n + 2
+        return "".join(parts)[:length]
+
+    def features(self, text):
+        owed, values = 0, np.empty(len(text))
+        for position, char in enumerate(text):
+            owed += {"a": 1, "b": -1}.get(char, 0)
+            if char == "\n":
+                owed = 0
+            values[position] = owed
+        return {"count": values}
+
+
+class TextTask(Task):
+    """A corpus read from files: the first nine tenths train, the last tenth is fresh text."""
+
+    name = "text"
+    description = "a character language model of the lessons (or of --text-file)"
+    held_out = 0.1
+
+    def __init__(self, corpus: str, source: str):
+        if len(corpus) < 1000:
+            raise UserError(f"{source} has {len(corpus)} characters; the text task needs at least 1000")
+        self.corpus = corpus
+        self.source = source
+        self.split = int(len(corpus) * (1.0 - self.held_out))
+        self.alphabet = "".join(sorted(set(corpus)))
+
+    def training_text(self, length, seed):
+        """The training part of the corpus, repeated to ``length``; the seed picks the starting point."""
+        part = self.corpus[: self.split]
+        start = int(np.random.default_rng([seed, TRAINING_STREAM]).integers(len(part)))
+        repeats = -(-(start + length) // len(part))
+        return (part * repeats)[start : start + length]
+
+    def fresh_text(self, length, seed):
+        """The held-out tail (at most ``length`` characters); the same whatever the seed."""
+        text = self.corpus[self.split :][:length]
+        return TaskText(text, self.features(text))
+
+
+def lessons_dir() -> Path:
+    """lessons/ beside the package in a checkout, or lstm_tui/lessons in an installed wheel."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "lessons", package.parent / "lessons"):
+        if candidate.is_dir():
+            return candidate
+    raise UserError("no lessons directory found; give a corpus with --text-file")
+
+
+def read_corpus(paths: list[Path]) -> str:
+    texts = []
+    for path in paths:
+        try:
+            texts.append(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise UserError(f"{path} is not UTF-8 text") from None
+        except OSError as error:
+            raise UserError(f"cannot read {path}: {error.strerror}") from None
+    return "\n".join(texts)
+
+
+def lesson_files() -> list[Path]:
+    files = sorted(lessons_dir().glob("*.md"))
+    if not files:
+        raise UserError("the lessons directory has no .md files; give a corpus with --text-file")
+    return files
+
+
+GENERATED = {task.name: task for task in (BracketsTask(), QuotesTask(), CountingTask())}
+TASK_NAMES = (*GENERATED, TextTask.name)
+
+
+def get_task(name: str, text_file: str | Path | None = None) -> Task:
+    """A task by name; ``text`` reads ``text_file`` or, without one, the lessons."""
+    if text_file is not None and name != TextTask.name:
+        raise UserError("--text-file only goes with --task text")
+    if name in GENERATED:
+        return GENERATED[name]
+    if name == TextTask.name:
+        if text_file is not None:
+            return TextTask(read_corpus([Path(text_file)]), str(text_file))
+        return TextTask(read_corpus(lesson_files()), "the lessons")
+    raise UserError(f"unknown task {name!r}; choose one of: {', '.join(TASK_NAMES)}")

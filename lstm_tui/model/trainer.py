@@ -1,0 +1,277 @@
+"""Character-level next-character training: a registry cell, a linear output layer, softmax cross-entropy.
+
+Truncated BPTT over batches of parallel streams (char-rnn style): the training text is cut into
+``batch`` strips read side by side, ``seq_len`` characters at a time, and the state is carried from one
+chunk to the next so the model sees context longer than one chunk while gradients stop at its start.
+Adam with global-norm gradient clipping; float32; every random choice comes from the seed.
+
+Inputs are one-hot, so the input half of every step is a row of a table: ``cell.input_terms(I)`` for
+the identity I gives each vocabulary entry's terms, a chunk gathers rows, and the gradient of those
+terms is summed per character (a scatter-add) and handed back to ``cell.input_terms_backward`` with the
+same identity. That is the cell's own input maths evaluated once per vocabulary entry instead of once
+per position, exact for any cell, and it saves the forward input product and the unused ∂loss/∂x.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..errors import UserError
+from .charmodel import CharModel
+from .numerics import lead_sum, outer_sum, softmax, uniform_init
+from .registry import build_cell
+from .vocab import Vocabulary
+
+OUTPUT_NAMES = ("weight_out", "bias_out")
+
+
+@dataclass
+class TrainConfig:
+    cell: str = "lstm"
+    hidden: int = 64
+    steps: int = 1000
+    seed: int = 0
+    batch: int = 32
+    seq_len: int = 50
+    learning_rate: float = 3e-3
+    clip: float = 5.0  # maximum global gradient norm
+    report_every: int = 10  # steps between progress callbacks
+
+    def check(self) -> None:
+        for name in ("hidden", "steps", "batch", "seq_len", "report_every"):
+            if getattr(self, name) < 1:
+                raise UserError(f"{name.replace('_', '-')} must be at least 1, not {getattr(self, name)}")
+        if not self.learning_rate > 0:
+            raise UserError(f"learning rate must be positive, not {self.learning_rate}")
+        if not self.clip > 0:
+            raise UserError(f"clip must be positive, not {self.clip}")
+
+
+@dataclass
+class Progress:
+    """What a progress callback receives; loss and accuracy are averages since the previous report."""
+
+    step: int
+    steps: int
+    loss: float
+    accuracy: float
+    steps_per_second: float
+    eta_seconds: float
+    elapsed_seconds: float
+
+
+@dataclass
+class TrainResult:
+    model: CharModel
+    steps_done: int
+    stopped: bool  # True when the stop flag ended training early
+    elapsed_seconds: float
+    history: list[Progress] = field(default_factory=list)
+
+    @property
+    def final_loss(self) -> float:
+        return self.history[-1].loss if self.history else float("nan")
+
+
+class Adam:
+    """Adam (Kingma & Ba 2015) with bias correction, updating a dict of arrays in place."""
+
+    def __init__(self, params: dict[str, np.ndarray], learning_rate: float, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.learning_rate = learning_rate
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.moment1 = {name: np.zeros_like(value) for name, value in params.items()}
+        self.moment2 = {name: np.zeros_like(value) for name, value in params.items()}
+        self.steps = 0
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        self.steps += 1
+        b1, b2 = self.beta1, self.beta2
+        # Both bias corrections folded into one step size (the paper's efficient form, section 2).
+        step_size = self.learning_rate * np.sqrt(1.0 - b2**self.steps) / (1.0 - b1**self.steps)
+        for name, grad in grads.items():
+            m, v = self.moment1[name], self.moment2[name]
+            m *= b1
+            m += (1.0 - b1) * grad
+            v *= b2
+            v += (1.0 - b2) * grad * grad
+            params[name] -= (step_size * m / (np.sqrt(v) + self.eps)).astype(params[name].dtype)
+
+
+def clip_gradients(grads: dict[str, np.ndarray], max_norm: float) -> float:
+    """Scale all gradients together so their joint L2 norm is at most ``max_norm``; return the norm before."""
+    norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
+    if norm > max_norm:
+        for grad in grads.values():
+            grad *= max_norm / norm
+    return norm
+
+
+def new_model(vocab: Vocabulary, config: TrainConfig) -> CharModel:
+    """A seeded float32 model with an output layer, ready to train."""
+    cell = build_cell(config.cell, len(vocab), config.hidden, dtype="float32", seed=config.seed)
+    rng = np.random.default_rng([config.seed, 1])
+    output = {
+        "weight_out": uniform_init(rng, (len(vocab), config.hidden), config.hidden, cell.dtype),
+        "bias_out": np.zeros(len(vocab), dtype=cell.dtype),
+    }
+    return CharModel(cell, vocab, output)
+
+
+class ChunkStream:
+    """The training text as ``batch`` strips read in step; yields (inputs, targets, restarted) chunks.
+
+    ``inputs`` and ``targets`` are (seq_len, batch) vocabulary indices, targets one character ahead.
+    When a strip runs out every strip starts over together, and ``restarted`` says the carried state
+    must be reset (the next chunk does not continue the last one).
+    """
+
+    def __init__(self, indices: np.ndarray, batch: int, seq_len: int):
+        strip = len(indices) // batch
+        if strip < seq_len + 1:
+            raise UserError(
+                f"the training text has {len(indices)} characters; batch {batch} × (seq-len {seq_len} + 1) needs"
+                f" at least {batch * (seq_len + 1)}"
+            )
+        self.strips = np.ascontiguousarray(np.asarray(indices[: strip * batch]).reshape(batch, strip).T)
+        self.seq_len = seq_len
+        self.position = 0
+
+    def next(self) -> tuple[np.ndarray, np.ndarray, bool]:
+        restarted = self.position + self.seq_len + 1 > len(self.strips)
+        if restarted:
+            self.position = 0
+        start, stop = self.position, self.position + self.seq_len
+        self.position = stop
+        return self.strips[start:stop], self.strips[start + 1 : stop + 1], restarted
+
+
+class Trainer:
+    """Owns a model, its optimiser and the carried state; ``train_step`` does one chunk of TBPTT."""
+
+    def __init__(self, model: CharModel, config: TrainConfig):
+        if model.output is None:
+            raise ValueError("training needs a model with an output layer")
+        self.model = model
+        self.config = config
+        self.cell = model.cell
+        self.identity = np.eye(len(model.vocab), dtype=self.cell.dtype)
+        self.optimizer = Adam(self.all_params(), config.learning_rate)
+        self.state = None
+
+    def all_params(self) -> dict[str, np.ndarray]:
+        return {**self.cell.params, **self.model.output}
+
+    def train_step(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
+        """One forward/backward/update on (T, B) index arrays; returns (mean loss in nats, accuracy)."""
+        cell, output = self.cell, self.model.output
+        if self.state is None:
+            self.state = cell.init_state(inputs.shape[1:])
+        terms = cell.input_terms(self.identity)[inputs]  # (T, B, gates): a row gather per character
+        state, caches, hidden = self.state, [], []
+        for terms_t in terms:
+            state, trace, cache = cell.recur(terms_t, state)
+            caches.append(cache)
+            hidden.append(trace["h"])
+        self.state = state
+        h = np.stack(hidden).reshape(-1, cell.hidden_size)  # 2-D products are faster than stacked 3-D ones
+        loss, accuracy, d_logits = softmax_cross_entropy(
+            h @ output["weight_out"].T + output["bias_out"], targets.ravel()
+        )
+
+        grads = {name: np.zeros_like(value) for name, value in cell.params.items()}
+        grads["weight_out"] = outer_sum(d_logits, h)
+        grads["bias_out"] = lead_sum(d_logits)
+        dh = (d_logits @ output["weight_out"]).reshape(terms.shape[:-1] + (cell.hidden_size,))
+        d_state = {name: np.zeros_like(value) for name, value in state.items()}
+        d_terms = np.empty_like(terms)
+        for t in reversed(range(len(caches))):
+            d_state["h"] = d_state["h"] + dh[t]
+            d_terms[t], d_state = cell.recur_backward(caches[t], d_state, grads)
+        cell.input_terms_backward(self.identity, scatter_rows(d_terms, inputs, len(self.identity)), grads)
+
+        clip_gradients(grads, self.config.clip)
+        self.optimizer.update(self.all_params(), grads)
+        self.model.params_changed()
+        return loss, accuracy
+
+    def reset_state(self) -> None:
+        self.state = None
+
+    def run(
+        self,
+        stream: ChunkStream,
+        steps: int,
+        on_progress: Callable[[Progress], None] | None = None,
+        stop=None,
+    ) -> TrainResult:
+        """Train for ``steps`` chunks or until ``stop.is_set()`` (checked before every step)."""
+        history: list[Progress] = []
+        start = time.perf_counter()
+        losses, accuracies = [], []
+        done = 0
+        while done < steps and not (stop is not None and stop.is_set()):
+            inputs, targets, restarted = stream.next()
+            if restarted:
+                self.reset_state()
+            loss, accuracy = self.train_step(inputs, targets)
+            losses.append(loss)
+            accuracies.append(accuracy)
+            done += 1
+            if done % self.config.report_every == 0 or done == steps:
+                history.append(self._progress(done, steps, losses, accuracies, start))
+                losses, accuracies = [], []
+                if on_progress is not None:
+                    on_progress(history[-1])
+        if losses:  # stopped between reports: still record where training ended
+            history.append(self._progress(done, steps, losses, accuracies, start))
+            if on_progress is not None:
+                on_progress(history[-1])
+        elapsed = time.perf_counter() - start
+        return TrainResult(self.model, done, done < steps, elapsed, history)
+
+    @staticmethod
+    def _progress(done, steps, losses, accuracies, start) -> Progress:
+        elapsed = time.perf_counter() - start
+        rate = done / elapsed if elapsed > 0 else float("inf")
+        return Progress(
+            done, steps, float(np.mean(losses)), float(np.mean(accuracies)), rate, (steps - done) / rate, elapsed
+        )
+
+
+def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """Mean cross-entropy (nats) of logits (…, V) against integer targets (…), top-1 accuracy, ∂loss/∂logits."""
+    probabilities = softmax(logits)
+    flat = probabilities.reshape(-1, probabilities.shape[-1])
+    rows = np.arange(len(flat))
+    picked = flat[rows, targets.ravel()]
+    loss = float(-np.mean(np.log(np.maximum(picked, np.finfo(flat.dtype).tiny))))
+    accuracy = float(np.mean(flat.argmax(axis=-1) == targets.ravel()))
+    d_logits = flat.copy()
+    d_logits[rows, targets.ravel()] -= 1.0
+    d_logits /= len(flat)
+    return loss, accuracy, d_logits.reshape(probabilities.shape)
+
+
+def scatter_rows(values: np.ndarray, indices: np.ndarray, size: int) -> np.ndarray:
+    """Sum rows of ``values`` (…, G) into ``size`` bins by ``indices`` (…): the transpose of a row gather.
+
+    Written as one-hotᵀ @ values: with a few dozen bins one BLAS product beats np.add.at and sorting.
+    """
+    one_hot = np.eye(size, dtype=values.dtype)[indices.ravel()]
+    return one_hot.T @ values.reshape(-1, values.shape[-1])
+
+
+def evaluate(model: CharModel, text: str) -> tuple[float, float]:
+    """Mean next-character cross-entropy (nats) and top-1 accuracy of ``model`` on ``text``, from a zero state."""
+    if len(text) < 2:
+        raise UserError("evaluation needs at least two characters")
+    indices = model.vocab.indices(text)
+    if (indices < 0).any():
+        raise UserError("the evaluation text has characters outside the model's vocabulary")
+    hidden = model.run(text[:-1]).forward.trace["h"]
+    loss, accuracy, _ = softmax_cross_entropy(model.logits(hidden), indices[1:])
+    return loss, accuracy
