@@ -1,6 +1,8 @@
 """The gradient lab's numbers: exact Jacobian norms, Π f, readouts, knobs, and the `gradients` command."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -377,3 +379,16 @@ def test_bad_input_is_one_line_and_exit_2(run_cli, args):
     assert code == 2
     assert out == ""
     assert err.startswith("lstm-tui: ") and err.count("\n") == 1
+
+
+def test_json_output_loads_no_terminal_library():
+    code = (
+        "import sys\n"
+        "from lstm_tui import cli\n"
+        "cli.COMMANDS = ('gradients',)\n"
+        "cli.main(['gradients', '--length', '10', '--hidden', '4', '--format', 'json'])\n"
+        "print(sorted(name for name in ('textual', 'rich', 'plotext') if name in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.splitlines()[0])["cells"]
+    assert done.stdout.splitlines()[-1] == "[]"
