@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Learn LSTMs and GRUs in the terminal: lessons beside a live model that steps on every key.",
     )
     parser.add_argument("--version", action="version", version=f"lstm-tui {__version__}")
+    parser.add_argument(
+        "--reset-progress", action="store_true", help="forget lessons read and quiz answers, then exit"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = _command(name)
@@ -39,9 +42,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.reset_progress:
+            return _reset_progress()
         return _command(args.command or "home").run(args)
     except UserError as error:
         print(f"lstm-tui: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _reset_progress() -> int:
+    from .progress import Progress
+
+    progress = Progress()
+    removed = progress.reset()
+    for message in progress.take_messages():
+        print(f"lstm-tui: {message}", file=sys.stderr)
+    if removed:
+        print(f"Progress reset: {progress.path} removed.")
+    return 0 if removed else 1
