@@ -61,6 +61,8 @@ STRING_KEYS = ("cell", "vocab", "meta")
 OUTPUT_KEYS = ("weight_out", "bias_out")
 KERAS_KEYS = ("kernel", "recurrent_kernel", "bias")
 TORCH_SUFFIXES = (".pt", ".pth")
+# What a damaged zip entry can raise while it is decompressed or parsed.
+ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError)
 
 
 @dataclass
@@ -68,6 +70,16 @@ class LoadedModel:
     model: CharModel
     meta: dict | None
     layout: str  # "lstm-tui", "keras" or "pytorch"
+
+
+@dataclass
+class _Source:
+    """What a file holds, before it is matched to a cell."""
+
+    arrays: dict  # key → float array, still under the file's own names
+    names: dict  # "cell" and/or "vocab" → str, as the file states them
+    meta: dict | None
+    layout: str
 
 
 def file_key(param_name: str) -> str:
@@ -137,14 +149,14 @@ def load_model_file(path, *, cell: str | None = None, vocab: str | None = None, 
     arrays = source.arrays
     vocab_chars = _agree(source.names.get("vocab"), vocab, "vocab", path)
     if vocab_chars is None:
-        raise UserError(f"{_shown(path)}: no vocabulary (store a 'vocab' string or give one)")
+        raise UserError(f"{_shown(path)}: {_not_named('vocab', source, path)}")
     vocabulary = _vocabulary(vocab_chars, path)
     cell_name = _agree(source.names.get("cell"), cell, "cell", path)
     output = {key: arrays.pop(key) for key in OUTPUT_KEYS if key in arrays}
     if source.layout == "keras":
         cell_name, arrays = _from_keras(arrays, cell_name, len(vocabulary), path)
     if cell_name is None:
-        raise UserError(f"{_shown(path)}: no cell name (store a 'cell' string or give one)")
+        raise UserError(f"{_shown(path)}: {_not_named('cell', source, path)}")
     try:
         spec = get_spec(cell_name)
     except UserError as error:
@@ -157,14 +169,6 @@ def load_model_file(path, *, cell: str | None = None, vocab: str | None = None, 
         raise UserError(f"{_shown(path)}: {error}") from None
     model = CharModel(built, vocabulary, _output_layer(output, len(vocabulary), hidden, built.dtype, path))
     return LoadedModel(model, source.meta, source.layout)
-
-
-@dataclass
-class _Source:
-    arrays: dict  # key → float array, still under the file's own names
-    names: dict  # "cell" and/or "vocab" → str, as the file states them
-    meta: dict | None
-    layout: str
 
 
 # --- reading an .npz --------------------------------------------------------------------------------
@@ -190,10 +194,6 @@ def _read_npz(path: Path) -> _Source:
     meta = _parse_meta(names.pop("meta"), path) if "meta" in names else None
     layout = "keras" if any(key in arrays for key in KERAS_KEYS[:2]) else "lstm-tui"
     return _Source(arrays, names, meta, layout)
-
-
-# What a damaged zip entry can raise while it is decompressed or parsed.
-ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError)
 
 
 def _check_file_size(path: Path) -> None:
@@ -492,6 +492,12 @@ def _agree(from_file: str | None, given: str | None, what: str, path: Path) -> s
     if from_file is not None and given is not None and from_file != given:
         raise UserError(f"{_shown(path)}: the file's {what} {_brief(from_file)} differs from the one given, {_brief(given)}")
     return from_file if from_file is not None else given
+
+
+def _not_named(what: str, source: _Source, path: Path) -> str:
+    if source.layout == "pytorch":
+        return f"no {what} given; a state_dict has none, so name it in {path.with_suffix('.json').name}"
+    return f"no {what} stored (a {what!r} string array)"
 
 
 def _natural_dtype(arrays) -> str:

@@ -193,6 +193,13 @@ def test_pytorch_sidecar_names_cell_vocab_and_meta(tmp_path):
 
 
 @pytest.mark.torch
+def test_pytorch_file_without_names_points_to_the_sidecar(tmp_path):
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    torch.save(torch.nn.RNN(len(VOCAB), HIDDEN).state_dict(), tmp_path / "m.pt")
+    assert "no vocab given; a state_dict has none, so name it in m.json" in load_error(tmp_path / "m.pt", cell="rnn")
+
+
+@pytest.mark.torch
 def test_pytorch_file_with_a_pickled_object_is_refused(tmp_path):
     torch = pytest.importorskip("torch", reason="torch is not installed")
     torch.save({"weight_ih_l0": torch.zeros(3, 4), "note": pathlib.PurePosixPath("x")}, tmp_path / "m.pt")
@@ -242,6 +249,17 @@ def test_corrupted_array_data(tmp_path, good_arrays):
 def test_missing_key(tmp_path, good_arrays):
     del good_arrays["weight_hh_l0"]
     assert "missing key weight_hh_l0 for cell 'lstm'" in load_error(save_arrays(tmp_path / "m.npz", **good_arrays))
+
+
+def test_missing_vocab(tmp_path, good_arrays):
+    del good_arrays["vocab"]
+    assert "no vocab stored" in load_error(save_arrays(tmp_path / "m.npz", **good_arrays))
+
+
+def test_keras_layout_missing_its_bias(tmp_path):
+    with np.load(KERAS / "lstm.npz", allow_pickle=False) as npz:
+        arrays = {key: npz[key] for key in npz.files if key != "bias"}
+    assert "Keras layout missing key bias" in load_error(save_arrays(tmp_path / "k.npz", **arrays))
 
 
 def test_extra_key(tmp_path, good_arrays):
