@@ -77,8 +77,8 @@ class GradientLab:
         self.model = model  # a CharModel (e.g. from a weights file) instead of random cells
         self.text = ""
         self.use_text = False
-        self.set_text(text if text is not None else self.settings.text or "")
         self.selected = 0
+        self.set_text(text if text is not None else self.settings.text or "")
         self.candidate = self._candidates()[0] if self._candidates() else None
         self._cache: dict[GradientSettings, CellGradients] = {}
 
@@ -138,7 +138,7 @@ class GradientLab:
         return True
 
     def remove_cell(self) -> bool:
-        """Remove the most recently added cell; the last one stays."""
+        """Remove the most recently added cell (at least one always stays)."""
         if self.model is not None or len(self.settings.cells) == 1:
             return False
         self.settings = replace(self.settings, cells=self.settings.cells[:-1])
@@ -151,6 +151,7 @@ class GradientLab:
         self.text = text[-MAX_TEXT_LENGTH:]
         self.use_text = bool(self.text)
         self._sync_text()
+        self.selected = min(self.selected, len(self.knob_names()) - 1)  # the input knob may have gone
 
     def _sync_text(self) -> None:
         self.settings = replace(self.settings, text=self.text if self.use_text and self.text else None)

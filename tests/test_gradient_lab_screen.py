@@ -154,3 +154,19 @@ async def test_every_key_is_in_the_footer():
         assert {binding.key for binding in GradientLabScreen.BINDINGS} <= footer_keys
         assert all(binding.show and binding.description for binding in GradientLabScreen.BINDINGS)
         assert not any(len(binding.key) == 1 for binding in GradientLabScreen.BINDINGS)  # no bare letters
+
+
+async def test_clearing_the_panel_text_removes_the_input_knob_safely():
+    screen = GradientLabScreen(SMALL, text="abc")
+    async with LabApp(screen).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "up")  # wraps round to the last knob
+        assert screen.lab.selected == len(screen.lab.knob_names()) - 1
+        screen.set_text("")  # the input knob disappears with the text: one knob fewer
+        await settle(pilot)
+        assert "source" not in screen.lab.knob_names()
+        assert screen.lab.selected_knob == "add"
+        assert screen.view.settings.text is None and len(screen.view.text) == 50
+        await press(pilot, "up", "right")  # the clipping knob still turns
+        assert screen.lab.settings.clip_threshold == 10.0
+        assert screen.view.settings == screen.lab.settings
