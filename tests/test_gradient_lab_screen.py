@@ -170,3 +170,19 @@ async def test_clearing_the_panel_text_removes_the_input_knob_safely():
         await press(pilot, "up", "right")  # the clipping knob still turns
         assert screen.lab.settings.clip_threshold == 10.0
         assert screen.view.settings == screen.lab.settings
+
+
+async def test_a_loaded_model_replaces_the_random_cells():
+    from lstm_tui.model import CharModel
+
+    model = CharModel.random("lstm-peephole", hidden_size=6, seed=3)
+    screen = GradientLabScreen(SMALL, text="peepholes", model=model)
+    async with LabApp(screen).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert list(screen.view.cells) == ["lstm-peephole"]
+        assert screen.view.cells["lstm-peephole"].hidden_size == 6
+        assert "hidden" not in screen.lab.knob_names() and "add" not in screen.lab.knob_names()
+        await press(pilot, "f5", "f6")  # adding and removing cells does nothing here
+        assert list(screen.view.cells) == ["lstm-peephole"]
+        assert shown(screen, "gradient-readouts") == "\n".join(
+            readout_lines(GradientLab(SMALL, text="peepholes", model=model).compute()))
