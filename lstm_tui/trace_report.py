@@ -126,7 +126,8 @@ NUMBER_WIDTH = 7
 
 def format_table(report: TraceReport, units: int = TABLE_UNITS) -> str:
     """Each step as a block: the character, then one row per quantity (gates, c, h) with the values of
-    the first ``units`` units and the mean over all units; fits in 80 columns."""
+    the first ``units`` units and the mean over all units, then (with an output layer) the most likely
+    next characters; fits in 80 columns."""
     H = report.hidden_size
     shown = min(units, H)
     lines = [
@@ -144,6 +145,8 @@ def format_table(report: TraceReport, units: int = TABLE_UNITS) -> str:
             values = report.values(step, quantity)
             numbers = "".join(_number(value) for value in values[:shown])
             lines.append(f"  {quantity}".ljust(LABEL_WIDTH) + numbers + " |" + _number(sum(values) / H))
+        if "top" in step:
+            lines.append("  next  " + "  ".join(f"{quoted_char(char)} {p:.3f}" for char, p in step["top"]))
     return "\n".join(lines)
 
 
@@ -151,8 +154,6 @@ def _step_title(step: dict) -> str:
     title = f"t={step['t']} {quoted_char(step['char'])}"
     if not step["in_vocab"]:
         title += "  not in the vocabulary: the input is the zero vector"
-    if "top" in step:
-        title += "  next: " + "  ".join(f"{quoted_char(char)} {p:.3f}" for char, p in step["top"])
     return title
 
 

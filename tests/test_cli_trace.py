@@ -15,6 +15,7 @@ import pytest
 from lstm_tui.cli import main
 from lstm_tui.model import CharModel
 from lstm_tui.model.weights import save_model
+from lstm_tui.trace_report import quoted_char
 
 ODD_TEXT = "a\x1b[2J\u202eé中\U0001f600\u0301\x00\x9b\n\\'"
 
@@ -116,6 +117,17 @@ def test_table_fits_80_columns_and_shows_a_note_of_the_units(capsys):
     assert "units 0-7 of 64; mean is over all 64 units" in out
     rows = [line for line in out.splitlines() if line.startswith("  h ")]
     assert len(rows) == len("a long line\twith tabs")
+
+
+def test_table_with_an_output_layer_lists_the_next_characters(capsys, tmp_path):
+    model = CharModel.random("gru", 20, seed=1, output_layer=True)
+    save_model(model, tmp_path / "g.npz")
+    code, out, _ = trace(capsys, "hé\x1b", "--weights", str(tmp_path / "g.npz"))
+    assert code == 0 and max(len(line) for line in out.splitlines()) <= 80
+    next_rows = [line for line in out.splitlines() if line.startswith("  next  ")]
+    assert len(next_rows) == 3
+    best_char, best_p = model.top_predictions(model.run("hé\x1b").probabilities[0], 1)[0]
+    assert next_rows[0].startswith(f"  next  {quoted_char(best_char)} {best_p:.3f}")
 
 
 def test_table_mean_column_is_the_mean_over_all_units(capsys):
