@@ -4,6 +4,7 @@ from .cell import Cell, ForwardResult
 from .charmodel import CharModel
 from .registry import CELLS, CellSpec, build_cell, get_spec
 from .vocab import PRINTABLE_ASCII, Vocabulary
+from .weights import load_model, load_model_file, save_model
 
 __all__ = [
     "CELLS",
@@ -15,4 +16,7 @@ __all__ = [
     "Vocabulary",
     "build_cell",
     "get_spec",
+    "load_model",
+    "load_model_file",
+    "save_model",
 ]
