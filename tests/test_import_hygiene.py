@@ -1,4 +1,4 @@
-"""The numerical core and the non-interactive CLI paths never load the terminal UI stack.
+"""The numerical core and the non-interactive CLI paths (--help, --version, trace) never load the UI stack.
 
 Each check runs in a fresh interpreter, because this test process may already have imported Textual.
 """
@@ -39,9 +39,10 @@ from lstm_tui.cli import main
 captured = io.StringIO()
 with contextlib.redirect_stdout(captured):
     try:
-        main({argv!r})
-    except SystemExit as stop:
-        assert stop.code in (0, None), f"exit status {{stop.code}}"
+        status = main({argv!r})
+    except SystemExit as stop:  # argparse exits after --help and --version
+        status = stop.code
+assert status in (0, None), f"exit status {{status}}"
 assert captured.getvalue().strip(), "nothing printed"
 """
 
@@ -62,6 +63,7 @@ def ui_modules_loaded_by(snippet: str) -> list[str]:
         pytest.param(IMPORT_EVERY_MODEL_MODULE, id="every-model-module"),
         pytest.param(RUN_CLI.format(argv=["--help"]), id="cli-help"),
         pytest.param(RUN_CLI.format(argv=["--version"]), id="cli-version"),
+        pytest.param(RUN_CLI.format(argv=["trace", "hi", "--format", "json"]), id="cli-trace"),
     ],
 )
 def test_loads_no_ui_package(snippet):
