@@ -67,7 +67,7 @@ class ExplorerScreen(Screen):
         if session is None:
             session = Session(setup) if window is None else Session(setup, window=window)
         self.session = session
-        self.views_shown = {"gates", "plot", "equation"} | {setup.view}
+        self.views_shown = {"gates", "plot"} | {setup.view}  # the rest on F-keys: fewer bytes per key
         self.initial_text = setup.text
 
     def compose(self) -> ComposeResult:

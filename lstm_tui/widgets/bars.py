@@ -40,7 +40,7 @@ class UnitBars(LineView):
                     continue
                 value = float(values[name][unit])
                 low, high = session.value_range(name)
-                row.append(bar(value, low, high, BAR_WIDTH), style=value_style(value, low, high))
+                row.append(bar(value, low, high, BAR_WIDTH), style=value_style(value, low, high, ink=True))
                 row.append(f" {format_number(value):>5}".ljust(COLUMN_WIDTH - BAR_WIDTH))
             lines.append(row)
         self.show(lines)

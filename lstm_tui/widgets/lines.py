@@ -15,7 +15,7 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-LEVELS = 8  # colour steps per sign: few distinct styles keep runs long and escape codes few
+LEVELS = 4  # colour steps per sign: few distinct styles keep runs long and escape codes few
 
 
 @lru_cache(maxsize=None)
@@ -32,13 +32,20 @@ def _level_style(level: int, signed: bool) -> Style:
     return Style(bgcolor=f"#{red:02x}{green:02x}{blue:02x}", color=foreground)
 
 
-def value_style(value: float, low: float, high: float) -> Style:
-    """Style for ``value`` on the fixed display range [low, high] (signed ranges are centred at 0)."""
+@lru_cache(maxsize=None)
+def _level_ink(level: int, signed: bool) -> Style:
+    """The same scale as a foreground colour only (bars: fewer bytes than a background per cell)."""
+    return Style(color=_level_style(level, signed).bgcolor)
+
+
+def value_style(value: float, low: float, high: float, *, ink: bool = False) -> Style:
+    """Style for ``value`` on the fixed display range [low, high] (signed ranges are centred at 0):
+    a background colour, or with ``ink`` a foreground colour."""
     signed = low < 0
     scale = max(abs(low), abs(high)) if signed else (high - low)
     fraction = (value if signed else value - low) / scale
     level = int(round(max(-1.0, min(1.0, fraction)) * LEVELS))
-    return _level_style(level, signed)
+    return _level_ink(level, signed) if ink else _level_style(level, signed)
 
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -84,7 +91,8 @@ class LineView(Widget):
     def show(self, lines: list[Text]) -> None:
         old = self._lines
         self._lines = lines
-        if len(old) != len(lines) or _widths(old) != _widths(lines):
+        auto_width = self.styles.width is not None and self.styles.width.is_auto
+        if len(old) != len(lines) or (auto_width and _widths(old) != _widths(lines)):
             self._strips.clear()
             self.refresh(layout=True)
             return

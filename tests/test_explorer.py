@@ -1,0 +1,181 @@
+"""The explorer screen through Textual's Pilot: what it shows equals the session's model trace."""
+
+import re
+import string
+
+import pytest
+from textual import events
+from textual.widgets import Input
+
+from lstm_tui.app import LstmApp
+from lstm_tui.model import CELLS
+from lstm_tui.panel import PanelSetup
+from lstm_tui.session import format_number
+from lstm_tui.widgets.bars import UnitBars
+from lstm_tui.widgets.equation import EquationView
+from lstm_tui.widgets.heat import HeatLine
+from lstm_tui.widgets.predictions import Predictions
+
+
+NUMBER = re.compile(r"−?\d\.\d\d")
+
+
+def app_for(**setup) -> LstmApp:
+    return LstmApp(PanelSetup(**{"hidden": 8, **setup}))
+
+
+def shown_text(widget) -> list[str]:
+    return [line.plain for line in widget.lines]
+
+
+async def type_text(pilot, text: str) -> None:
+    for char in text:
+        await pilot.press(char)
+    await pilot.pause()
+
+
+async def test_bars_show_the_trace_values_of_the_last_step():
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "hello")
+        session = app.screen.session
+        assert session.text == "hello"
+        step = session.step_trace()
+        rows = shown_text(app.screen.query_one("#gate-bars", UnitBars))[1:]
+        assert rows
+        for row in rows:
+            unit = int(row[:3])
+            values = NUMBER.findall(row[4:])
+            assert values == [format_number(float(step[name][unit])) for name in session.gate_names]
+        states = shown_text(app.screen.query_one("#state-bars", UnitBars))[1]
+        first_unit = int(rows[0][:3])
+        assert NUMBER.findall(states) == [
+            format_number(float(step[name][first_unit])) for name in session.state_names
+        ]
+
+
+async def test_equation_view_shows_the_sessions_lines():
+    app = app_for(view="equation")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await type_text(pilot, "abc")
+        lines = shown_text(app.screen.query_one(EquationView))
+        session = app.screen.session
+        assert lines[1:] == [line.display for line in session.equation_lines()]
+        c = float(session.step_trace()["c"][session.selected_unit])
+        assert any(line.startswith("c = f ⊙ c₋₁ + i ⊙ g") and line.endswith(format_number(c)) for line in lines)
+
+
+async def test_scrubbing_moves_every_view_to_that_step():
+    app = app_for(view="equation")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await type_text(pilot, "abcdef")
+        await pilot.press("alt+left", "alt+left")
+        await pilot.pause()
+        session = app.screen.session
+        assert session.step_index == 3
+        assert "step 4, 'd'" in shown_text(app.screen.query_one(EquationView))[0]
+        heat = shown_text(app.screen.query_one(HeatLine))[0]
+        assert "abcdef" in heat
+        await pilot.press("escape")
+        await pilot.pause()
+        assert session.step_index == 5
+        await pilot.press("down", "down")
+        assert session.selected_unit == 2
+
+
+async def test_predictions_are_the_models_top_five():
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "ab")
+        lines = shown_text(app.screen.query_one(Predictions))[1:]
+        expected = app.screen.session.predictions(5)
+        assert [line.split()[0] for line in lines] == [char for char, _ in expected]
+        assert [line.split()[1] for line in lines] == [f"{p * 100:.1f}%" for _, p in expected]
+
+
+async def test_switching_cell_and_model_keeps_the_text():
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "keep")
+        session = app.screen.session
+        await pilot.press("f7")
+        await pilot.pause()
+        assert session.model.name == list(CELLS)[2] and session.text == "keep"
+        before = session.trace("h").copy()
+        await pilot.press("f8")
+        await pilot.pause()
+        assert session.setup.seed == 1 and session.text == "keep"
+        assert (session.trace("h") != before).any()
+        await pilot.press("shift+f8")
+        await pilot.pause()
+        assert session.hidden_size == 16
+        assert app.screen.query_one(Input).value == "keep"
+
+
+async def test_forget_bias_keys_change_the_forget_gate():
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "abc")
+        session = app.screen.session
+        f_before = session.trace("f").copy()
+        await pilot.press("f10", "f10")
+        await pilot.pause()
+        assert session.forget_bias_offset == 1.0
+        assert (session.trace("f") > f_before).all()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert session.text == "" and app.screen.query_one(Input).value == ""
+
+
+async def test_every_printable_character_reaches_the_input():
+    typed = string.printable.replace("\n", "").replace("\r", "").replace("\t", "").replace("\x0b", "").replace("\x0c", "")
+    typed += "éß漢字ñ"
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        for char in typed:
+            await pilot.press(char)
+        # Pilot cannot press an astral-plane character as a key; a terminal delivers it, or a paste does.
+        app.screen.query_one(Input).post_message(events.Paste("😀"))
+        await pilot.pause()
+        typed += "😀"
+        assert app.screen.query_one(Input).value == typed
+        assert app.screen.session.text == typed
+        assert type(app.screen).__name__ == "ExplorerScreen"  # no key opened another screen
+
+
+async def test_control_wide_and_combining_characters_stay_aligned():
+    text = "a\x07b漢😀e\u0301z"
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.query_one(Input).value = text
+        await pilot.pause()
+        heat = app.screen.query_one(HeatLine).lines[0]
+        assert heat.plain[1:] == "a▪b▯▯e◌z"
+        assert heat.cell_len == 1 + len(text)  # one cell per character
+        assert app.screen.session.out_of_vocabulary == 4
+
+
+@pytest.mark.parametrize("size", [(40, 12), (80, 24), (120, 40)])
+async def test_small_and_large_terminals_do_not_crash(size):
+    app = app_for(view="heat")
+    async with app.run_test(size=size) as pilot:
+        await type_text(pilot, "resize me")
+        for key in ("f3", "f5", "f6", "f2", "f4", "alt+left", "up"):
+            await pilot.press(key)
+        await pilot.resize_terminal(30, 10)
+        await pilot.pause()
+        assert app.screen.session.text == "resize me"
+
+
+async def test_help_lists_every_key():
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        descriptions = [description for _, description in app.screen.rows]
+        explorer = app.screen_stack[-2]
+        assert all(binding.description in descriptions for binding in explorer.BINDINGS)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ExplorerScreen"
