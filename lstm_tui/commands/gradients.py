@@ -18,8 +18,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--weights", metavar="FILE", help="a weights file: its cell and vocabulary replace --cells")
     parser.add_argument("--hidden", metavar="N", help="hidden size of the random cells (default 32)")
     parser.add_argument("--seed", metavar="S", help="seed of the random weights and sequence (default 0)")
-    parser.add_argument("--scale", metavar="X", help="spectral radius of each recurrent weight block, 0.5 to 2.0")
-    parser.add_argument("--forget-bias", metavar="B", help="forget-gate bias of LSTM-family cells, -3 to 5")
+    parser.add_argument("--scale", metavar="X", help="spectral radius of each recurrent weight block, 0.5 to 2.0 (default: as built)")
+    parser.add_argument("--forget-bias", metavar="B", help="forget-gate bias of LSTM cells with a learned forget gate, -3 to 5 (default: as built)")
     parser.add_argument("--clip", metavar="X", help="gradient-clipping threshold for the readout (default 1)")
     parser.add_argument("--format", default="table", metavar="table|json", help="output format (default table)")
 
