@@ -78,7 +78,7 @@ class TrainResult:
 
 
 class Adam:
-    """Adam (Kingma & Ba 2015) with bias correction, updating a dict of arrays in place."""
+    """Adam (Kingma & Ba 2015, algorithm 1; ε added to √v̂ as torch.optim.Adam does), in place on a dict."""
 
     def __init__(self, params: dict[str, np.ndarray], learning_rate: float, beta1=0.9, beta2=0.999, eps=1e-8):
         self.learning_rate = learning_rate
@@ -90,15 +90,15 @@ class Adam:
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         self.steps += 1
         b1, b2 = self.beta1, self.beta2
-        # Both bias corrections folded into one step size (the paper's efficient form, section 2).
-        step_size = self.learning_rate * np.sqrt(1.0 - b2**self.steps) / (1.0 - b1**self.steps)
         for name, grad in grads.items():
             m, v = self.moment1[name], self.moment2[name]
             m *= b1
             m += (1.0 - b1) * grad
             v *= b2
             v += (1.0 - b2) * grad * grad
-            params[name] -= (step_size * m / (np.sqrt(v) + self.eps)).astype(params[name].dtype)
+            m_hat = m / (1.0 - b1**self.steps)  # bias corrections: the moments start at zero
+            v_hat = v / (1.0 - b2**self.steps)
+            params[name] -= (self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)).astype(params[name].dtype)
 
 
 def clip_gradients(grads: dict[str, np.ndarray], max_norm: float) -> float:
@@ -167,6 +167,15 @@ class Trainer:
 
     def train_step(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
         """One forward/backward/update on (T, B) index arrays; returns (mean loss in nats, accuracy)."""
+        loss, accuracy, grads = self.gradients(inputs, targets)
+        clip_gradients(grads, self.config.clip)
+        self.optimizer.update(self.all_params(), grads)
+        self.model.params_changed()
+        return loss, accuracy
+
+    def gradients(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[float, float, dict[str, np.ndarray]]:
+        """Loss, accuracy and exact gradients of one chunk from the carried state, which moves on to the
+        chunk's final state."""
         cell, output = self.cell, self.model.output
         if self.state is None:
             self.state = cell.init_state(inputs.shape[1:])
@@ -192,11 +201,7 @@ class Trainer:
             d_state["h"] = d_state["h"] + dh[t]
             d_terms[t], d_state = cell.recur_backward(caches[t], d_state, grads)
         cell.input_terms_backward(self.identity, scatter_rows(d_terms, inputs, len(self.identity)), grads)
-
-        clip_gradients(grads, self.config.clip)
-        self.optimizer.update(self.all_params(), grads)
-        self.model.params_changed()
-        return loss, accuracy
+        return loss, accuracy, grads
 
     def reset_state(self) -> None:
         self.state = None

@@ -1,0 +1,147 @@
+"""``lstm-tui train``: train a character model on a task and save it with its model card.
+
+Progress goes to stdout: one redrawn line on a terminal, a plain line per update otherwise. Ctrl-C stops
+after the current step; what was trained is measured and saved as usual.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+from ..errors import UserError
+
+HELP = "Train a character model on a task (brackets, quotes, counting, text) and save it as .npz."
+MAX_HIDDEN = 1024
+BAR_WIDTH = 24
+
+
+def add_arguments(parser) -> None:
+    from ..model.trainer import TrainConfig
+
+    defaults = TrainConfig()
+    parser.add_argument("--task", required=True, metavar="NAME", help="brackets, quotes, counting or text")
+    parser.add_argument("--cell", default=defaults.cell, metavar="NAME", help=f"registry cell (default {defaults.cell})")
+    parser.add_argument("--hidden", type=int, default=defaults.hidden, metavar="N", help=f"hidden size (default {defaults.hidden})")
+    parser.add_argument("--steps", type=int, default=defaults.steps, metavar="N", help=f"training steps (default {defaults.steps})")
+    parser.add_argument("--seed", type=int, default=defaults.seed, metavar="S", help=f"random seed (default {defaults.seed})")
+    parser.add_argument("--batch", type=int, default=defaults.batch, metavar="N", help=f"parallel sequences (default {defaults.batch})")
+    parser.add_argument("--seq-len", type=int, default=defaults.seq_len, metavar="T",
+                        help=f"characters per truncated-BPTT chunk (default {defaults.seq_len})")
+    parser.add_argument("--lr", type=float, default=defaults.learning_rate, metavar="RATE",
+                        help=f"Adam learning rate (default {defaults.learning_rate})")
+    parser.add_argument("--clip", type=float, default=defaults.clip, metavar="NORM",
+                        help=f"maximum gradient norm (default {defaults.clip})")
+    parser.add_argument("--text-file", metavar="FILE", help="with --task text: a UTF-8 file to learn instead of the lessons")
+    parser.add_argument("--out", required=True, metavar="FILE.npz", help="where to save the weights and card")
+    parser.add_argument("--card", metavar="FILE.md", help="also write the model card as Markdown")
+    parser.add_argument("--report-every", type=int, metavar="N", help="steps between progress updates")
+
+
+def run(args) -> int:
+    from ..model.registry import get_spec
+    from ..model.shipped import card_markdown, command_line, train_task
+    from ..model.tasks import get_task
+    from ..model.trainer import TrainConfig
+    from ..model.weights import save_model
+
+    if not 1 <= args.hidden <= MAX_HIDDEN:
+        raise UserError(f"--hidden must be between 1 and {MAX_HIDDEN}, not {args.hidden}")
+    if not args.out.endswith(".npz"):
+        raise UserError(f"--out must name an .npz file, not {args.out!r}")
+    tty = sys.stdout.isatty()
+    config = TrainConfig(
+        cell=args.cell, hidden=args.hidden, steps=args.steps, seed=args.seed, batch=args.batch,
+        seq_len=args.seq_len, learning_rate=args.lr, clip=args.clip,
+        report_every=args.report_every or max(1, args.steps // (100 if tty else 20)),
+    )
+    get_spec(config.cell)  # an unknown cell is reported before any text is generated
+    task = get_task(args.task, args.text_file)
+    printer = ProgressPrinter(tty)
+    stop = threading.Event()
+    with stop_on_interrupt(stop):
+        training = train_task(task, config, printer, stop, command_line(reproduce_argv(args)))
+    printer.finish()
+    meta = training.meta
+    save_model(training.model, args.out, meta=meta)
+    if args.card:
+        write_card(args.card, card_markdown(meta))
+    if meta["stopped_early"]:
+        print(f"stopped by Ctrl-C after {meta['steps']} of {meta['steps_planned']} steps")
+    print(f"fresh text: loss {meta['fresh_loss']:.4f} nats/char, accuracy {meta['fresh_accuracy']:.4f}")
+    for feature in dict.fromkeys(unit["feature"] for unit in meta["units"]):
+        unit = max((u for u in meta["units"] if u["feature"] == feature), key=lambda u: abs(u["correlation"]))
+        print(f"best unit for {feature}: {unit['state']}[{unit['unit']}] correlation {unit['correlation']:+.3f}")
+    print(f"saved {args.out}" + (f" and {args.card}" if args.card else ""))
+    return 0
+
+
+def reproduce_argv(args) -> list[str]:
+    """The command line that repeats this run, every training setting spelled out."""
+    argv = ["train", "--task", args.task, "--cell", args.cell, "--hidden", str(args.hidden), "--steps", str(args.steps),
+            "--seed", str(args.seed), "--batch", str(args.batch), "--seq-len", str(args.seq_len),
+            "--lr", str(args.lr), "--clip", str(args.clip)]
+    if args.text_file:
+        argv += ["--text-file", args.text_file]
+    return argv + ["--out", args.out] + (["--card", args.card] if args.card else [])
+
+
+class stop_on_interrupt:
+    """While active, the first Ctrl-C sets ``stop`` (training ends after the current step); a second one
+    interrupts as usual. Only the main thread can own signal handlers, so elsewhere this does nothing."""
+
+    def __init__(self, stop: threading.Event):
+        self.stop = stop
+        self.previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.stop.set()
+        signal.signal(signal.SIGINT, self.previous)
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+
+class ProgressPrinter:
+    """Prints training progress: a redrawn bar on a terminal, one plain line per update otherwise."""
+
+    def __init__(self, tty: bool):
+        self.tty = tty
+        self.drawn = False
+
+    def __call__(self, progress) -> None:
+        fraction = progress.step / progress.steps
+        eta = format_seconds(progress.eta_seconds)
+        numbers = (f"step {progress.step}/{progress.steps}  loss {progress.loss:.4f}  acc {progress.accuracy:.3f}"
+                   f"  {progress.steps_per_second:.1f} steps/s  ETA {eta}")
+        if self.tty:
+            filled = round(fraction * BAR_WIDTH)
+            print(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {numbers}\x1b[K", end="", flush=True)
+            self.drawn = True
+        else:
+            print(numbers, flush=True)
+
+    def finish(self) -> None:
+        if self.drawn:
+            print()
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def write_card(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.write(text)
+    except OSError as error:
+        raise UserError(f"cannot write {path}: {error.strerror or error}") from None

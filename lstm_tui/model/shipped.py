@@ -1,0 +1,204 @@
+"""Training runs end to end, their model cards, and the models shipped in ``lstm_tui/models/``.
+
+``train_task`` is what ``lstm-tui train`` (and an in-app training screen) runs: generate or read the
+task's text, train, then measure the model on fresh text and find its interpretable units. The result's
+``meta`` is the model card as data; ``card_markdown`` renders it. ``RECIPES`` holds the exact settings
+of each shipped model; ``tools/train_shipped.py`` retrains them all through the command line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..errors import UserError
+from .tasks import Task, TextTask
+from .trainer import ChunkStream, TrainConfig, Trainer, TrainResult, evaluate, new_model
+from .units import FEATURES, rank_units
+from .weights import load_model, load_model_file
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MAX_TRAINING_CHARS = 1_000_000  # generated text beyond this repeats; enough variety for these tasks
+FRESH_CHARS = 5000
+UNITS_PER_FEATURE = 3
+
+
+@dataclass
+class TrainingRun:
+    result: TrainResult
+    meta: dict  # the model card as data
+
+    @property
+    def model(self):
+        return self.result.model
+
+
+def train_task(task: Task, config: TrainConfig, on_progress=None, stop=None, command: str = "") -> TrainingRun:
+    """Train a fresh model on ``task``, then measure it on fresh text; ``stop.is_set()`` ends training early."""
+    config.check()
+    model = new_model(task.vocabulary(), config)
+    length = min(config.batch * (config.steps * config.seq_len + 1), MAX_TRAINING_CHARS)
+    length = max(length, config.batch * (config.seq_len + 1))
+    indices = model.vocab.indices(task.training_text(length, config.seed))
+    stream = ChunkStream(indices, config.batch, config.seq_len)
+    result = Trainer(model, config).run(stream, config.steps, on_progress, stop)
+    return TrainingRun(result, card_meta(task, config, result, command))
+
+
+def card_meta(task: Task, config: TrainConfig, result: TrainResult, command: str) -> dict:
+    fresh = task.fresh_text(FRESH_CHARS, config.seed)
+    loss, accuracy = evaluate(result.model, fresh.text)
+    last = result.history[-1] if result.history else None
+    meta = {
+        "task": task.name,
+        "task_description": task.description,
+        "cell": config.cell,
+        "hidden": config.hidden,
+        "steps": result.steps_done,
+        "steps_planned": config.steps,
+        "stopped_early": result.stopped,
+        "seed": config.seed,
+        "batch": config.batch,
+        "seq_len": config.seq_len,
+        "learning_rate": config.learning_rate,
+        "clip": config.clip,
+        "train_loss": last.loss if last else None,
+        "train_accuracy": last.accuracy if last else None,
+        "fresh_chars": len(fresh.text),
+        "fresh_loss": loss,
+        "fresh_accuracy": accuracy,
+        "units": find_interpretable_units(result.model, fresh.text, fresh.features),
+        "train_seconds": round(result.elapsed_seconds, 1),
+        "load_average": round(os.getloadavg()[0], 2),
+        "cpu_count": os.cpu_count(),
+        "command": command,
+        "lstm_tui_version": __version__,
+    }
+    if isinstance(task, TextTask):  # fresh text cannot be regenerated from a seed: keep it with the card
+        meta["corpus"] = task.source
+        meta["corpus_sha256"] = hashlib.sha256(task.corpus.encode("utf-8")).hexdigest()
+        meta["fresh_text"] = fresh.text
+    return meta
+
+
+def find_interpretable_units(model, text: str, task_features: dict) -> list[dict]:
+    """The strongest units (c and h) for the task's own features and every generic feature that varies."""
+    trace = model.run(text).forward.trace
+    features = dict(task_features)
+    for name, feature in FEATURES.items():
+        if name == "column" and "\n" not in text:  # without lines, "column" is just the position
+            continue
+        features.setdefault(name, feature.compute(text))
+    found = []
+    for name, values in features.items():
+        if np.ptp(values) == 0:
+            continue
+        for state in ("c", "h"):
+            if state in trace:
+                for score in rank_units(trace[state], values, UNITS_PER_FEATURE):
+                    found.append({"feature": name, "state": state, "unit": score.unit,
+                                  "correlation": round(score.correlation, 4)})
+    return found
+
+
+def best_unit(meta: dict, feature: str) -> dict | None:
+    """The card's strongest unit for ``feature`` over both states."""
+    matching = [unit for unit in meta.get("units", []) if unit["feature"] == feature]
+    return max(matching, key=lambda unit: abs(unit["correlation"]), default=None)
+
+
+def card_markdown(meta: dict) -> str:
+    """The model card as Markdown."""
+    lines = [
+        f"# Model card: {meta['task']}",
+        "",
+        f"{meta['task_description']}.",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| task | `{meta['task']}` |",
+        f"| cell | `{meta['cell']}` |",
+        f"| hidden size | {meta['hidden']} |",
+        f"| steps | {meta['steps']} of {meta['steps_planned']}{' (stopped early)' if meta['stopped_early'] else ''} |",
+        f"| seed | {meta['seed']} |",
+        f"| batch × sequence length | {meta['batch']} × {meta['seq_len']} |",
+        f"| Adam learning rate, clip | {meta['learning_rate']}, {meta['clip']} |",
+        f"| final training loss, accuracy | {_number(meta['train_loss'])} nats/char, {_number(meta['train_accuracy'])} |",
+        f"| fresh-text loss, accuracy | {meta['fresh_loss']:.4f} nats/char, {meta['fresh_accuracy']:.4f} "
+        f"({meta['fresh_chars']} characters never trained on) |",
+        f"| training time | {meta['train_seconds']} s on {meta['cpu_count']} cores, load average "
+        f"{meta['load_average']} at the end |",
+    ]
+    if "corpus_sha256" in meta:
+        lines.append(f"| corpus | {meta['corpus']}, sha256 `{meta['corpus_sha256'][:16]}…` |")
+    lines += ["", "Reproduce:", "", "```", meta["command"], "```", "", "## Interpretable units (fresh text)", "",
+              "| feature | state | unit | correlation |", "|---|---|---|---|"]
+    for unit in meta["units"]:
+        lines.append(f"| {unit['feature']} | {unit['state']} | {unit['unit']} | {unit['correlation']:+.4f} |")
+    lines += ["", "Correlation: Pearson, between the unit's value after each character and the feature there.", ""]
+    return "\n".join(lines)
+
+
+def _number(value) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
+# --- the shipped models ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipe:
+    task: str
+    cell: str
+    hidden: int
+    steps: int
+    seed: int
+    learning_rate: float
+
+    def argv(self, name: str, models_dir: str = "lstm_tui/models") -> list[str]:
+        """``lstm-tui train`` arguments that reproduce the shipped file (paths relative to the repo root)."""
+        return [
+            "train", "--task", self.task, "--cell", self.cell, "--hidden", str(self.hidden),
+            "--steps", str(self.steps), "--seed", str(self.seed), "--lr", str(self.learning_rate),
+            "--out", f"{models_dir}/{name}.npz", "--card", f"{models_dir}/{name}.md",
+        ]
+
+
+RECIPES = {
+    "brackets": Recipe("brackets", "lstm", 32, 3000, 1, 0.005),
+    "quotes": Recipe("quotes", "lstm", 32, 3000, 1, 0.005),
+    "counting": Recipe("counting", "lstm", 16, 2000, 1, 0.005),
+    "text": Recipe("text", "lstm", 48, 2000, 1, 0.005),
+}
+
+
+def command_line(argv: list[str]) -> str:
+    return shlex.join(["lstm-tui", *argv])
+
+
+def list_shipped() -> list[str]:
+    """Names of the shipped models present in the package, sorted."""
+    return sorted(path.stem for path in MODELS_DIR.glob("*.npz"))
+
+
+def shipped_path(name: str) -> Path:
+    names = list_shipped()
+    if name not in names:
+        raise UserError(f"unknown model {name!r}; shipped models: {', '.join(names) or 'none'}")
+    return MODELS_DIR / f"{name}.npz"
+
+
+def load_shipped(name: str):
+    """A shipped model as a CharModel (float32, with its output layer)."""
+    return load_model(shipped_path(name))
+
+
+def load_shipped_card(name: str) -> dict:
+    """A shipped model's card (its ``meta``)."""
+    return load_model_file(shipped_path(name)).meta or {}

@@ -1,0 +1,227 @@
+import threading
+
+import numpy as np
+import pytest
+
+from lstm_tui.errors import UserError
+from lstm_tui.model.charmodel import CharModel
+from lstm_tui.model.numerics import uniform_init
+from lstm_tui.model.registry import build_cell
+from lstm_tui.model.shipped import best_unit, train_task
+from lstm_tui.model.tasks import TASK_NAMES, get_task
+from lstm_tui.model.trainer import (
+    Adam,
+    ChunkStream,
+    TrainConfig,
+    Trainer,
+    clip_gradients,
+    evaluate,
+    new_model,
+    scatter_rows,
+    softmax_cross_entropy,
+)
+from lstm_tui.model.vocab import Vocabulary
+
+
+def float64_model(cell_name, vocab, hidden, seed=0):
+    cell = build_cell(cell_name, len(vocab), hidden, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    output = {
+        "weight_out": uniform_init(rng, (len(vocab), hidden), hidden, np.float64),
+        "bias_out": rng.uniform(-0.1, 0.1, len(vocab)),
+    }
+    return CharModel(cell, vocab, output)
+
+
+def dense_loss_and_grads(model, state, inputs, targets):
+    """The same chunk through the core's own forward/backward on one-hot inputs (no row gather)."""
+    one_hot = np.eye(len(model.vocab))[inputs]
+    result = model.cell.forward(one_hot, state)
+    h = result.trace["h"]
+    loss, _, d_logits = softmax_cross_entropy(model.logits(h), targets)
+    grads, _, _ = model.cell.backward(result, dh=d_logits @ model.output["weight_out"])
+    grads["weight_out"] = np.einsum("tbv,tbh->vh", d_logits, h)
+    grads["bias_out"] = d_logits.sum(axis=(0, 1))
+    return loss, grads
+
+
+@pytest.mark.parametrize("cell_name", ["lstm", "rnn", "lstm-peephole", "lstm-fgr"])
+def test_row_gather_gradients_equal_the_dense_core_path(cell_name, rng):
+    vocab = Vocabulary("abcde")
+    model = float64_model(cell_name, vocab, hidden=6)
+    trainer = Trainer(model, TrainConfig(cell=cell_name, hidden=6))
+    inputs, targets = rng.integers(0, 5, (7, 3)), rng.integers(0, 5, (7, 3))
+    trainer.state = {name: rng.uniform(-0.5, 0.5, value.shape) for name, value in model.cell.init_state((3,)).items()}
+    expected_loss, expected = dense_loss_and_grads(model, trainer.state, inputs, targets)
+    loss, _, grads = trainer.gradients(inputs, targets)
+    assert loss == pytest.approx(expected_loss, rel=1e-12)
+    assert set(grads) == set(expected)
+    for name in expected:
+        np.testing.assert_allclose(grads[name], expected[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_gradients_match_finite_differences(rng):
+    vocab = Vocabulary("xyz")
+    model = float64_model("lstm", vocab, hidden=4)
+    trainer = Trainer(model, TrainConfig(hidden=4))
+    inputs, targets = rng.integers(0, 3, (5, 2)), rng.integers(0, 3, (5, 2))
+    _, _, grads = trainer.gradients(inputs, targets)
+    params = trainer.all_params()
+    for name, index in (("weight_ih", (5, 1)), ("weight_hh", (9, 2)), ("bias_hh", (3,)), ("weight_out", (2, 0))):
+        original = params[name][index]
+        losses = []
+        for delta in (1e-6, -1e-6):
+            params[name][index] = original + delta
+            trainer.reset_state()
+            model.params_changed()
+            losses.append(trainer.gradients(inputs, targets)[0])
+        params[name][index] = original
+        assert grads[name][index] == pytest.approx((losses[0] - losses[1]) / 2e-6, rel=1e-5, abs=1e-9), name
+
+
+def test_scatter_rows_is_the_transpose_of_a_row_gather(rng):
+    values = rng.normal(size=(4, 3, 2))
+    indices = np.array([[0, 2, 2], [2, 0, 0], [4, 4, 2], [0, 0, 0]])
+    expected = np.zeros((5, 2))
+    np.add.at(expected, indices.ravel(), values.reshape(-1, 2))
+    np.testing.assert_allclose(scatter_rows(values, indices, 5), expected)
+    assert not scatter_rows(values, indices, 5)[[1, 3]].any()  # characters that never occur get no gradient
+
+
+def test_adam_matches_the_algorithm_written_out():
+    params = {"w": np.array([1.0, -2.0, 0.5])}
+    adam = Adam(params, learning_rate=0.1)
+    gradients = [np.array([0.5, -1.0, 0.0]), np.array([0.2, 3.0, -1.0]), np.array([-0.4, 0.1, 2.0])]
+    m = v = np.zeros(3)
+    expected = params["w"].copy()
+    for t, g in enumerate(gradients, start=1):
+        adam.update(params, {"w": g})
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        expected = expected - 0.1 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        np.testing.assert_allclose(params["w"], expected, rtol=1e-12)
+    # The first step moves every parameter with a gradient by about the learning rate, against the gradient.
+    fresh = {"w": np.zeros(2)}
+    Adam(fresh, 0.01).update(fresh, {"w": np.array([1e-3, -50.0])})
+    np.testing.assert_allclose(fresh["w"], [-0.01, 0.01], rtol=1e-4)
+
+
+@pytest.mark.torch
+def test_adam_matches_torch():
+    torch = pytest.importorskip("torch")
+    start = np.array([[1.0, -2.0], [0.5, 3.0]])
+    params = {"w": start.copy()}
+    adam = Adam(params, learning_rate=0.05)
+    weight = torch.tensor(start, requires_grad=True)
+    reference = torch.optim.Adam([weight], lr=0.05)
+    for step in range(5):
+        grad = np.sin(start * (step + 1))
+        adam.update(params, {"w": grad})
+        weight.grad = torch.tensor(grad)
+        reference.step()
+    np.testing.assert_allclose(params["w"], weight.detach().numpy(), rtol=1e-10)
+
+
+def test_clipping_scales_all_gradients_together_and_only_when_needed():
+    grads = {"a": np.array([3.0, 0.0]), "b": np.array([[0.0], [4.0]])}  # joint norm 5
+    assert clip_gradients(grads, 10.0) == pytest.approx(5.0)
+    np.testing.assert_array_equal(grads["a"], [3.0, 0.0])
+    assert clip_gradients(grads, 1.0) == pytest.approx(5.0)
+    np.testing.assert_allclose(grads["a"], [0.6, 0.0])
+    np.testing.assert_allclose(grads["b"], [[0.0], [0.8]])
+
+
+def test_clipping_bounds_the_update_of_a_huge_gradient():
+    vocab = Vocabulary("ab")
+    model = float64_model("rnn", vocab, hidden=3)
+    trainer = Trainer(model, TrainConfig(cell="rnn", hidden=3, clip=1e-3, learning_rate=0.1))
+    inputs = np.zeros((4, 2), dtype=int)
+    _, _, grads = trainer.gradients(inputs, inputs)
+    assert np.sqrt(sum((g * g).sum() for g in grads.values())) > 1e-3  # so the clip below really acts
+    norm = clip_gradients(grads, 1e-3)
+    assert norm > 1e-3
+    assert np.sqrt(sum((g * g).sum() for g in grads.values())) == pytest.approx(1e-3)
+
+
+def test_loss_decreases_on_a_repeating_pattern():
+    vocab = Vocabulary("abcd")
+    config = TrainConfig(hidden=8, steps=120, batch=4, seq_len=12, learning_rate=0.02, report_every=10, seed=3)
+    model = new_model(vocab, config)
+    stream = ChunkStream(vocab.indices("abcdcba" * 400), config.batch, config.seq_len)
+    result = Trainer(model, config).run(stream, config.steps)
+    assert result.history[0].loss > 1.0  # starts near log 4 ≈ 1.39
+    assert result.history[-1].loss < 0.1  # the pattern is deterministic once two characters are known
+    loss, accuracy = evaluate(model, "abcdcba" * 20)
+    assert loss < 0.3 and accuracy > 0.9
+
+
+def test_training_is_float32_and_seeded():
+    task = get_task("counting")
+    config = TrainConfig(hidden=6, steps=15, batch=4, seq_len=10, seed=7)
+    first, second = train_task(task, config), train_task(task, config)
+    other = train_task(task, TrainConfig(hidden=6, steps=15, batch=4, seq_len=10, seed=8))
+    for name, value in first.model.cell.params.items():
+        assert value.dtype == np.float32
+        np.testing.assert_array_equal(value, second.model.cell.params[name])
+    np.testing.assert_array_equal(first.model.output["weight_out"], second.model.output["weight_out"])
+    assert not np.array_equal(first.model.cell.params["weight_hh"], other.model.cell.params["weight_hh"])
+    assert first.meta["fresh_loss"] == second.meta["fresh_loss"]
+
+
+def test_stop_flag_ends_training_and_the_model_is_still_measured():
+    stop = threading.Event()
+    seen = []
+
+    def on_progress(progress):
+        seen.append(progress.step)
+        if progress.step >= 6:
+            stop.set()
+
+    config = TrainConfig(hidden=4, steps=1000, batch=2, seq_len=8, report_every=3)
+    run = train_task(get_task("brackets"), config, on_progress, stop)
+    assert run.result.stopped and run.result.steps_done == 6
+    assert seen == [3, 6]
+    assert run.meta["stopped_early"] and run.meta["steps"] == 6 and run.meta["steps_planned"] == 1000
+    assert np.isfinite(run.meta["fresh_loss"])
+
+
+def test_progress_reports_rate_and_eta():
+    reports = []
+    config = TrainConfig(hidden=4, steps=9, batch=2, seq_len=8, report_every=4)
+    train_task(get_task("quotes"), config, reports.append)
+    assert [report.step for report in reports] == [4, 8, 9]
+    assert all(report.steps == 9 and report.steps_per_second > 0 for report in reports)
+    assert reports[-1].eta_seconds == 0 and reports[0].eta_seconds > 0
+
+
+def test_state_is_carried_between_chunks_and_reset_when_the_strips_restart():
+    vocab = Vocabulary("ab")
+    stream = ChunkStream(np.arange(2 * 25) % 2, batch=2, seq_len=10)
+    restarts = [stream.next()[2] for _ in range(4)]
+    assert restarts == [False, False, True, False]  # strips of 25: chunks at 0, 10, then 20 + 11 > 25
+    trainer = Trainer(new_model(vocab, TrainConfig(hidden=3)), TrainConfig(hidden=3))
+    trainer.train_step(*stream.next()[:2])
+    assert np.abs(trainer.state["c"]).sum() > 0
+
+
+def test_bad_settings_are_user_errors():
+    with pytest.raises(UserError, match="steps"):
+        TrainConfig(steps=0).check()
+    with pytest.raises(UserError, match="learning rate"):
+        TrainConfig(learning_rate=-1).check()
+    with pytest.raises(UserError, match="needs at least"):
+        ChunkStream(np.zeros(30, dtype=int), batch=4, seq_len=10)
+    with pytest.raises(UserError, match="unknown task 'nope'; choose one of: " + ", ".join(TASK_NAMES)):
+        get_task("nope")
+
+
+def test_reduced_brackets_recipe_learns_a_depth_unit():
+    """The shipped brackets recipe at a fraction of its steps already grows a unit that follows depth."""
+    config = TrainConfig(cell="lstm", hidden=32, steps=400, seed=1, learning_rate=0.005, report_every=100)
+    task = get_task("brackets")
+    run = train_task(task, config)
+    _, counts = np.unique(list(task.fresh_text(5000, seed=1).text), return_counts=True)
+    frequencies = counts / counts.sum()
+    unigram_entropy = -(frequencies * np.log(frequencies)).sum()  # the loss of knowing letter frequencies only
+    assert run.meta["fresh_loss"] < unigram_entropy - 0.3
+    assert abs(best_unit(run.meta, "depth")["correlation"]) >= 0.7
