@@ -15,7 +15,7 @@ from . import __version__
 from .errors import UserError
 
 # Subcommands, in the order --help lists them. With no subcommand, ``home`` opens the app.
-COMMANDS = ("trace", "lessons", "lesson", "gradients", "explore")
+COMMANDS = ("trace", "lessons", "lesson", "gradients", "explore", "train")
 
 
 def _command(name: str):
