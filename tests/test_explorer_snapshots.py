@@ -6,13 +6,26 @@ from lstm_tui.app import LstmApp
 from lstm_tui.panel import PanelSetup
 
 
+def press_and_settle(*keys):
+    """Type, then wait until every coalesced redraw has run, so the picture is deterministic."""
+
+    async def run_before(pilot):
+        await pilot.press(*keys)
+        for _ in range(3):
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause()
+
+    return run_before
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_explorer_after_typing(snap_compare, size):
     app = LstmApp(PanelSetup(hidden=16, seed=0))
-    assert snap_compare(app, press=list("q? Hello 1"), terminal_size=size)
+    assert snap_compare(app, run_before=press_and_settle(*"q? Hello 1"), terminal_size=size)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_explorer_equation_and_heatmap_scrubbed(snap_compare, size):
     app = LstmApp(PanelSetup(hidden=16, seed=0, view="equation", text="the cat sat"))
-    assert snap_compare(app, press=["f4", "alt+left", "alt+left", "down"], terminal_size=size)
+    keys = ("f4", "alt+left", "alt+left", "down")
+    assert snap_compare(app, run_before=press_and_settle(*keys), terminal_size=size)

@@ -15,8 +15,14 @@ from ..session import UNBOUNDED_RANGE, Session, glyph
 from .heat import visible_span
 
 COLOURS = {"c": "orange", "h": "cyan", "i": "green", "f": "red", "o": "magenta", "g": "yellow"}
-Y_TICKS = [-2, -1, 0, 1, 2]
 AXIS_MARGIN = 8  # columns plotext spends on y tick labels and the frame
+FRAME_ROWS = 4  # title, top and bottom frame, x tick labels
+
+
+def y_ticks(plot_rows: int) -> list[int]:
+    """As many of −2…2 as get a row each: when two ticks share a row, plotext's choice of label
+    depends on string hashing, so the picture would change from one process to the next."""
+    return [-2, -1, 0, 1, 2] if plot_rows >= 5 else [-2, 0, 2] if plot_rows >= 3 else [0]
 
 
 class StatePlot(PlotextPlot):
@@ -46,7 +52,7 @@ class StatePlot(PlotextPlot):
         plt._set_size(width, height)  # textual-plotext does the same before each build (its issue #5)
         plt.theme(self._get_plotext_theme_name(self.app.theme))
         plt.ylim(-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
-        plt.yticks(Y_TICKS)
+        plt.yticks(y_ticks(height - FRAME_ROWS))
         span = max(2, (width - AXIS_MARGIN) // 2)
         start, end = visible_span(session, span)
         plt.xlim(start - 0.5, start + span - 0.5)
