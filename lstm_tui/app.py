@@ -1,7 +1,8 @@
 """The App: modes for each part of the experience, global keys, the command palette.
 
-Modes let other parts (lessons, gradient lab, training) join with ``add_mode`` without touching the
-explorer. Nothing here prints to stderr (Textual draws there) or opens a browser, and no timer runs
+Modes: "explore" (the live panel alone), "lessons" (a lesson beside the panel) and "gradients" (the
+gradient lab, entered with F12 from either, carrying the panel's text). Nothing here prints to stderr
+(Textual draws there) or opens a browser (``open_url`` only shows the address), and no timer runs
 while idle.
 """
 
@@ -14,32 +15,108 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from .errors import UserError
 from .panel import PanelSetup
 from .screens.explorer import ExplorerScreen
 from .screens.help import HelpScreen
+
+LAB_MODE = "gradients"
+
+
+def screen_bindings(screen: Screen) -> list[Binding]:
+    """A screen's own bindings and those it inherits (a lesson screen inherits the explorer's)."""
+    bindings = []
+    for cls in reversed(type(screen).__mro__):
+        bindings.extend(binding for binding in cls.__dict__.get("BINDINGS", ()) if isinstance(binding, Binding))
+    return bindings
 
 
 class LstmApp(App):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "lstm-tui"
     BINDINGS = [
-        Binding("f1", "help", "help"),
-        Binding("ctrl+q", "quit", "quit"),
+        Binding("f1", "help", "help", id="app.help"),
+        Binding("f12", "gradient_lab", "gradient lab", id="app.gradient-lab"),
+        Binding("f12", "leave_gradient_lab", "back", id="app.leave-gradient-lab"),
+        Binding("ctrl+q", "quit", "quit", id="app.quit"),
     ]
 
-    def __init__(self, setup: PanelSetup | None = None, *, window: int | None = None, mode: str = "explore"):
+    def __init__(self, setup: PanelSetup | None = None, *, window: int | None = None, mode: str = "explore",
+                 curriculum=None, progress=None, lesson: str | int | None = None):
+        """``mode`` "lessons" opens ``lesson`` (default: the last one read, else the first) beside the panel,
+        with ``curriculum`` and ``progress`` (default: the shipped lessons, the user's progress file)."""
         super().__init__()
         self.setup = setup or PanelSetup()
         self.window = window
         self.start_mode = mode
+        self.curriculum = curriculum
+        self.progress = progress
+        self.start_lesson = lesson
+        self.lab_return_mode = mode
 
     def on_mount(self) -> None:
         self.add_mode("explore", lambda: ExplorerScreen(self.setup, window=self.window))
+        self.add_mode("lessons", self.lesson_screen)
         self.switch_mode(self.start_mode)
 
+    def lesson_screen(self) -> Screen:
+        from .curriculum import load_curriculum
+        from .progress import Progress
+        from .screens.lesson import LessonScreen
+
+        self.curriculum = self.curriculum or load_curriculum()
+        self.progress = self.progress or Progress.load()
+        key = self.start_lesson if self.start_lesson is not None else self.progress.last_lesson
+        lesson = None
+        if key is not None:
+            try:
+                lesson = self.curriculum.get(key)
+            except UserError:  # the last lesson read no longer exists: start at the first one
+                lesson = None
+        return LessonScreen(self.curriculum, self.progress, lesson, window=self.window)
+
+    # --- the gradient lab --------------------------------------------------------------------------------
+    def open_gradient_lab(self, settings=None) -> None:
+        """Switch to the lab with the panel's current text; ``settings`` (from a lesson) start a fresh lab."""
+        from .screens.gradient_lab import GradientLabScreen
+
+        session = getattr(self.screen, "session", None)
+        text = session.text if session is not None else ""
+        if self.current_mode != LAB_MODE:
+            self.lab_return_mode = self.current_mode
+        fresh = settings is not None or LAB_MODE not in self._modes
+        if fresh:
+            if LAB_MODE in self._modes:
+                self.remove_mode(LAB_MODE)
+            self.add_mode(LAB_MODE, lambda: GradientLabScreen(settings, text=text or None))
+        self.switch_mode(LAB_MODE)
+        if not fresh and text:
+            self.screen.set_text(text)
+
+    def action_gradient_lab(self) -> None:
+        self.open_gradient_lab()
+
+    def action_leave_gradient_lab(self) -> None:
+        self.switch_mode(self.lab_return_mode)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "gradient_lab":
+            return self.current_mode != LAB_MODE
+        if action == "leave_gradient_lab":
+            return self.current_mode == LAB_MODE
+        return True
+
+    # --- never a browser ---------------------------------------------------------------------------------
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Show the address for copying instead of opening it (over SSH a browser opens on the server)."""
+        from .screens.web_link import WebLinkScreen
+
+        self.push_screen(WebLinkScreen(url))
+
+    # --- help and palette --------------------------------------------------------------------------------
     def key_bindings(self, screen: Screen) -> list[Binding]:
         """The bindings a user can press on ``screen``: its own, then the app's."""
-        return [*screen.BINDINGS, *self.BINDINGS]
+        return [*screen_bindings(screen), *self.BINDINGS]
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -53,8 +130,7 @@ class LstmApp(App):
     def get_system_commands(self, screen: Screen):
         """Every key's action is also a command in the palette (ctrl+p)."""
         yield from super().get_system_commands(screen)
-        for binding in screen.BINDINGS:
-            if isinstance(binding, Binding):
-                title = f"{binding.group.description}: {binding.description}" if binding.group else binding.description
-                yield SystemCommand(title.capitalize(), f"key {self.get_key_display(binding)}",
-                                    partial(self.call_later, screen.run_action, binding.action))
+        for binding in screen_bindings(screen):
+            title = f"{binding.group.description}: {binding.description}" if binding.group else binding.description
+            yield SystemCommand(title.capitalize(), f"key {self.get_key_display(binding)}",
+                                partial(self.call_later, screen.run_action, binding.action))

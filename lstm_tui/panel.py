@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-VIEWS = ("gates", "plot", "heat", "equation")
+VIEWS = ("gates", "plot", "heat", "equation", "gradients")  # "gradients": the gradient lab, not a panel view
 
 
 @dataclass(frozen=True)

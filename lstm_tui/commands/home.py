@@ -1,4 +1,4 @@
-"""No subcommand: open the app (on the explorer until lessons exist)."""
+"""No subcommand: open the app on the last lesson read (or lesson 1), beside the live panel."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from ..curriculum import load_curriculum
+
+    curriculum = load_curriculum()  # a missing or broken lesson is a one-line error before the screen opens
     from ..app import LstmApp
 
-    LstmApp().run(mouse=False)
+    LstmApp(mode="lessons", curriculum=curriculum).run(mouse=False)
     return 0

@@ -1,0 +1,233 @@
+"""The lesson screen: a lesson beside the live panel, with the lesson list, contents and quizzes.
+
+The screen *is* an explorer (it subclasses ``ExplorerScreen``) with the lesson composed around the
+explorer's widgets, so the panel's code, keys and session are shared, not copied. On terminals of at
+least ``WIDE_COLUMNS`` columns the panel sits beside the lesson; on narrower ones Ctrl+G swaps between
+them (on wide ones it moves the focus). The explorer's keys act (and show in the footer) while the
+focus is in the panel, so the footer shows the keys of what the learner is using.
+
+Lesson keys are on ctrl so every printable character still reaches whichever input has the focus.
+Links are routed here: lesson links open the lesson, ``#anchors`` scroll, web links are shown for
+copying and never opened.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Input, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..curriculum import Curriculum, Lesson
+from ..errors import UserError
+from ..panel import PanelSetup
+from ..progress import Progress
+from ..widgets.lesson_view import LessonView, TryItCard
+from ..widgets.quiz import QuestionView
+from .explorer import ExplorerScreen
+from .web_link import WebLinkScreen
+
+WIDE_COLUMNS = 120
+LESSONS = Binding.Group("lesson", compact=True)
+# The explorer's actions: disabled (and out of the footer) while the focus is outside the panel.
+PANEL_ACTIONS = frozenset(binding.action.partition("(")[0] for binding in ExplorerScreen.BINDINGS)
+
+
+def lab_settings(setup: PanelSetup):
+    """The gradient lab's knobs for a try-it with view "gradients": the usual comparison (plus the
+    setup's cell if it is not among them) on the setup's text, hidden size and seed."""
+    from ..model.gradients import DEFAULT_CELLS, GradientSettings
+
+    cells = DEFAULT_CELLS if setup.cell in DEFAULT_CELLS else (*DEFAULT_CELLS, setup.cell)
+    return GradientSettings(cells=cells, hidden_size=setup.hidden, seed=setup.seed, text=setup.text or None)
+
+
+class LessonScreen(ExplorerScreen, inherit_bindings=False):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_COLUMNS, "-wide")]
+    BINDINGS = [
+        Binding("ctrl+n", "next_lesson(1)", "next", group=LESSONS, id="lesson.next"),
+        Binding("ctrl+b", "next_lesson(-1)", "previous", group=LESSONS, id="lesson.previous"),
+        Binding("ctrl+o", "contents", "lessons & contents", id="lesson.contents"),
+        Binding("ctrl+g", "toggle_panel", "panel ⇄ lesson", id="lesson.panel"),
+        *ExplorerScreen.BINDINGS,  # after the lesson keys, so the footer shows those first
+    ]
+
+    def __init__(self, curriculum: Curriculum, progress: Progress, lesson: Lesson | None = None, *, window: int | None = None):
+        self.curriculum = curriculum
+        self.progress = progress
+        self.lesson = lesson or curriculum.lessons[0]
+        super().__init__(self.lesson.setup, window=window)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="lesson-layout"):
+            with Vertical(id="lesson-sidebar"):
+                yield Static("Lessons", classes="sidebar-title")
+                yield OptionList(id="lesson-list")
+                yield Static("Contents", classes="sidebar-title")
+                yield OptionList(id="lesson-toc")
+                yield Static("Links", classes="sidebar-title")
+                yield OptionList(id="lesson-links")  # links by keyboard: the app runs with the mouse off
+            yield LessonView(id="lesson")
+            with Vertical(id="lesson-panel"):
+                yield from (widget for widget in super().compose() if not isinstance(widget, Footer))
+        yield Footer(compact=True)
+
+    async def on_mount(self) -> None:
+        self.report_progress_messages()
+        self.query_one("#text", Input).select_on_focus = False  # a try-it's text is typed on, not replaced
+        await self.open_lesson(self.lesson)
+        self.call_after_refresh(self.view.focus)  # after the explorer's own on_mount focused its input
+
+    @property
+    def view(self) -> LessonView:
+        return self.query_one(LessonView)
+
+    @property
+    def panel_focused(self) -> bool:
+        """The explorer's keys act while the focus is in the panel (Ctrl+G moves it there)."""
+        focused = self.focused
+        return focused is not None and self.query_one("#lesson-panel") in focused.ancestors_with_self
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action not in PANEL_ACTIONS or self.panel_focused
+
+    # --- lessons -------------------------------------------------------------------------------------
+    async def open_lesson(self, lesson: Lesson, anchor: str = "") -> None:
+        """Show ``lesson`` (marked read, remembered as the last one) with its panel setup loaded."""
+        self.lesson = lesson
+        self.progress.open_lesson(lesson.slug)
+        self.progress.mark_read(lesson.slug)
+        self.save_progress()
+        self.load_setup(lesson.setup)
+        await self.view.show(lesson, dict(self.progress.answers.get(lesson.slug, {})))
+        self.refresh_lists()
+        if anchor:
+            await self.view.scroll_to_heading(anchor)
+
+    def navigate(self, lesson: Lesson, anchor: str = "") -> None:
+        """Open a lesson without blocking the screen's messages (a jump to a heading waits for the page)."""
+        self.run_worker(self.open_lesson(lesson, anchor), group="lesson-navigation", exclusive=True)
+
+    def action_next_lesson(self, offset: int) -> None:
+        lesson = self.curriculum.neighbour(self.lesson, offset)
+        if lesson is None:
+            self.notify("this is the last lesson" if offset > 0 else "this is the first lesson", timeout=2)
+            return
+        self.navigate(lesson)
+
+    def lesson_label(self, lesson: Lesson) -> str:
+        mark = "✓" if self.progress.is_read(lesson.slug) else " "
+        right, answered = self.progress.score(lesson.slug)
+        score = f"  {right}/{len(lesson.questions)}" if answered else ""
+        return f"{mark} {lesson.number:>2} {lesson.title}{score}"
+
+    def refresh_lists(self) -> None:
+        lessons = self.query_one("#lesson-list", OptionList)
+        lessons.clear_options()
+        lessons.add_options(Option(self.lesson_label(lesson), id=lesson.slug) for lesson in self.curriculum)
+        lessons.highlighted = self.curriculum.lessons.index(self.lesson)
+        contents = self.query_one("#lesson-toc", OptionList)
+        contents.clear_options()
+        contents.add_options(
+            Option("  " * (heading.level - 2) + heading.title, id=heading.anchor)
+            for heading in self.lesson.table_of_contents()
+        )
+        links = self.query_one("#lesson-links", OptionList)
+        links.clear_options()
+        links.add_options(dict.fromkeys(link.target for link in self.lesson.links))
+
+    @on(OptionList.OptionSelected, "#lesson-list")
+    def lesson_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.navigate(self.curriculum.get(event.option.id))
+
+    @on(OptionList.OptionSelected, "#lesson-toc")
+    def heading_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.run_worker(self.view.scroll_to_heading(event.option.id), group="lesson-navigation", exclusive=True)
+
+    @on(OptionList.OptionSelected, "#lesson-links")
+    def link_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.follow_link(str(event.option.prompt))
+
+    def action_contents(self) -> None:
+        shown = not self.has_class("-contents")
+        self.set_class(shown, "-contents")
+        (self.query_one("#lesson-list", OptionList) if shown else self.view).focus()
+
+    # --- links -----------------------------------------------------------------------------------------
+    @on(Markdown.LinkClicked)
+    def link_clicked(self, event: Markdown.LinkClicked) -> None:
+        event.stop()
+        self.follow_link(event.href)
+
+    def follow_link(self, href: str) -> None:
+        try:
+            target = self.curriculum.resolve_link(self.lesson, href)
+        except UserError as error:
+            self.notify(str(error), severity="error", timeout=5)
+            return
+        if target.kind == "web":
+            self.app.push_screen(WebLinkScreen(target.url))
+        elif target.kind == "lesson":
+            self.navigate(target.lesson, target.anchor)
+        else:
+            self.run_worker(self.view.scroll_to_heading(target.anchor), group="lesson-navigation", exclusive=True)
+
+    # --- the panel ---------------------------------------------------------------------------------------
+    def load_setup(self, setup: PanelSetup) -> None:
+        """Re-configure the panel: a fresh session on the setup's model, its text typed, its view shown."""
+        self.session.reset()
+        self.load(setup)  # the explorer's loader: a bad setup becomes a notice
+        text_input = self.query_one("#text", Input)
+        self.session.set_text(setup.text)
+        text_input.value = setup.text  # its Changed message finds the session up to date
+        text_input.cursor_position = len(setup.text)
+        self.views_shown = {"gates", "plot"} | {setup.view}
+        self._apply_visibility()
+        self.refresh_views()
+
+    @on(TryItCard.Run)
+    def run_try_it(self, event: TryItCard.Run) -> None:
+        setup = event.item.setup
+        if setup.view == "gradients":
+            try:
+                settings = lab_settings(setup)
+            except UserError as error:
+                self.notify(str(error), severity="error", timeout=5)
+                return
+            self.app.open_gradient_lab(settings)
+            return
+        self.load_setup(setup)
+        self.show_panel()
+
+    def show_panel(self) -> None:
+        self.add_class("-panel-open")
+        self.query_one("#text", Input).focus()
+
+    def action_toggle_panel(self) -> None:
+        text_input = self.query_one("#text", Input)
+        if self.has_class("-wide"):
+            (self.view if text_input.has_focus else text_input).focus()
+            return
+        if self.has_class("-panel-open"):
+            self.remove_class("-panel-open")
+            self.view.focus()
+        else:
+            self.show_panel()
+
+    # --- progress ----------------------------------------------------------------------------------------
+    @on(QuestionView.Answered)
+    def question_answered(self, event: QuestionView.Answered) -> None:
+        self.progress.record_answer(self.lesson.slug, event.number, event.correct)
+        self.save_progress()
+        self.refresh_lists()
+
+    def save_progress(self) -> None:
+        self.progress.save()
+        self.report_progress_messages()
+
+    def report_progress_messages(self) -> None:
+        """Each problem with the progress file is told once (the store hands out each message once)."""
+        for message in self.progress.take_messages():
+            self.notify(message, title="progress", severity="warning", timeout=8)

@@ -1,0 +1,362 @@
+"""The lesson screen through Textual's Pilot: try-its drive the panel, quizzes answer in place and are
+saved, links are routed (never to a browser), next/previous, the two layouts, the gradient lab."""
+
+import json
+import webbrowser
+
+import pytest
+from textual.widgets import Input, Markdown, OptionList, Static
+
+from lstm_tui.app import LstmApp
+from lstm_tui.curriculum import load_curriculum
+from lstm_tui.progress import Progress
+from lstm_tui.screens.gradient_lab import GradientLabScreen
+from lstm_tui.screens.help import HelpScreen
+from lstm_tui.screens.lesson import LessonScreen
+from lstm_tui.screens.web_link import WebLinkScreen
+from lstm_tui.widgets.lesson_view import LessonText, TryItCard
+from lstm_tui.widgets.quiz import ChoiceItem, QuestionView
+
+WIDE, NARROW = (120, 40), (80, 24)
+
+
+@pytest.fixture(scope="module")
+def curriculum():
+    return load_curriculum()
+
+
+@pytest.fixture(autouse=True)
+def no_browser(monkeypatch):
+    def refuse(*args, **kwargs):
+        pytest.fail(f"a browser was asked to open {args}")
+
+    for name in ("open", "open_new", "open_new_tab"):
+        monkeypatch.setattr(webbrowser, name, refuse)
+
+
+def lesson_app(curriculum, tmp_path, lesson=1, progress=None) -> LstmApp:
+    progress = progress or Progress.load(tmp_path / "progress.json")
+    return LstmApp(mode="lessons", curriculum=curriculum, progress=progress, lesson=lesson)
+
+
+async def settle(app, pilot) -> LessonScreen:
+    """Wait for navigation workers and the rest of the page, then for the redraws they cause."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    screen = app.screen
+    if isinstance(screen, LessonScreen):
+        await screen.view.rendered()
+    for _ in range(2):
+        await pilot.pause()
+    return screen
+
+
+def list_labels(screen: LessonScreen) -> list[str]:
+    options = screen.query_one("#lesson-list", OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+def notifications(app) -> list[str]:
+    return [notification.message for notification in app._notifications]
+
+
+# --- try it, typing, quiz, progress ----------------------------------------------------------------
+async def test_try_it_types_answers_and_marks_progress(curriculum, tmp_path):
+    lesson = curriculum.get(1)
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        assert screen.lesson is lesson
+        card = screen.query(TryItCard).first()
+        card.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        text_input = screen.query_one("#text", Input)
+        assert app.focused is text_input
+        assert screen.session.setup.cell == card.item.setup.cell
+        assert screen.session.setup.seed == card.item.setup.seed
+        assert text_input.value == card.item.setup.text
+        await pilot.press("q", "?", "space", "1")
+        await pilot.pause()
+        assert screen.session.text == card.item.setup.text + "q? 1"
+
+        question = screen.query(QuestionView).first()
+        wrong = next(item for item in question.query(ChoiceItem) if not question.question.choices[item.index].correct)
+        right = next(item for item in question.query(ChoiceItem) if question.question.choices[item.index].correct)
+        feedback = question.query_one(".quiz-feedback", Static)
+        wrong.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert feedback.display and "Not quite" in str(feedback.render())
+        assert question.question.choices[wrong.index].explanation[:30] in str(feedback.render())
+        assert app.progress.answers[lesson.slug][question.number] is False
+        right.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert "Right" in str(feedback.render())
+        assert right.has_class("-right") and not wrong.has_class("-wrong")
+        assert list_labels(screen)[0] == f"✓  1 {lesson.title}  1/{len(lesson.questions)}"
+        assert list_labels(screen)[1].startswith("   2 ")  # not read yet
+
+    saved = json.loads((tmp_path / "progress.json").read_text())
+    assert saved["read"] == [lesson.slug] and saved["last_lesson"] == lesson.slug
+    assert saved["answers"] == {lesson.slug: {str(question.number): True}}
+
+
+async def test_numeric_question_checks_the_number(curriculum, tmp_path):
+    lesson = curriculum.get(10)
+    app = lesson_app(curriculum, tmp_path, lesson=10)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        question = next(view for view in screen.query(QuestionView) if view.question.is_numeric)
+        field = question.query_one(Input)
+        feedback = question.query_one(".quiz-feedback", Static)
+        for typed, verdict in (("0.5", "Not quite"), ("zero", "Type a number"), (f"{question.question.answer}", "Right")):
+            field.value = typed
+            field.focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert verdict in str(feedback.render()), typed
+        assert app.progress.score(lesson.slug) == (1, 1)
+
+
+async def test_earlier_answers_are_shown_when_the_lesson_opens_again(curriculum, tmp_path):
+    progress = Progress.load(tmp_path / "progress.json")
+    progress.record_answer(curriculum.get(1).slug, 0, True)
+    app = lesson_app(curriculum, tmp_path, progress=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        feedback = screen.query(QuestionView).first().query_one(".quiz-feedback", Static)
+        assert feedback.display and "Answered before: right" in str(feedback.render())
+
+
+# --- links ------------------------------------------------------------------------------------------
+async def click_link(screen: LessonScreen, href: str) -> None:
+    markdown = screen.query(LessonText).first()
+    markdown.post_message(Markdown.LinkClicked(markdown, href))
+
+
+async def test_lesson_link_navigates_to_the_heading(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path, lesson=10)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        await click_link(screen, "01-plain-rnn.md#unrolling")
+        screen = await settle(app, pilot)
+        assert screen.lesson is curriculum.get(1)
+        heading = screen.view.headers()[[h.anchor for h in screen.lesson.headings].index("unrolling")]
+        assert "Unrolling" in str(heading._content)
+        assert screen.view.scroll_y > 0
+        assert heading.region.y - screen.view.region.y <= 3  # the heading is at the top (after its margin)
+
+
+async def test_anchor_link_scrolls_within_the_lesson(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path, lesson=10)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await settle(app, pilot)
+        assert screen.view.scroll_y == 0
+        await click_link(screen, "#quiz")
+        await settle(app, pilot)
+        assert screen.lesson is curriculum.get(10)
+        assert screen.view.scroll_y > 0
+        quiz_heading = screen.view.headers()[[h.anchor for h in screen.lesson.headings].index("quiz")]
+        assert quiz_heading.region.y - screen.view.region.y <= 3
+
+
+async def test_web_link_is_shown_and_copied_never_opened(curriculum, tmp_path):
+    url = "https://example.org/lstm?x=1"
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await settle(app, pilot)
+        await click_link(screen, url)
+        await pilot.pause()
+        assert isinstance(app.screen, WebLinkScreen)
+        assert str(app.screen.query_one("#web-link-url", Static).render()) == url
+        await pilot.press("c")
+        assert app.clipboard == url
+        await pilot.press("escape")
+        assert app.screen is screen
+        app.open_url("https://example.org/other")  # Textual's own route to a browser is closed too
+        await pilot.pause()
+        assert isinstance(app.screen, WebLinkScreen)
+
+
+async def test_broken_link_is_a_notice(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await settle(app, pilot)
+        await click_link(screen, "99-nowhere.md")
+        await pilot.pause()
+        assert screen.lesson is curriculum.get(1)
+        assert any("names no lesson" in message for message in notifications(app))
+
+
+# --- navigation and layouts -------------------------------------------------------------------------
+async def test_next_and_previous(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await settle(app, pilot)
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert screen.lesson.number == 2
+        assert screen.session.setup.cell == curriculum.get(2).setup.cell
+        await pilot.press("ctrl+b", "ctrl+b")
+        await settle(app, pilot)
+        assert screen.lesson.number == 1
+        assert any("first lesson" in message for message in notifications(app))
+    assert Progress.load(tmp_path / "progress.json").read == {curriculum.get(1).slug, curriculum.get(2).slug}
+
+
+async def test_contents_lists_lessons_and_headings(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        lessons = screen.query_one("#lesson-list", OptionList)
+        assert app.focused is lessons and lessons.option_count == len(curriculum)
+        toc = screen.query_one("#lesson-toc", OptionList)
+        assert [str(toc.get_option_at_index(i).prompt).strip() for i in range(toc.option_count)] == [
+            heading.title for heading in curriculum.get(1).table_of_contents()
+        ]
+        await pilot.press("down", "down", "enter")
+        await settle(app, pilot)
+        assert screen.lesson.number == 3
+
+
+async def test_narrow_layout_keeps_the_panel_one_key_away(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await settle(app, pilot)
+        panel, view = screen.query_one("#lesson-panel"), screen.view
+        assert not panel.display and view.display and view.region.width == NARROW[0]
+        assert "ctrl+g" in app.active_bindings  # shown in the footer
+        assert "f2" not in app.active_bindings  # the panel's keys wait for the panel
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert panel.display and not view.display
+        assert app.focused is screen.query_one("#text", Input)
+        assert "f2" in app.active_bindings
+        before = screen.session.text
+        await pilot.press("n", "b", "o", "g", "q")  # letters are text, never lesson keys
+        await pilot.pause()
+        assert screen.session.text == before + "nbogq" and screen.lesson.number == 1
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert not panel.display and app.focused is view
+
+
+async def test_wide_layout_shows_lesson_and_panel_side_by_side(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        panel, view = screen.query_one("#lesson-panel"), screen.view
+        assert panel.display and view.display
+        assert view.region.right <= panel.region.x and panel.region.width >= 50
+        assert app.focused is view
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert app.focused is screen.query_one("#text", Input)
+        await pilot.press("f2")  # the explorer's key now acts: the bars go away
+        await pilot.pause()
+        assert "gates" not in screen.views_shown
+
+
+async def test_tiny_terminal_does_not_crash(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=(40, 12)) as pilot:
+        screen = await settle(app, pilot)
+        for key in ("ctrl+o", "ctrl+o", "ctrl+g", "x", "ctrl+g", "ctrl+n", "f1", "escape"):
+            await pilot.press(key)
+            await settle(app, pilot)
+        assert screen.lesson.number == 2
+
+
+async def test_help_lists_lesson_keys(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = "\n".join(str(static.render()) for static in app.screen.query(Static))
+        for description in ("next", "previous", "lessons & contents", "panel ⇄ lesson", "gradient lab", "bars"):
+            assert description in text
+
+
+async def test_palette_reaches_lesson_actions(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        titles = [command.title for command in app.get_system_commands(screen)]
+        assert "Lesson: next" in titles and "Lessons & contents" in titles
+        command = next(c for c in app.get_system_commands(screen) if c.title == "Lesson: next")
+        command.callback()
+        await settle(app, pilot)
+        assert screen.lesson.number == 2
+
+
+# --- the gradient lab ------------------------------------------------------------------------------
+async def test_gradients_try_it_opens_the_lab_and_f12_returns(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path, lesson=10)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        card = next(card for card in screen.query(TryItCard) if card.item.setup.view == "gradients")
+        card.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        lab = app.screen
+        assert isinstance(lab, GradientLabScreen) and app.current_mode == "gradients"
+        assert lab.lab.settings.cells == ("rnn", "lstm", "gru")
+        assert lab.lab.settings.text == card.item.setup.text
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        readouts = str(lab.query_one("#gradient-readouts", Static).render())
+        # what the lesson's try-it says about these very settings
+        assert "↓1e-6 at d=24" in next(line for line in readouts.splitlines() if line.startswith("rnn"))
+        assert "×0.57" in readouts and "×0.8" in readouts
+        await pilot.press("f12")
+        await pilot.pause()
+        assert app.screen is screen and app.current_mode == "lessons"
+
+
+async def test_f12_from_the_explorer_carries_the_panel_text(tmp_path):
+    app = LstmApp()
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.press(*"abcab")
+        await pilot.press("f12")
+        await pilot.pause()
+        assert isinstance(app.screen, GradientLabScreen)
+        assert app.screen.lab.text == "abcab"
+        await pilot.press("f12")
+        await pilot.pause()
+        assert app.current_mode == "explore"
+        await pilot.press("x", "f12")
+        await pilot.pause()
+        assert app.screen.lab.text == "abcabx"
+
+
+# --- progress problems ------------------------------------------------------------------------------
+async def test_corrupt_progress_is_reported_once_and_replaced(curriculum, tmp_path):
+    path = tmp_path / "progress.json"
+    path.write_text("{not json")
+    app = LstmApp(mode="lessons", curriculum=curriculum, progress=Progress.load(path), lesson=1)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert sum("corrupt" in message for message in notifications(app)) == 1
+    assert json.loads(path.read_text())["read"] == sorted([curriculum.get(1).slug, curriculum.get(2).slug])
+
+
+async def test_unwritable_home_works_without_saving(curriculum, tmp_path):
+    blocker = tmp_path / "home"
+    blocker.write_text("a file where the data folder should be")  # fails for root too, unlike chmod
+    path = blocker / "lstm-tui" / "progress.json"
+    app = LstmApp(mode="lessons", curriculum=curriculum, progress=Progress.load(path), lesson=1)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await settle(app, pilot)
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert screen.lesson.number == 2 and app.progress.is_read(curriculum.get(2).slug)
+        assert sum("cannot save" in message for message in notifications(app)) == 1
+    assert blocker.is_file()
