@@ -9,7 +9,16 @@ A cell splits each step in two, which is what makes whole-sequence work cheap:
   gate activation and state by name, ready to draw) and a *cache* for the backward pass.
 
 ``recur_backward`` and ``input_terms_backward`` undo the two halves; ``backward`` runs exact BPTT over a
-``forward`` result. Arrays carry features on the last axis, so a single sequence (T, D) and a batch
+``forward`` result.
+
+Speed: at the sizes this app uses, a step costs NumPy call overhead (a fraction of a microsecond per
+ufunc), not arithmetic, so the loops avoid allocating and stacking. ``forward`` allocates (T, …) arrays
+once (``step_buffers``) and hands ``recur`` their row t as ``out``: the step writes its results there,
+and the arrays then *are* the stacked trace. ``backward`` likewise hands ``recur_backward`` row t of the
+(T, …) input-term gradients. A lone step (``out=None``) lets NumPy allocate. Either way ``step`` and
+``forward`` run the same ``recur``, so they agree exactly.
+
+Arrays carry features on the last axis, so a single sequence (T, D) and a batch
 (T, B, D) go through the same code. Gradients may carry extra leading axes that the forward pass did not
 have (``param_grads=False``): the gradient lab pushes all H output directions back at once that way.
 """
@@ -40,9 +49,10 @@ class ForwardResult:
 class Cell:
     """Base class: named parameters, state handling and the BPTT loops.
 
-    Subclasses set ``gate_names`` and ``state_names`` and implement ``param_shapes``, ``recur`` and
-    ``recur_backward``. The default input terms are ``x @ weight_ihᵀ + bias_ih`` (+ ``bias_hh`` when
-    the cell's recurrent bias sits outside any gate product and so can be merged).
+    Subclasses set ``gate_names`` and ``state_names`` and implement ``param_shapes``, ``buffer_widths``,
+    ``trace_of``, ``recur`` and ``recur_backward``. The default input terms are ``x @ weight_ihᵀ +
+    bias_ih`` (+ ``bias_hh`` when the cell's recurrent bias sits outside any gate product and so can be
+    merged).
     """
 
     gate_names: tuple[str, ...] = ()
@@ -99,6 +109,25 @@ class Cell:
             for name in self.state_names
         }
 
+    # --- what a step writes --------------------------------------------------------------------
+    def terms_size(self) -> int:
+        """Width of ``input_terms`` (the last axis of ``recur``'s ``terms``)."""
+        return self.params["weight_ih"].shape[0]
+
+    def buffer_widths(self) -> tuple[int, ...]:
+        """Widths of the arrays one step writes, in the order ``recur`` unpacks its ``out``."""
+        raise NotImplementedError
+
+    def step_buffers(self, leading_shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+        """Uninitialised arrays for what steps write, ``leading_shape`` = (T,) + batch shape in front of
+        each width: row t of each is ``recur``'s ``out`` at step t."""
+        return tuple(np.empty(tuple(leading_shape) + (width,), dtype=self.dtype) for width in self.buffer_widths())
+
+    def trace_of(self, buffers: tuple[np.ndarray, ...]) -> Trace:
+        """The trace (name → array) held in a step's buffers. Works on one step's rows and on the (T, …)
+        arrays of a sequence alike, because features sit on the last axis."""
+        raise NotImplementedError
+
     # --- one step --------------------------------------------------------------------------------
     def input_terms(self, x: np.ndarray) -> np.ndarray:
         bias = self.params["bias_ih"]
@@ -115,11 +144,14 @@ class Cell:
                 grads["bias_hh"] += lead_sum(d_terms)
         return d_terms @ self.params["weight_ih"]
 
-    def recur(self, terms: np.ndarray, state: State) -> tuple[State, Trace, object]:
+    def recur(self, terms: np.ndarray, state: State, out: tuple | None = None) -> tuple[State, Trace, object]:
+        """One step's recurrent part. ``out``: rows of ``step_buffers`` to write into (allocated if None);
+        the returned state and trace are views of them."""
         raise NotImplementedError
 
-    def recur_backward(self, cache, d_state: State, grads) -> tuple[np.ndarray, State]:
-        """Given ∂loss/∂(new state), return (∂loss/∂terms, ∂loss/∂(previous state))."""
+    def recur_backward(self, cache, d_state: State, grads, out: np.ndarray | None = None) -> tuple[np.ndarray, State]:
+        """Given ∂loss/∂(new state), return (∂loss/∂terms, ∂loss/∂(previous state)); ∂loss/∂terms is
+        written into ``out`` when given."""
         raise NotImplementedError
 
     def step(self, x: np.ndarray, state: State | None = None) -> tuple[State, Trace]:
@@ -142,13 +174,16 @@ class Cell:
         if state is None:
             state = self.init_state(inputs.shape[1:-1])
         initial_state = state
-        steps, caches = [], []
-        for terms in self.input_terms(inputs) if terms is None else terms:
-            state, trace, cache = self.recur(terms, state)
-            steps.append(trace)
+        terms = self.input_terms(inputs) if terms is None else terms
+        buffers = self.step_buffers(inputs.shape[:-1])  # row t of each is what step t writes
+        caches = []
+        for terms_t, out in zip(terms, zip(*buffers)):
+            state, _, cache = self.recur(terms_t, state, out=out)
             caches.append(cache)
-        stacked = {name: np.array([trace[name] for trace in steps]) for name in steps[0]} if steps else {}
-        return ForwardResult(state, stacked, inputs, initial_state, caches)
+        # Copies: the final state's arrays are rows of the trace, which a caller stepping on must not edit.
+        final_state = {name: np.array(value) for name, value in state.items()}
+        trace = self.trace_of(buffers) if caches else {}
+        return ForwardResult(final_state, trace, inputs, initial_state, caches)
 
     def backward(self, result: ForwardResult, dh=None, d_state: State | None = None, param_grads: bool = True):
         """Exact BPTT. ``dh[t]`` is ∂loss/∂h_t from outside the recurrence (e.g. an output layer);
@@ -160,12 +195,15 @@ class Cell:
         for name in self.state_names:
             if name not in d_state:
                 d_state[name] = np.zeros(template.shape[:-1] + (self.state_size(name),), dtype=self.dtype)
-        d_terms = [None] * len(result.caches)
-        for t in reversed(range(len(result.caches))):
+        steps = len(result.caches)
+        if not steps:
+            return grads, np.zeros_like(result.inputs), d_state
+        # One step's ∂loss/∂terms has the broadcast shape of the cotangents and the forward batch.
+        leading = np.broadcast_shapes(result.state["h"].shape[:-1], *(v.shape[:-1] for v in d_state.values()))
+        d_terms = np.empty((steps,) + leading + (self.terms_size(),), dtype=self.dtype)
+        for t in reversed(range(steps)):
             if dh is not None:
                 d_state["h"] = d_state["h"] + dh[t]
-            d_terms[t], d_state = self.recur_backward(result.caches[t], d_state, grads)
-        if not d_terms:
-            return grads, np.zeros_like(result.inputs), d_state
-        dx = self.input_terms_backward(result.inputs, np.stack(d_terms), grads)
+            _, d_state = self.recur_backward(result.caches[t], d_state, grads, out=d_terms[t])
+        dx = self.input_terms_backward(result.inputs, d_terms, grads)
         return grads, dx, d_state

@@ -44,10 +44,12 @@ UPDATES = ("old", "new")
 GATE_INPUTS = ("full", "hidden+bias", "hidden", "bias")
 
 
-def blend(keep, old, new):
-    """keep ⊙ old + (1 − keep) ⊙ new, the interpolation every gated unit here ends with.
+def blend(keep, old, new, out=None):
+    """keep ⊙ old + (1 − keep) ⊙ new, the interpolation every gated unit here ends with (into ``out``).
     Written out in full (not new + keep ⊙ (old − new)) so a saturated gate copies the old state exactly."""
-    return keep * old + (1.0 - keep) * new
+    out = np.multiply(keep, old, out=out)
+    out += (1.0 - keep) * new
+    return out
 
 
 def blend_backward(d_out, keep, old, new):
@@ -91,6 +93,11 @@ class GRUCell(Cell):
         self.input_weight = "weight_ih" if full else "weight_ih_n"
         self.input_rows = slice(0, 3 * H) if full else self.candidate_rows
         self.recurrent_weight = "weight_hh" if self.gates_see_hidden else "weight_hh_n"
+        # Rows of the recurrent weights that multiply h₋₁ itself, all in one product: r|z, and n too when
+        # the reset acts after the matmul (before it, n's product waits for r ⊙ h₋₁).
+        self.hidden_rows = None
+        if self.gates_see_hidden:
+            self.hidden_rows = slice(0, 3 * H) if reset == "after" else slice(0, 2 * H)
         # Biases merged into the input terms: (parameter, the rows of the terms it feeds, its slice).
         if full:
             merged_hh = slice(0, 2 * H) if reset == "after" else slice(0, 3 * H)
@@ -114,6 +121,9 @@ class GRUCell(Cell):
         return shapes
 
     # --- input side ------------------------------------------------------------------------------
+    def terms_size(self):
+        return 3 * self.hidden_size  # rows r|z|n for every variant
+
     def input_terms(self, x):
         x = np.asarray(x, dtype=self.dtype)
         terms = np.zeros(x.shape[:-1] + (3 * self.hidden_size,), dtype=self.dtype)
@@ -139,50 +149,76 @@ class GRUCell(Cell):
         """The share of h₋₁ that survives the step: z or 1 − z, depending on the convention."""
         return z if self.update == "old" else 1.0 - z
 
-    def recur(self, terms, state):
+    def buffer_widths(self):
+        """Gate activations r|z|n, the reset-after candidate's W_hn h₋₁ + b_hn (unused otherwise), h."""
+        H = self.hidden_size
+        return (3 * H, H, H)
+
+    def trace_of(self, buffers):
+        gates, _, h = buffers
+        H = self.hidden_size
+        return {"r": gates[..., :H], "z": gates[..., H : 2 * H], "n": gates[..., 2 * H :], "h": h}
+
+    def recur(self, terms, state, out=None):
         H = self.hidden_size
         h_prev = state["h"]
         gate_pre = terms[..., : 2 * H]
         if self.gates_see_hidden:
-            gate_pre = gate_pre + h_prev @ self.params[self.recurrent_weight][: 2 * H].T
-        r = sigmoid(gate_pre[..., :H])
-        z = sigmoid(gate_pre[..., H:])
+            recurrent = np.dot(h_prev, self.params[self.recurrent_weight][self.hidden_rows].T)
+            gate_pre = gate_pre + recurrent[..., : 2 * H]
+        if out is None:  # one step: only the gate rows need an array made in advance
+            gates, hidden_n, h = np.empty(gate_pre.shape[:-1] + (3 * H,), dtype=self.dtype), None, None
+        else:
+            gates, hidden_n, h = out
+        sigmoid(gate_pre, out=gates[..., : 2 * H])
+        r, z, n = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]
         if self.reset == "after":
-            hidden_n = h_prev @ self._candidate_weight().T + self.params["bias_hh"][self.candidate_rows]
-            n = np.tanh(terms[..., self.candidate_rows] + r * hidden_n)
+            hidden_n = np.add(recurrent[..., 2 * H :], self.params["bias_hh"][self.candidate_rows], out=hidden_n)
+            reset_part = np.multiply(r, hidden_n, out=n)
         else:
             hidden_n = None
-            n = np.tanh(terms[..., self.candidate_rows] + (r * h_prev) @ self._candidate_weight().T)
-        h = blend(self._keep(z), h_prev, n)
+            reset_part = np.dot(r * h_prev, self._candidate_weight().T)
+        np.add(terms[..., self.candidate_rows], reset_part, out=n)
+        np.tanh(n, out=n)
+        h = blend(self._keep(z), h_prev, n, out=h)
         return {"h": h}, {"r": r, "z": z, "n": n, "h": h}, (h_prev, r, z, n, hidden_n)
 
     # --- backward --------------------------------------------------------------------------------
-    def recur_backward(self, cache, d_state, grads):
+    def recur_backward(self, cache, d_state, grads, out=None):
         H = self.hidden_size
         h_prev, r, z, n, hidden_n = cache
-        d_keep, dh_prev, dn = blend_backward(d_state["h"], self._keep(z), h_prev, n)
-        dz = d_keep if self.update == "old" else -d_keep
-        d_pre_n = dn * (1.0 - n * n)
+        dh = d_state["h"]
+        if out is None:
+            out = np.empty(np.broadcast_shapes(dh.shape[:-1], h_prev.shape[:-1]) + (3 * H,), dtype=self.dtype)
+        d_r, d_z, d_n = out[..., :H], out[..., H : 2 * H], out[..., 2 * H :]  # pre-activation gradients
+        # Per-unit factors (…, H) are multiplied together before they meet the cotangent, which may carry
+        # an extra leading axis (the gradient lab's H output directions) and so is the expensive operand.
+        keep = self._keep(z)
+        np.multiply(dh, (1.0 - keep) * (1.0 - n * n), out=d_n)  # h = keep ⊙ h₋₁ + (1 − keep) ⊙ n
+        old_minus_new = h_prev - n if self.update == "old" else n - h_prev  # ∂h/∂z, by convention
+        np.multiply(dh, old_minus_new * (z * (1.0 - z)), out=d_z)
+        dh_prev = dh * keep
         weight_n = self._candidate_weight()
         if self.reset == "after":
-            dr = d_pre_n * hidden_n
-            d_hidden_n = d_pre_n * r
-            dh_prev = dh_prev + d_hidden_n @ weight_n
+            d_hidden_n = d_n * r
+            np.multiply(d_n, hidden_n * (r * (1.0 - r)), out=d_r)
+            dh_prev += d_hidden_n @ weight_n
         else:
-            dr, dh_from_n = reset_before_backward(d_pre_n, r, h_prev, weight_n)
-            dh_prev = dh_prev + dh_from_n
-        d_gate_pre = np.concatenate([dr * r * (1.0 - r), dz * z * (1.0 - z)], axis=-1)
+            d_gated = d_n @ weight_n  # ∂loss/∂(r ⊙ h₋₁)
+            np.multiply(d_gated, h_prev * (r * (1.0 - r)), out=d_r)
+            dh_prev += d_gated * r
+        d_gate_pre = out[..., : 2 * H]
         if self.gates_see_hidden:
-            dh_prev = dh_prev + d_gate_pre @ self.params[self.recurrent_weight][: 2 * H]
+            dh_prev += d_gate_pre @ self.params[self.recurrent_weight][: 2 * H]
         if grads is not None:
             if self.reset == "after":
                 grads[self.recurrent_weight][-H:] += outer_sum(d_hidden_n, h_prev)
                 grads["bias_hh"][self.candidate_rows] += lead_sum(d_hidden_n)
             else:
-                grads[self.recurrent_weight][-H:] += outer_sum(d_pre_n, r * h_prev)
+                grads[self.recurrent_weight][-H:] += outer_sum(d_n, r * h_prev)
             if self.gates_see_hidden:
                 grads[self.recurrent_weight][: 2 * H] += outer_sum(d_gate_pre, h_prev)
-        return np.concatenate([d_gate_pre, d_pre_n], axis=-1), {"h": dh_prev}
+        return out, {"h": dh_prev}
 
 
 UPDATE_LINES = {

@@ -23,6 +23,9 @@ from .cell import Cell
 from .numerics import lead_sum, outer_sum, sigmoid
 
 
+NO_BUFFERS = (None, None, None, None)
+
+
 class LSTMCell(Cell):
     gate_names = ("i", "f", "g", "o")
 
@@ -95,9 +98,30 @@ class LSTMCell(Cell):
         offset = np.where(scale == 0.5, 0.5, 0.0).astype(self.dtype)
         return scale, offset
 
-    def recur(self, terms, state):
+    def buffer_widths(self):
+        """Gate activations (rows as in the weights), c, tanh(c) and h."""
+        H = self.hidden_size
+        return (len(self.blocks) * H, H, H, H)
+
+    def trace_of(self, buffers):
+        gates, c, _, h = buffers
+        i, f, g, o = self._gate_views(gates, c)
+        return {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h}
+
+    def _gate_views(self, gates, like):
+        """i, f, g, o as views of the activation rows; an ablated gate is the constant 1 (shaped like
+        ``like``) and a coupled forget gate is 1 − i."""
+        block = {name: gates[..., rows] for name, rows in self.rows.items()}
+        if len(block) < 4:
+            ones = np.ones_like(like)
+            block = {"i": ones, "f": ones, "o": ones, **block}
+        f = 1.0 - block["i"] if self.forget_gate == "coupled" else block["f"]
+        return block["i"], f, block["g"], block["o"]
+
+    def recur(self, terms, state, out=None):
         p = self.params
         h_prev, c_prev = state["h"], state["c"]
+        gates_out, c_out, y_out, h_out = NO_BUFFERS if out is None else out  # None: NumPy allocates
         pre = np.dot(h_prev, p["weight_hh"].T)  # np.dot: less call overhead than @ on small arrays
         pre += terms
         if self.full_gate_recurrence:
@@ -107,80 +131,78 @@ class LSTMCell(Cell):
                 if gate in self.rows:
                     pre[..., self.rows[gate]] += p[f"peephole_{gate}"] * c_prev
         scale, offset = self._constants
-        active = np.tanh(pre * scale)
-        active *= scale
-        active += offset
-        block = {name: active[..., rows] for name, rows in self.rows.items()}
-        if len(block) < 4:  # an ablated gate is the constant 1
-            ones = np.ones_like(c_prev)
-            block = {"i": ones, "f": ones, "o": ones, **block}
-        i = block["i"]
-        f = 1.0 - i if self.forget_gate == "coupled" else block["f"]
-        g = block["g"] if self.input_activation else pre[..., self.rows["g"]]
-        c = f * c_prev
+        gates = np.multiply(pre, scale, out=gates_out)
+        np.tanh(gates, out=gates)
+        gates *= scale
+        gates += offset
+        i, f, g, o = self._gate_views(gates, c_prev)
+        if not self.input_activation:
+            g[...] = pre[..., self.rows["g"]]
+        c = np.multiply(f, c_prev, out=c_out)
         c += i * g
-        o = block["o"]
         if self.peepholes and "o" in self.rows:  # the output gate peeps at the new cell state
-            o = sigmoid(pre[..., self.rows["o"]] + p["peephole_o"] * c)
-        y = np.tanh(c) if self.output_activation else c
-        h = o * y
-        gate_values = {"i": i, "f": f, "g": g, "o": o}
+            o[...] = sigmoid(pre[..., self.rows["o"]] + p["peephole_o"] * c)
+        y = np.tanh(c, out=y_out) if self.output_activation else c
+        h = np.multiply(o, y, out=h_out)
+        trace = {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h}
         new_state = {"h": h, "c": c}
         if self.full_gate_recurrence:
-            new_state["gates"] = np.concatenate([gate_values[b] for b in self.sigmoid_blocks], axis=-1)
-        cache = (state, gate_values, c, y)
-        return new_state, {**gate_values, "c": c, "h": h}, cache
+            new_state["gates"] = gates[..., self.sigmoid_rows]
+        return new_state, trace, (state, trace, y)
 
     # --- backward --------------------------------------------------------------------------------
-    def recur_backward(self, cache, d_state, grads):
+    def recur_backward(self, cache, d_state, grads, out=None):
         p = self.params
-        state, gate, c, y = cache
-        i, f, g, o = gate["i"], gate["f"], gate["g"], gate["o"]
+        state, trace, y = cache
+        i, f, g, o, c = trace["i"], trace["f"], trace["g"], trace["o"], trace["c"]
         h_prev, c_prev = state["h"], state["c"]
         dh = d_state["h"]
-        # ∂loss/∂(gate activation): from this step's use, plus (FGR) from the next step's gate inputs.
-        d_gate = {"i": 0.0, "f": 0.0, "o": 0.0}
+        if out is None:
+            leading = np.broadcast_shapes(dh.shape[:-1], d_state["c"].shape[:-1], c.shape[:-1])
+            out = np.empty(leading + (self.terms_size(),), dtype=self.dtype)
+        d_pre = {name: out[..., rows] for name, rows in self.rows.items()}  # views: written in place
+        # Per-unit factors (…, H) are multiplied together before they meet the cotangent, which may carry
+        # an extra leading axis (the gradient lab's H output directions) and so is the expensive operand.
+        slope = {name: trace[name] * (1.0 - trace[name]) for name in self.sigmoid_blocks}  # σ' = a(1 − a)
+        d_next = {}  # FGR: ∂loss/∂(gate activation) from the next step's gate inputs
         if self.full_gate_recurrence:
             H = self.hidden_size
-            for k, name in enumerate(self.sigmoid_blocks):
-                d_gate[name] = d_state["gates"][..., k * H : (k + 1) * H]
-        d_pre = {}
-        d_gate["o"] = d_gate["o"] + dh * y
-        dy = dh * o
-        dc = d_state["c"] + (dy * (1.0 - y * y) if self.output_activation else dy)
-        if "o" in self.blocks:
-            d_pre["o"] = d_gate["o"] * o * (1.0 - o)
-            if self.peepholes:
-                dc = dc + d_pre["o"] * p["peephole_o"]
-        d_gate["i"] = d_gate["i"] + dc * g
-        d_gate["f"] = d_gate["f"] + dc * c_prev
-        dg = dc * i
-        if self.forget_gate == "coupled":
-            d_gate["i"] = d_gate["i"] - d_gate["f"]
-        if "f" in self.blocks:
-            d_pre["f"] = d_gate["f"] * f * (1.0 - f)
-        if "i" in self.blocks:
-            d_pre["i"] = d_gate["i"] * i * (1.0 - i)
-        d_pre["g"] = dg * (1.0 - g * g) if self.input_activation else dg
+            d_next = {name: d_state["gates"][..., k * H : (k + 1) * H] for k, name in enumerate(self.sigmoid_blocks)}
+
+        def sigmoid_gate(name, d_carrier, carrier):
+            """∂loss/∂(pre-activation) of a gate that reaches the loss as ``gate ⊙ carrier`` (and via FGR)."""
+            np.multiply(d_carrier, carrier * slope[name], out=d_pre[name])
+            if name in d_next:
+                d_pre[name] += d_next[name] * slope[name]
+
+        if "o" in d_pre:
+            sigmoid_gate("o", dh, y)
+        dc = dh * (o * (1.0 - y * y) if self.output_activation else o) + d_state["c"]
+        if self.peepholes and "o" in d_pre:
+            dc += d_pre["o"] * p["peephole_o"]
+        if "i" in d_pre:  # i reaches c through i ⊙ g and, when coupled, through f = 1 − i
+            sigmoid_gate("i", dc, g - c_prev if self.forget_gate == "coupled" else g)
+        if "f" in d_pre:
+            sigmoid_gate("f", dc, c_prev)
+        np.multiply(dc, i * (1.0 - g * g) if self.input_activation else i, out=d_pre["g"])
         dc_prev = dc * f
         if self.peepholes:
             for name in ("i", "f"):
                 if name in d_pre:
-                    dc_prev = dc_prev + d_pre[name] * p[f"peephole_{name}"]
-        d_terms = np.concatenate(np.broadcast_arrays(*[d_pre[b] for b in self.blocks]), axis=-1)
-        d_prev = {"h": d_terms @ p["weight_hh"], "c": dc_prev}
+                    dc_prev += d_pre[name] * p[f"peephole_{name}"]
+        d_prev = {"h": out @ p["weight_hh"], "c": dc_prev}
         if self.full_gate_recurrence:
-            d_prev["gates"] = d_terms[..., self.sigmoid_rows] @ p["weight_gates"]
+            d_prev["gates"] = out[..., self.sigmoid_rows] @ p["weight_gates"]
         if grads is not None:
-            grads["weight_hh"] += outer_sum(d_terms, h_prev)
+            grads["weight_hh"] += outer_sum(out, h_prev)
             if self.peepholes:
                 for name in ("i", "f", "o"):
                     if name in self.blocks:
                         source = c if name == "o" else c_prev
                         grads[f"peephole_{name}"] += lead_sum(d_pre[name] * source)
             if self.full_gate_recurrence:
-                grads["weight_gates"] += outer_sum(d_terms[..., self.sigmoid_rows], state["gates"])
-        return d_terms, d_prev
+                grads["weight_gates"] += outer_sum(out[..., self.sigmoid_rows], state["gates"])
+        return out, d_prev
 
 
 def lstm_equations(

@@ -33,16 +33,28 @@ class MGUCell(Cell):
             grads["bias"] += lead_sum(d_terms)
         return d_terms @ self.params["weight_ih"]
 
-    def recur(self, terms, state):
+    def buffer_widths(self):
+        """Gate activations f|n, then h."""
+        return (2 * self.hidden_size, self.hidden_size)
+
+    def trace_of(self, buffers):
+        gates, h = buffers
+        H = self.hidden_size
+        return {"f": gates[..., :H], "n": gates[..., H:], "h": h}
+
+    def recur(self, terms, state, out=None):
         H = self.hidden_size
         weight_hh = self.params["weight_hh"]
         h_prev = state["h"]
-        f = sigmoid(terms[..., :H] + h_prev @ weight_hh[:H].T)
-        n = np.tanh(terms[..., H:] + (f * h_prev) @ weight_hh[H:].T)
-        h = blend(1.0 - f, h_prev, n)
+        f_pre = terms[..., :H] + np.dot(h_prev, weight_hh[:H].T)
+        gates, h = (np.empty(f_pre.shape[:-1] + (2 * H,), dtype=self.dtype), None) if out is None else out
+        f = sigmoid(f_pre, out=gates[..., :H])
+        n = np.add(terms[..., H:], np.dot(f * h_prev, weight_hh[H:].T), out=gates[..., H:])
+        np.tanh(n, out=n)
+        h = blend(1.0 - f, h_prev, n, out=h)
         return {"h": h}, {"f": f, "n": n, "h": h}, (h_prev, f, n)
 
-    def recur_backward(self, cache, d_state, grads):
+    def recur_backward(self, cache, d_state, grads, out=None):
         H = self.hidden_size
         weight_hh = self.params["weight_hh"]
         h_prev, f, n = cache
@@ -54,7 +66,7 @@ class MGUCell(Cell):
         if grads is not None:
             grads["weight_hh"][:H] += outer_sum(d_pre_f, h_prev)
             grads["weight_hh"][H:] += outer_sum(d_pre_n, f * h_prev)
-        return np.concatenate([d_pre_f, d_pre_n], axis=-1), {"h": dh_prev}
+        return np.concatenate([d_pre_f, d_pre_n], axis=-1, out=out), {"h": dh_prev}
 
 
 def mgu_equations() -> str:

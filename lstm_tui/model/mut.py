@@ -74,6 +74,9 @@ class MUTCell(Cell):
         return shapes
 
     # --- input side ------------------------------------------------------------------------------
+    def terms_size(self):
+        return 3 * self.hidden_size  # rows r|z|n for every mutant
+
     def input_terms(self, x):
         x = np.asarray(x, dtype=self.dtype)
         affine = x @ self.params["weight_ih"].T
@@ -101,27 +104,44 @@ class MUTCell(Cell):
     def _recurrent(self, block):
         return self.params["weight_hh"][self.recurrent_rows[block]]
 
-    def recur(self, terms, state):
+    def buffer_widths(self):
+        """Gate activations r|z|n, then h."""
+        return (3 * self.hidden_size, self.hidden_size)
+
+    def trace_of(self, buffers):
+        gates, h = buffers
+        return {**self._blocks(gates), "h": h}
+
+    def _blocks(self, array):
+        """Views of the r, z and n row blocks of an array whose last axis holds rows r|z|n."""
+        return {b: array[..., rows] for b, rows in self.rows.items()}
+
+    def recur(self, terms, state, out=None):
+        H = self.hidden_size
         h_prev = state["h"]
-        block = {b: terms[..., rows] for b, rows in self.rows.items()}
-        r = sigmoid(block["r"] + h_prev @ self._recurrent("r").T)
+        block = self._blocks(terms)
+        r_pre = block["r"] + np.dot(h_prev, self._recurrent("r").T)
+        gates, h = (np.empty(r_pre.shape[:-1] + (3 * H,), dtype=self.dtype), None) if out is None else out
+        trace = self._blocks(gates)  # r, z, n are written into these views; h is added at the end
+        r = sigmoid(r_pre, out=trace["r"])
         z_source = None
         if self.z_sees is None:
-            z = sigmoid(block["z"])
+            z = sigmoid(block["z"], out=trace["z"])
         else:
             z_source = np.tanh(h_prev) if self.z_sees == "tanh(h)" else h_prev
-            z = sigmoid(block["z"] + z_source @ self._recurrent("z").T)
+            z = sigmoid(block["z"] + np.dot(z_source, self._recurrent("z").T), out=trace["z"])
         squashed = None
         input_n = block["n"]
         if self.squash_projection:
             squashed = np.tanh(block["n"])
             input_n = squashed + self.params["bias"][self.rows["n"]]
-        n = np.tanh(input_n + (r * h_prev) @ self._recurrent("n").T)
-        h = blend(1.0 - z, h_prev, n)
-        return {"h": h}, {"r": r, "z": z, "n": n, "h": h}, (h_prev, r, z, n, z_source, squashed)
+        n = np.add(input_n, np.dot(r * h_prev, self._recurrent("n").T), out=trace["n"])
+        np.tanh(n, out=n)
+        trace["h"] = h = blend(1.0 - z, h_prev, n, out=h)
+        return {"h": h}, trace, (h_prev, r, z, n, z_source, squashed)
 
     # --- backward --------------------------------------------------------------------------------
-    def recur_backward(self, cache, d_state, grads):
+    def recur_backward(self, cache, d_state, grads, out=None):
         h_prev, r, z, n, z_source, squashed = cache
         d_keep, dh_prev, dn = blend_backward(d_state["h"], 1.0 - z, h_prev, n)
         d_pre_z = -d_keep * z * (1.0 - z)
@@ -141,7 +161,7 @@ class MUTCell(Cell):
                 weight_grads[self.recurrent_rows["z"]] += outer_sum(d_pre_z, z_source)
             if self.squash_projection:
                 grads["bias"][self.rows["n"]] += lead_sum(d_pre_n)
-        return np.concatenate([d_pre_r, d_pre_z, d_terms_n], axis=-1), {"h": dh_prev}
+        return np.concatenate([d_pre_r, d_pre_z, d_terms_n], axis=-1, out=out), {"h": dh_prev}
 
 
 PROJECTION_LINE = "x̃ = P x      (learned H×D projection, no bias: puts x in hidden space)"

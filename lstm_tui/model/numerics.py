@@ -15,9 +15,14 @@ def resolve_dtype(dtype) -> np.dtype:
     return resolved
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid written through tanh, so it never overflows for large |x|."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Logistic sigmoid written through tanh, so it never overflows for large |x|: ½(1 + tanh(x/2)).
+    ``out``: an array to write it into (it may be ``x`` itself)."""
+    out = np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -13,14 +13,21 @@ class RNNCell(Cell):
         H, D = self.hidden_size, self.input_size
         return {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
 
-    def recur(self, terms, state):
+    def buffer_widths(self):
+        return (self.hidden_size,)
+
+    def trace_of(self, buffers):
+        return {"h": buffers[0]}
+
+    def recur(self, terms, state, out=None):
         h_prev = state["h"]
-        h = np.tanh(terms + h_prev @ self.params["weight_hh"].T)
+        pre = terms + np.dot(h_prev, self.params["weight_hh"].T)  # np.dot: less overhead than @ when small
+        h = np.tanh(pre, out=pre if out is None else out[0])
         return {"h": h}, {"h": h}, (h_prev, h)
 
-    def recur_backward(self, cache, d_state, grads):
+    def recur_backward(self, cache, d_state, grads, out=None):
         h_prev, h = cache
-        d_pre = d_state["h"] * (1.0 - h * h)  # tanh' = 1 − tanh²  (min-char-rnn's dhraw)
+        d_pre = np.multiply(d_state["h"], 1.0 - h * h, out=out)  # tanh' = 1 − tanh²  (min-char-rnn's dhraw)
         if grads is not None:
             grads["weight_hh"] += outer_sum(d_pre, h_prev)
         return d_pre, {"h": d_pre @ self.params["weight_hh"]}
