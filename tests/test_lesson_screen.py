@@ -360,3 +360,34 @@ async def test_unwritable_home_works_without_saving(curriculum, tmp_path):
         assert screen.lesson.number == 2 and app.progress.is_read(curriculum.get(2).slug)
         assert sum("cannot save" in message for message in notifications(app)) == 1
     assert blocker.is_file()
+
+
+# --- snapshots ----------------------------------------------------------------------------------------
+def open_then(*keys, try_it: bool = False):
+    """Wait for the page, optionally run the first try-it, type, then let every redraw settle."""
+
+    async def run_before(pilot):
+        app = pilot.app
+        await settle(app, pilot)
+        if try_it:
+            app.screen.query(TryItCard).first().focus()
+            await pilot.press("enter")
+        await pilot.press(*keys)
+        await settle(app, pilot)
+        for _ in range(3):
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE])
+def test_snapshot_lesson_opened(snap_compare, curriculum, tmp_path, size):
+    app = lesson_app(curriculum, tmp_path, lesson=3)
+    assert snap_compare(app, run_before=open_then(), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE])
+def test_snapshot_after_try_it_and_typing(snap_compare, curriculum, tmp_path, size):
+    app = lesson_app(curriculum, tmp_path, lesson=3)
+    assert snap_compare(app, run_before=open_then(*"q? ab", try_it=True), terminal_size=size)
