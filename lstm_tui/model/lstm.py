@@ -63,6 +63,7 @@ class LSTMCell(Cell):
             self.state_names = ("h", "c")
         H = hidden_size
         self.rows = {name: slice(k * H, (k + 1) * H) for k, name in enumerate(self.blocks)}
+        self.block_rows = tuple(self.rows.values())
         self.sigmoid_rows = np.concatenate([np.arange(H) + self.rows[b].start for b in self.sigmoid_blocks])
         super().__init__(input_size, hidden_size, **kwargs)
         self._constants = self._activation_constants()
@@ -111,17 +112,20 @@ class LSTMCell(Cell):
     def _gate_views(self, gates, like):
         """i, f, g, o as views of the activation rows; an ablated gate is the constant 1 (shaped like
         ``like``) and a coupled forget gate is 1 − i."""
-        block = {name: gates[..., rows] for name, rows in self.rows.items()}
-        if len(block) < 4:
-            ones = np.ones_like(like)
-            block = {"i": ones, "f": ones, "o": ones, **block}
+        views = [gates[..., rows] for rows in self.block_rows]
+        if len(views) == 4:
+            return views
+        block = dict(zip(self.blocks, views))
+        ones = np.ones_like(like)
+        block = {"i": ones, "f": ones, "o": ones, **block}
         f = 1.0 - block["i"] if self.forget_gate == "coupled" else block["f"]
         return block["i"], f, block["g"], block["o"]
 
     def recur(self, terms, state, out=None):
         p = self.params
         h_prev, c_prev = state["h"], state["c"]
-        gates_out, c_out, y_out, h_out = NO_BUFFERS if out is None else out  # None: NumPy allocates
+        # Arrays to write into, or None: NumPy allocates. Passed positionally: a keyword costs more.
+        gates_out, c_out, y_out, h_out = out or NO_BUFFERS
         pre = np.dot(h_prev, p["weight_hh"].T)  # np.dot: less call overhead than @ on small arrays
         pre += terms
         if self.full_gate_recurrence:
@@ -131,19 +135,19 @@ class LSTMCell(Cell):
                 if gate in self.rows:
                     pre[..., self.rows[gate]] += p[f"peephole_{gate}"] * c_prev
         scale, offset = self._constants
-        gates = np.multiply(pre, scale, out=gates_out)
-        np.tanh(gates, out=gates)
+        gates = np.multiply(pre, scale, gates_out)
+        np.tanh(gates, gates)
         gates *= scale
         gates += offset
         i, f, g, o = self._gate_views(gates, c_prev)
         if not self.input_activation:
             g[...] = pre[..., self.rows["g"]]
-        c = np.multiply(f, c_prev, out=c_out)
+        c = np.multiply(f, c_prev, c_out)
         c += i * g
         if self.peepholes and "o" in self.rows:  # the output gate peeps at the new cell state
             o[...] = sigmoid(pre[..., self.rows["o"]] + p["peephole_o"] * c)
-        y = np.tanh(c, out=y_out) if self.output_activation else c
-        h = np.multiply(o, y, out=h_out)
+        y = np.tanh(c, y_out) if self.output_activation else c
+        h = np.multiply(o, y, h_out)
         trace = {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h}
         new_state = {"h": h, "c": c}
         if self.full_gate_recurrence:
