@@ -133,7 +133,9 @@ class Cell:
         bias = self.params["bias_ih"]
         if self.merge_recurrent_bias:
             bias = bias + self.params["bias_hh"]
-        return np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T + bias
+        terms = np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T
+        terms += bias  # in place: a second (T, …) array costs a fresh allocation's page faults
+        return terms
 
     def input_terms_backward(self, x: np.ndarray, d_terms: np.ndarray, grads) -> np.ndarray:
         """Accumulate the input-side parameter gradients; return ∂loss/∂x."""
@@ -143,6 +145,12 @@ class Cell:
             if self.merge_recurrent_bias:
                 grads["bias_hh"] += lead_sum(d_terms)
         return d_terms @ self.params["weight_ih"]
+
+    def prepare_sequence(self, terms: np.ndarray, buffers: tuple) -> tuple[np.ndarray, dict]:
+        """Work ``forward`` does once per call instead of once per step, given the input terms and the
+        step buffers: (the terms as its steps take them, keyword arguments for every ``recur`` call).
+        Nothing by default."""
+        return terms, {}
 
     def recur(self, terms: np.ndarray, state: State, out: tuple | None = None) -> tuple[State, Trace, object]:
         """One step's recurrent part. ``out``: rows of ``step_buffers`` to write into (allocated if None);
@@ -174,11 +182,11 @@ class Cell:
         if state is None:
             state = self.init_state(inputs.shape[1:-1])
         initial_state = state
-        terms = self.input_terms(inputs) if terms is None else terms
         buffers = self.step_buffers(inputs.shape[:-1])  # row t of each is what step t writes
+        terms, prepared = self.prepare_sequence(self.input_terms(inputs) if terms is None else terms, buffers)
         caches = []
         for terms_t, out in zip(terms, zip(*buffers)):
-            state, _, cache = self.recur(terms_t, state, out=out)
+            state, _, cache = self.recur(terms_t, state, out, **prepared)
             caches.append(cache)
         # Copies: the final state's arrays are rows of the trace, which a caller stepping on must not edit.
         final_state = {name: np.array(value) for name, value in state.items()}

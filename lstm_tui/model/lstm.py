@@ -121,31 +121,59 @@ class LSTMCell(Cell):
         f = 1.0 - block["i"] if self.forget_gate == "coupled" else block["f"]
         return block["i"], f, block["g"], block["o"]
 
-    def recur(self, terms, state, out=None):
+    def prepare_sequence(self, terms, buffers):
+        """Halve the sigmoid rows of the terms and of the weights once for a whole sequence (see
+        ``scaled_weights``), which saves every step one multiplication. The halved terms go straight
+        into the gate buffer, where each step then adds its recurrent part in place."""
+        gates = np.multiply(terms, self._constants[0], buffers[0])
+        return gates, {"scaled": self.scaled_weights()}
+
+    def scaled_weights(self):
+        """The weights that add into pre-activations, each sigmoid row halved: σ(x) = ½ + ½·tanh(x/2)
+        lets one tanh call activate every block. Halving is exact in binary floating point, so a sequence
+        that halves its weights once and a lone step that halves its sum get identical bits. Made afresh
+        for every call and never kept: the trainer and the lab's knobs edit the parameters in place."""
         p = self.params
+        scaled = {"weight_hh": p["weight_hh"] * self._constants[0][:, None]}
+        if self.full_gate_recurrence:
+            scaled["weight_gates"] = 0.5 * p["weight_gates"]  # it feeds sigmoid rows only
+        for gate in ("i", "f"):
+            if f"peephole_{gate}" in p:
+                scaled[f"peephole_{gate}"] = 0.5 * p[f"peephole_{gate}"]
+        return scaled
+
+    def recur(self, terms, state, out=None, scaled=None):
+        """``scaled``: ``scaled_weights()``, with ``terms`` halved to match (``forward`` does this once);
+        None: this step halves its own sum."""
         h_prev, c_prev = state["h"], state["c"]
         # Arrays to write into, or None: NumPy allocates. Passed positionally: a keyword costs more.
         gates_out, c_out, y_out, h_out = out or NO_BUFFERS
-        pre = np.dot(h_prev, p["weight_hh"].T)  # np.dot: less call overhead than @ on small arrays
-        pre += terms
+        w = self.params if scaled is None else scaled
+        gates = np.add(np.dot(h_prev, w["weight_hh"].T), terms, gates_out)  # np.dot: less overhead than @
         if self.full_gate_recurrence:
-            pre[..., self.sigmoid_rows] += state["gates"] @ p["weight_gates"].T
+            gates[..., self.sigmoid_rows] += state["gates"] @ w["weight_gates"].T
         if self.peepholes:  # the input and forget gates peep at the previous cell state
             for gate in ("i", "f"):
                 if gate in self.rows:
-                    pre[..., self.rows[gate]] += p[f"peephole_{gate}"] * c_prev
+                    gates[..., self.rows[gate]] += w[f"peephole_{gate}"] * c_prev
         scale, offset = self._constants
-        gates = np.multiply(pre, scale, gates_out)
+        if scaled is None:
+            gates *= scale
+        if not self.input_activation:
+            linear_g = gates[..., self.rows["g"]].copy()  # the candidate's rows are never halved
+        peeping_o = self.peepholes and "o" in self.rows
+        if peeping_o:
+            pre_o = 2.0 * gates[..., self.rows["o"]]  # undo the halving (exact)
         np.tanh(gates, gates)
         gates *= scale
         gates += offset
         i, f, g, o = self._gate_views(gates, c_prev)
         if not self.input_activation:
-            g[...] = pre[..., self.rows["g"]]
+            g[...] = linear_g
         c = np.multiply(f, c_prev, c_out)
         c += i * g
-        if self.peepholes and "o" in self.rows:  # the output gate peeps at the new cell state
-            o[...] = sigmoid(pre[..., self.rows["o"]] + p["peephole_o"] * c)
+        if peeping_o:  # the output gate peeps at the new cell state
+            o[...] = sigmoid(pre_o + self.params["peephole_o"] * c)
         y = np.tanh(c, y_out) if self.output_activation else c
         h = np.multiply(o, y, h_out)
         trace = {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h}

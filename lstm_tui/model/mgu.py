@@ -25,7 +25,9 @@ class MGUCell(Cell):
         return {"weight_ih": (2 * H, D), "weight_hh": (2 * H, H), "bias": (2 * H,)}
 
     def input_terms(self, x):
-        return np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T + self.params["bias"]
+        terms = np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T
+        terms += self.params["bias"]  # in place, as in Cell.input_terms
+        return terms
 
     def input_terms_backward(self, x, d_terms, grads):
         if grads is not None:
