@@ -6,8 +6,8 @@ Adam; float32. Budget (issue 6): NumPy step time ≤ 1.0 × torch step time, mea
 
     .venv/bin/python benchmarks/bench_train.py [--steps N] [--repeats R]
 
-Reports the median of R timed blocks of N steps each, after a warm-up, and a per-phase profile of the
-NumPy step (forward recurrence, output layer, backward recurrence, input gradient, update).
+Reports the median of R timed blocks of N steps each (NumPy and torch blocks interleaved, after a warm-up), and where a NumPy step's time
+goes (forward recurrence, backward recurrence, loss, input gradient, update).
 """
 
 import os
@@ -28,12 +28,18 @@ from lstm_tui.model.vocab import Vocabulary  # noqa: E402
 HIDDEN, VOCAB, SEQ_LEN, BATCH = 64, 60, 50, 32
 
 
-def numpy_step(steps: int, repeats: int):
+def numpy_trainer():
     vocab = Vocabulary("".join(chr(0x30 + k) for k in range(VOCAB)))
     config = TrainConfig(cell="lstm", hidden=HIDDEN, batch=BATCH, seq_len=SEQ_LEN, seed=0)
     trainer = Trainer(new_model(vocab, config), config)
     rng = np.random.default_rng(0)
     batches = [(rng.integers(0, VOCAB, (SEQ_LEN, BATCH)), rng.integers(0, VOCAB, (SEQ_LEN, BATCH))) for _ in range(8)]
+    return trainer, batches
+
+
+def numpy_block(steps: int):
+    """A function that times ``steps`` NumPy training steps and returns seconds per step."""
+    trainer, batches = numpy_trainer()
 
     def block():
         start = time.perf_counter()
@@ -41,11 +47,11 @@ def numpy_step(steps: int, repeats: int):
             trainer.train_step(*batches[k % len(batches)])
         return (time.perf_counter() - start) / steps
 
-    block()  # warm-up
-    return statistics.median(block() for _ in range(repeats))
+    return block
 
 
-def torch_step(steps: int, repeats: int):
+def torch_block(steps: int):
+    """The same for the torch model."""
     import torch
 
     torch.set_num_threads(1)
@@ -79,54 +85,29 @@ def torch_step(steps: int, repeats: int):
             train_step(*batches[k % len(batches)])
         return (time.perf_counter() - start) / steps
 
-    block()
-    return statistics.median(block() for _ in range(repeats))
+    return block
 
 
 def numpy_profile(steps: int):
-    """Where a NumPy step's time goes, phase by phase (the same operations as Trainer.train_step)."""
-    from lstm_tui.model.numerics import lead_sum, outer_sum
-    from lstm_tui.model.trainer import clip_gradients, scatter_rows, softmax_cross_entropy
+    """Share of a NumPy step spent in each part of Trainer.train_step, from cProfile's cumulative times
+    (the profiler slows Python calls, so read these as proportions)."""
+    import cProfile
+    import pstats
 
-    vocab = Vocabulary("".join(chr(0x30 + k) for k in range(VOCAB)))
-    config = TrainConfig(cell="lstm", hidden=HIDDEN, batch=BATCH, seq_len=SEQ_LEN, seed=0)
-    trainer = Trainer(new_model(vocab, config), config)
-    cell, output = trainer.cell, trainer.model.output
-    rng = np.random.default_rng(0)
-    inputs, targets = rng.integers(0, VOCAB, (SEQ_LEN, BATCH)), rng.integers(0, VOCAB, (SEQ_LEN, BATCH))
-    totals = dict.fromkeys(("input gather", "forward recurrence", "output layer", "backward recurrence",
-                            "input gradient", "clip + Adam"), 0.0)
-    for _ in range(steps):
-        marks = [time.perf_counter()]
-        terms = cell.input_terms(trainer.identity)[inputs]
-        marks.append(time.perf_counter())
-        state, caches, hidden = cell.init_state((BATCH,)), [], []
-        for terms_t in terms:
-            state, trace, cache = cell.recur(terms_t, state)
-            caches.append(cache)
-            hidden.append(trace["h"])
-        h = np.stack(hidden)
-        marks.append(time.perf_counter())
-        _, _, d_logits = softmax_cross_entropy(h @ output["weight_out"].T + output["bias_out"], targets)
-        grads = {name: np.zeros_like(value) for name, value in cell.params.items()}
-        grads["weight_out"] = outer_sum(d_logits, h)
-        grads["bias_out"] = lead_sum(d_logits)
-        dh = d_logits @ output["weight_out"]
-        marks.append(time.perf_counter())
-        d_state = {name: np.zeros_like(value) for name, value in state.items()}
-        d_terms = np.empty_like(terms)
-        for t in reversed(range(len(caches))):
-            d_state["h"] = d_state["h"] + dh[t]
-            d_terms[t], d_state = cell.recur_backward(caches[t], d_state, grads)
-        marks.append(time.perf_counter())
-        cell.input_terms_backward(trainer.identity, scatter_rows(d_terms, inputs, VOCAB), grads)
-        marks.append(time.perf_counter())
-        clip_gradients(grads, 5.0)
-        trainer.optimizer.update(trainer.all_params(), grads)
-        marks.append(time.perf_counter())
-        for name, begin, end in zip(totals, marks, marks[1:]):
-            totals[name] += end - begin
-    return {name: total / steps for name, total in totals.items()}
+    trainer, batches = numpy_trainer()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for k in range(steps):
+        trainer.train_step(*batches[k % len(batches)])
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    cumulative = {}
+    for (_, _, function), (_, _, _, total, _) in stats.items():
+        cumulative[function] = cumulative.get(function, 0.0) + total
+    step = cumulative["train_step"]
+    parts = ("recur", "recur_backward", "softmax_cross_entropy", "scatter_rows", "input_terms_backward",
+             "clip_gradients", "update")
+    return {name: cumulative.get(name, 0.0) / step for name in parts}
 
 
 def main():
@@ -136,15 +117,21 @@ def main():
     args = parser.parse_args()
     print(f"one training step: LSTM H={HIDDEN}, vocab {VOCAB}, T={SEQ_LEN}, batch {BATCH}, float32, 1 thread")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
-    numpy_time = numpy_step(args.steps, args.repeats)
-    torch_time = torch_step(args.steps, args.repeats)
+    blocks = {"numpy": numpy_block(args.steps), "torch": torch_block(args.steps)}
+    times = {name: [] for name in blocks}
+    for name, block in blocks.items():
+        block()  # warm-up
+    for _ in range(args.repeats):  # interleaved, so a change in machine load hits both sides alike
+        for name, block in blocks.items():
+            times[name].append(block())
+    numpy_time, torch_time = (statistics.median(times[name]) for name in blocks)
     print(f"numpy  {numpy_time * 1e3:7.2f} ms/step")
     print(f"torch  {torch_time * 1e3:7.2f} ms/step")
     ratio = numpy_time / torch_time
     print(f"ratio  {ratio:7.2f} × torch (budget ≤ 1.00): {'within' if ratio <= 1.0 else 'OVER'} budget")
-    print("numpy step by phase:")
-    for name, seconds in numpy_profile(args.steps).items():
-        print(f"  {name:20s} {seconds * 1e3:6.2f} ms")
+    print("share of a numpy step (cProfile, cumulative):")
+    for name, share in numpy_profile(args.steps).items():
+        print(f"  {name:22s} {share:6.1%}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

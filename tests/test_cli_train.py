@@ -92,3 +92,13 @@ def test_ctrl_c_stops_cleanly_and_saves_what_was_trained(tmp_path):
     loaded = load_model_file(out)
     assert loaded.meta["stopped_early"] and 1 <= loaded.meta["steps"] < 1_000_000
     assert all(np.isfinite(value).all() for value in loaded.model.cell.params.values())
+
+
+def test_the_parser_defaults_are_the_trainers():
+    from dataclasses import asdict
+
+    from lstm_tui.commands.train import DEFAULTS
+    from lstm_tui.model.trainer import TrainConfig
+
+    assert DEFAULTS == {name: value for name, value in asdict(TrainConfig()).items() if name in DEFAULTS}
+    assert set(asdict(TrainConfig())) - set(DEFAULTS) == {"report_every"}

@@ -7,11 +7,16 @@ card records the exact command, the training time and the load average. The whol
 minutes on two cores.
 """
 
+import os
 import sys
 import time
 
-from lstm_tui.cli import main
-from lstm_tui.model.shipped import RECIPES, command_line
+from lstm_tui.commands.train import limit_blas_threads
+
+limit_blas_threads()  # before NumPy is imported, as `lstm-tui train` does
+
+from lstm_tui.cli import main  # noqa: E402
+from lstm_tui.model.shipped import RECIPES, command_line  # noqa: E402
 
 
 def train(names: list[str]) -> int:
@@ -24,7 +29,8 @@ def train(names: list[str]) -> int:
         print(command_line(argv), flush=True)
         start = time.perf_counter()
         status = main(argv)
-        print(f"{name}: exit {status}, {time.perf_counter() - start:.1f} s wall clock\n", flush=True)
+        load = os.getloadavg()[0]
+        print(f"{name}: exit {status}, {time.perf_counter() - start:.1f} s wall clock, load {load:.2f}\n", flush=True)
         if status != 0:
             return status
     return 0

@@ -6,6 +6,7 @@ after the current step; what was trained is measured and saved as usual.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -17,31 +18,35 @@ MAX_HIDDEN = 1024
 BAR_WIDTH = 24
 
 
-def add_arguments(parser) -> None:
-    from ..model.trainer import TrainConfig
+# TrainConfig's defaults, repeated here so building the parser does not import NumPy (a test keeps them equal).
+DEFAULTS = {"cell": "lstm", "hidden": 64, "steps": 1000, "seed": 0, "batch": 32, "seq_len": 50,
+            "learning_rate": 0.003, "clip": 5.0}
 
-    defaults = TrainConfig()
+
+def add_arguments(parser) -> None:
     parser.add_argument("--task", required=True, metavar="NAME", help="brackets, quotes, counting or text")
-    parser.add_argument("--cell", default=defaults.cell, metavar="NAME", help=f"registry cell (default {defaults.cell})")
-    parser.add_argument("--hidden", type=int, default=defaults.hidden, metavar="N", help=f"hidden size (default {defaults.hidden})")
-    parser.add_argument("--steps", type=int, default=defaults.steps, metavar="N", help=f"training steps (default {defaults.steps})")
-    parser.add_argument("--seed", type=int, default=defaults.seed, metavar="S", help=f"random seed (default {defaults.seed})")
-    parser.add_argument("--batch", type=int, default=defaults.batch, metavar="N", help=f"parallel sequences (default {defaults.batch})")
-    parser.add_argument("--seq-len", type=int, default=defaults.seq_len, metavar="T",
-                        help=f"characters per truncated-BPTT chunk (default {defaults.seq_len})")
-    parser.add_argument("--lr", type=float, default=defaults.learning_rate, metavar="RATE",
-                        help=f"Adam learning rate (default {defaults.learning_rate})")
-    parser.add_argument("--clip", type=float, default=defaults.clip, metavar="NORM",
-                        help=f"maximum gradient norm (default {defaults.clip})")
-    parser.add_argument("--text-file", metavar="FILE", help="with --task text: a UTF-8 file to learn instead of the lessons")
     parser.add_argument("--out", required=True, metavar="FILE.npz", help="where to save the weights and card")
     parser.add_argument("--card", metavar="FILE.md", help="also write the model card as Markdown")
+    parser.add_argument("--text-file", metavar="FILE", help="with --task text: a UTF-8 file to learn instead of the lessons")
+    for option, kind, metavar, name, what in (
+        ("--cell", str, "NAME", "cell", "registry cell"),
+        ("--hidden", int, "N", "hidden", "hidden size"),
+        ("--steps", int, "N", "steps", "training steps"),
+        ("--seed", int, "S", "seed", "random seed"),
+        ("--batch", int, "N", "batch", "parallel sequences"),
+        ("--seq-len", int, "T", "seq_len", "characters per truncated-BPTT chunk"),
+        ("--lr", float, "RATE", "learning_rate", "Adam learning rate"),
+        ("--clip", float, "NORM", "clip", "maximum gradient norm"),
+    ):
+        parser.add_argument(option, dest=name, type=kind, default=DEFAULTS[name], metavar=metavar,
+                            help=f"{what} (default {DEFAULTS[name]})")
     parser.add_argument("--report-every", type=int, metavar="N", help="steps between progress updates")
 
 
 def run(args) -> int:
+    limit_blas_threads()
     from ..model.registry import get_spec
-    from ..model.shipped import card_markdown, command_line, train_task
+    from ..model.shipped import best_unit, card_markdown, command_line, train_task
     from ..model.tasks import get_task
     from ..model.trainer import TrainConfig
     from ..model.weights import save_model
@@ -52,8 +57,7 @@ def run(args) -> int:
         raise UserError(f"--out must name an .npz file, not {args.out!r}")
     tty = sys.stdout.isatty()
     config = TrainConfig(
-        cell=args.cell, hidden=args.hidden, steps=args.steps, seed=args.seed, batch=args.batch,
-        seq_len=args.seq_len, learning_rate=args.lr, clip=args.clip,
+        **{name: getattr(args, name) for name in DEFAULTS},
         report_every=args.report_every or max(1, args.steps // (100 if tty else 20)),
     )
     get_spec(config.cell)  # an unknown cell is reported before any text is generated
@@ -71,17 +75,30 @@ def run(args) -> int:
         print(f"stopped by Ctrl-C after {meta['steps']} of {meta['steps_planned']} steps")
     print(f"fresh text: loss {meta['fresh_loss']:.4f} nats/char, accuracy {meta['fresh_accuracy']:.4f}")
     for feature in dict.fromkeys(unit["feature"] for unit in meta["units"]):
-        unit = max((u for u in meta["units"] if u["feature"] == feature), key=lambda u: abs(u["correlation"]))
+        unit = best_unit(meta, feature)
         print(f"best unit for {feature}: {unit['state']}[{unit['unit']}] correlation {unit['correlation']:+.3f}")
     print(f"saved {args.out}" + (f" and {args.card}" if args.card else ""))
     return 0
+
+
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def limit_blas_threads() -> None:
+    """One BLAS thread, unless the user chose otherwise. Training multiplies small matrices, where BLAS
+    threads gain nothing and, with other work on the machine, stall: one step of the benchmark model took
+    ~12 ms on one thread and 75-130 ms on two while other processes ran. The variables only act before
+    NumPy is first imported, so ``run`` calls this before importing the model code."""
+    if "numpy" not in sys.modules:
+        for name in BLAS_THREAD_VARIABLES:
+            os.environ.setdefault(name, "1")
 
 
 def reproduce_argv(args) -> list[str]:
     """The command line that repeats this run, every training setting spelled out."""
     argv = ["train", "--task", args.task, "--cell", args.cell, "--hidden", str(args.hidden), "--steps", str(args.steps),
             "--seed", str(args.seed), "--batch", str(args.batch), "--seq-len", str(args.seq_len),
-            "--lr", str(args.lr), "--clip", str(args.clip)]
+            "--lr", str(args.learning_rate), "--clip", str(args.clip)]
     if args.text_file:
         argv += ["--text-file", args.text_file]
     return argv + ["--out", args.out] + (["--card", args.card] if args.card else [])

@@ -26,9 +26,6 @@ from .numerics import lead_sum, outer_sum, softmax, uniform_init
 from .registry import build_cell
 from .vocab import Vocabulary
 
-OUTPUT_NAMES = ("weight_out", "bias_out")
-
-
 @dataclass
 class TrainConfig:
     cell: str = "lstm"
@@ -136,6 +133,8 @@ class ChunkStream:
                 f"the training text has {len(indices)} characters; batch {batch} × (seq-len {seq_len} + 1) needs"
                 f" at least {batch * (seq_len + 1)}"
             )
+        if len(indices) and np.min(indices) < 0:
+            raise UserError("the training text has characters outside the model's vocabulary")
         self.strips = np.ascontiguousarray(np.asarray(indices[: strip * batch]).reshape(batch, strip).T)
         self.seq_len = seq_len
         self.position = 0

@@ -143,5 +143,6 @@ def find_units(model, text: str, feature: str, pattern: str | None = None, state
         raise UserError("the unit finder needs some text")
     trace = model.run(text).forward.trace
     if state not in trace:
-        raise UserError(f"{model.name} has no state {state!r}; choose one of: {', '.join(n for n in model.cell.state_names if n in trace)}")
+        states = ", ".join(name for name in model.cell.state_names if name in trace)
+        raise UserError(f"{model.name} has no state {state!r}; choose one of: {states}")
     return rank_units(trace[state], feature_values(text, feature, pattern), top)
