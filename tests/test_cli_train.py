@@ -102,3 +102,14 @@ def test_the_parser_defaults_are_the_trainers():
 
     assert DEFAULTS == {name: value for name, value in asdict(TrainConfig()).items() if name in DEFAULTS}
     assert set(asdict(TrainConfig())) - set(DEFAULTS) == {"report_every"}
+
+
+def test_the_text_task_learns_the_lessons_by_default(tmp_path, capsys):
+    from lstm_tui.curriculum import lessons_dir
+
+    out = tmp_path / "lessons.npz"
+    assert main(["train", "--task", "text", *TINY, "--out", str(out)]) == 0
+    meta = load_model_file(out).meta
+    lessons = "\n".join(path.read_text(encoding="utf-8") for path in sorted(lessons_dir().glob("*.md")))
+    assert meta["corpus"] == "the lessons"
+    assert meta["fresh_text"] == lessons[int(len(lessons) * 0.9) :][:5000]  # the held-out last tenth

@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from ..errors import UserError
 
@@ -61,7 +62,9 @@ def run(args) -> int:
         report_every=args.report_every or max(1, args.steps // (100 if tty else 20)),
     )
     get_spec(config.cell)  # an unknown cell is reported before any text is generated
-    task = get_task(args.task, args.text_file)
+    if args.text_file is not None and args.task != "text":
+        raise UserError("--text-file only goes with --task text")
+    task = get_task(args.task, *corpus(args)) if args.task == "text" else get_task(args.task)
     printer = ProgressPrinter(tty)
     stop = threading.Event()
     with stop_on_interrupt(stop):
@@ -92,6 +95,18 @@ def limit_blas_threads() -> None:
     if "numpy" not in sys.modules:
         for name in BLAS_THREAD_VARIABLES:
             os.environ.setdefault(name, "1")
+
+
+def corpus(args) -> tuple[list[Path], str]:
+    """The text task's files: --text-file, else the lessons."""
+    if args.text_file is not None:
+        return [Path(args.text_file)], args.text_file
+    from ..curriculum import lessons_dir
+
+    files = sorted(lessons_dir().glob("*.md"))
+    if not files:
+        raise UserError(f"no lessons in {lessons_dir()}; give a corpus with --text-file")
+    return files, "the lessons"
 
 
 def reproduce_argv(args) -> list[str]:

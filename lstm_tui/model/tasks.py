@@ -9,7 +9,8 @@
   targets, which a next-character model has neither of; counting keeps their point in characters: after
   ":" the b's and the newline are certain, but only to a model that carried n across the 2n-step lag.
   Gers & Schmidhuber (2001) showed LSTMs learn aⁿbⁿ by counting in a cell.
-* ``text``: a character language model of the project's own lessons (lessons/*.md), or of any UTF-8 file.
+* ``text``: a character language model of UTF-8 files: the project's own lessons (the command line finds
+  them) or any file the user gives.
 
 Fresh text for measuring units comes from a different random stream (generated tasks) or from the last
 tenth of the corpus that training never reads (``text``).
@@ -145,7 +146,7 @@ class TextTask(Task):
     """A corpus read from files: the first nine tenths train, the last tenth is fresh text."""
 
     name = "text"
-    description = "a character language model of the lessons (or of --text-file)"
+    description = "a character language model of a text corpus"
     held_out = 0.1
 
     def __init__(self, corpus: str, source: str):
@@ -169,20 +170,11 @@ class TextTask(Task):
         return TaskText(text, self.features(text))
 
 
-def lessons_dir() -> Path:
-    """lessons/ beside the package in a checkout, or lstm_tui/lessons in an installed wheel."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "lessons", package.parent / "lessons"):
-        if candidate.is_dir():
-            return candidate
-    raise UserError("no lessons directory found; give a corpus with --text-file")
-
-
 def read_corpus(paths: list[Path]) -> str:
     texts = []
     for path in paths:
         try:
-            texts.append(path.read_text(encoding="utf-8"))
+            texts.append(Path(path).read_text(encoding="utf-8"))
         except UnicodeDecodeError:
             raise UserError(f"{path} is not UTF-8 text") from None
         except OSError as error:
@@ -190,25 +182,16 @@ def read_corpus(paths: list[Path]) -> str:
     return "\n".join(texts)
 
 
-def lesson_files() -> list[Path]:
-    files = sorted(lessons_dir().glob("*.md"))
-    if not files:
-        raise UserError("the lessons directory has no .md files; give a corpus with --text-file")
-    return files
-
-
 GENERATED = {task.name: task for task in (BracketsTask(), QuotesTask(), CountingTask())}
 TASK_NAMES = (*GENERATED, TextTask.name)
 
 
-def get_task(name: str, text_file: str | Path | None = None) -> Task:
-    """A task by name; ``text`` reads ``text_file`` or, without one, the lessons."""
-    if text_file is not None and name != TextTask.name:
-        raise UserError("--text-file only goes with --task text")
+def get_task(name: str, corpus_files: list[Path] | None = None, source: str = "") -> Task:
+    """A task by name; ``text`` learns the UTF-8 ``corpus_files`` (joined by newlines), called ``source``."""
     if name in GENERATED:
         return GENERATED[name]
     if name == TextTask.name:
-        if text_file is not None:
-            return TextTask(read_corpus([Path(text_file)]), str(text_file))
-        return TextTask(read_corpus(lesson_files()), "the lessons")
+        if not corpus_files:
+            raise UserError("the text task needs at least one corpus file")
+        return TextTask(read_corpus(corpus_files), source or ", ".join(map(str, corpus_files)))
     raise UserError(f"unknown task {name!r}; choose one of: {', '.join(TASK_NAMES)}")

@@ -213,6 +213,8 @@ def test_bad_settings_are_user_errors():
         ChunkStream(np.zeros(30, dtype=int), batch=4, seq_len=10)
     with pytest.raises(UserError, match="unknown task 'nope'; choose one of: " + ", ".join(TASK_NAMES)):
         get_task("nope")
+    with pytest.raises(UserError, match="the text task needs at least one corpus file"):
+        get_task("text")
 
 
 def test_reduced_brackets_recipe_learns_a_depth_unit():
@@ -227,3 +229,34 @@ def test_reduced_brackets_recipe_learns_a_depth_unit():
     unigram_entropy = -(frequencies * np.log(frequencies)).sum()  # the loss of knowing letter frequencies only
     assert run.meta["fresh_loss"] < unigram_entropy - 0.3
     assert abs(best_unit(run.meta, "depth")["correlation"]) >= 0.8
+
+
+@pytest.mark.parametrize("name", ["brackets", "quotes", "counting"])
+def test_generated_tasks_are_seeded_in_vocabulary_and_fresh_text_is_another_stream(name):
+    task = get_task(name)
+    training = task.training_text(3000, seed=5)
+    assert len(training) == 3000 and set(training) <= set(task.vocabulary().chars)
+    assert training == task.training_text(3000, seed=5) != task.training_text(3000, seed=6)
+    fresh = task.fresh_text(3000, seed=5)
+    assert fresh.text != training and set(fresh.text) <= set(task.vocabulary().chars)
+    assert all(values.shape == (3000,) for values in fresh.features.values()) and fresh.features
+
+
+def test_task_texts_follow_their_rules():
+    brackets = get_task("brackets").fresh_text(20000, seed=0)
+    depth = brackets.features["depth"]
+    assert depth.min() == 0 and depth.max() == get_task("brackets").max_depth
+    quotes = get_task("quotes").fresh_text(20000, seed=0).text
+    assert all(quotes[k - 1] in ' "' or quotes[k + 1] == " " for k in range(1, len(quotes) - 1) if quotes[k] == '"')
+    for line in get_task("counting").fresh_text(20000, seed=0).text.split("\n")[:-1]:
+        a_part, b_part = line.split(":")
+        assert set(a_part) == {"a"} and b_part == "b" * len(a_part) and len(a_part) <= 20
+
+
+def test_the_text_task_trains_on_the_first_nine_tenths_only(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("ab" * 900 + "cd" * 100, encoding="utf-8")
+    task = get_task("text", [corpus])
+    assert task.vocabulary().chars == "abcd"
+    assert set(task.training_text(10000, seed=0)) == {"a", "b"}
+    assert task.fresh_text(5000, seed=0).text == "cd" * 100
