@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import UserError
@@ -119,27 +120,24 @@ def reproduce_argv(args) -> list[str]:
     return argv + ["--out", args.out] + (["--card", args.card] if args.card else [])
 
 
-class stop_on_interrupt:
+@contextmanager
+def stop_on_interrupt(stop: threading.Event):
     """While active, the first Ctrl-C sets ``stop`` (training ends after the current step); a second one
     interrupts as usual. Only the main thread can own signal handlers, so elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
 
-    def __init__(self, stop: threading.Event):
-        self.stop = stop
-        self.previous = None
+    def first_interrupt(signum, frame):
+        stop.set()
+        signal.signal(signal.SIGINT, previous)
 
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum, frame):
-        self.stop.set()
-        signal.signal(signal.SIGINT, self.previous)
-
-    def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-        return False
+    signal.signal(signal.SIGINT, first_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class ProgressPrinter:

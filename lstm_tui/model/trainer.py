@@ -10,6 +10,11 @@ the identity I gives each vocabulary entry's terms, a chunk gathers rows, and th
 terms is summed per character (a scatter-add) and handed back to ``cell.input_terms_backward`` with the
 same identity. That is the cell's own input maths evaluated once per vocabulary entry instead of once
 per position, exact for any cell, and it saves the forward input product and the unused ∂loss/∂x.
+
+``Trainer.run`` reports through a callback and checks a stop flag (anything with ``is_set()``, e.g. a
+``threading.Event``) before every step, so a command line or a UI worker thread can drive it. The
+products here are small: BLAS threads do not help them, and on a busy machine they stall badly, so
+callers that can should start NumPy with one BLAS thread (``lstm-tui train`` does).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from .charmodel import CharModel
 from .numerics import lead_sum, outer_sum, softmax, uniform_init
 from .registry import build_cell
 from .vocab import Vocabulary
+
 
 @dataclass
 class TrainConfig:
@@ -50,7 +56,8 @@ class TrainConfig:
 
 @dataclass
 class Progress:
-    """What a progress callback receives; loss and accuracy are averages since the previous report."""
+    """What a progress callback receives: loss and accuracy averaged since the previous report, the
+    rate averaged since the start."""
 
     step: int
     steps: int
@@ -68,10 +75,6 @@ class TrainResult:
     stopped: bool  # True when the stop flag ended training early
     elapsed_seconds: float
     history: list[Progress] = field(default_factory=list)
-
-    @property
-    def final_loss(self) -> float:
-        return self.history[-1].loss if self.history else float("nan")
 
 
 class Adam:
