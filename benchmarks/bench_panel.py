@@ -1,16 +1,20 @@
 """Live-panel budgets, measured on the real app under a pseudo-terminal (issue 3).
 
-Runs ``lstm-tui explore`` (the explore command's ``run``) in a pty with TERM=xterm-256color at 80x24
-and 120x40, types keys one at a time and reports, as a Markdown table:
+Runs ``lstm-tui explore --hidden 32`` (the explore command's ``run``) in a pty with TERM=xterm-256color
+at 80x24 and 120x40, types keys one at a time and prints Markdown tables:
 
-* keystroke → settled: time from writing a key to the last byte of the app's answer (the output then
-  stays quiet for QUIET seconds), median and p95;
-* bytes written to the terminal per keystroke, median and p95;
+* keystroke → settled: from writing a key to the last byte of the app's answer. The answer counts as
+  complete once the status line shows the new step ("step n/n") *and* the output has then been quiet
+  for QUIET seconds, so a frame that arrives late is never counted as the next key's;
+* bytes written to the terminal per keystroke (same boundaries), median and p95;
+* app CPU per keystroke: the child's user + system time (/proc/<pid>/stat) over all keys / keys;
 * idle bytes per second (nothing typed for IDLE seconds);
-* cold start to first paint (the placeholder text appears), against a bare Textual app in the same run;
-* resident memory after typing 10,000 characters, and after 10,000 more (flat or not).
+* cold start to first paint (the input's placeholder appears), against a bare Textual app started
+  the same way, alternating the two, in the same run;
+* resident memory after typing 10,000 characters and after 10,000 more, in bursts of 100, each burst
+  waited for until the status line shows its length (so no backlog of unread keys is measured).
 
-    .venv/bin/python benchmarks/bench_panel.py [--keys 200]
+    .venv/bin/python benchmarks/bench_panel.py [--keys 200] [--starts 7]
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ import sys
 import termios
 import time
 
-QUIET = 0.06  # seconds without output that count as "settled"
+QUIET = 0.05  # seconds without output, after the expected content, that count as "settled"
 IDLE = 3.0
 TEXT = "the quick brown fox jumps over the lazy dog; q? 1 2 3 (it's) "
+TICKS = os.sysconf("SC_CLK_TCK")
 
 EXPLORE = (
     "import argparse, sys\n"
@@ -73,19 +78,22 @@ class Terminal:
         except OSError:
             return b""
 
-    def wait_for(self, marker: bytes, timeout: float = 20.0) -> float:
-        """Seconds from start until ``marker`` appears in the output."""
-        seen = b""
+    def wait_for(self, marker: bytes, timeout: float = 20.0, seen: bytes = b"") -> tuple[float, bytes]:
+        """(time of the read that completed ``marker``, everything read) once ``marker`` is in the output."""
+        deadline = time.perf_counter() + timeout
         while marker not in seen:
-            if time.perf_counter() - self.started > timeout:
+            if time.perf_counter() > deadline:
                 raise TimeoutError(f"no {marker!r} after {timeout} s")
             if select.select([self.fd], [], [], 0.5)[0]:
                 seen += self._read()
-        return time.perf_counter() - self.started
+        return time.perf_counter(), seen
 
-    def settle(self) -> tuple[float, int]:
+    def first_paint(self) -> float:
+        return self.wait_for(READY)[0] - self.started
+
+    def settle(self, after: float) -> tuple[float, int]:
         """(time of the last byte, bytes) once the output has been quiet for QUIET seconds."""
-        last, count = time.perf_counter(), 0
+        last, count = after, 0
         while select.select([self.fd], [], [], QUIET)[0]:
             chunk = self._read()
             if not chunk:
@@ -94,11 +102,18 @@ class Terminal:
             last = time.perf_counter()
         return last, count
 
-    def key(self, data: bytes) -> tuple[float, int]:
+    def send(self, data: bytes, marker: bytes) -> tuple[float, int]:
+        """Write ``data``; (seconds to settled, bytes of the answer) once ``marker`` shows and all is quiet."""
         sent = time.perf_counter()
         os.write(self.fd, data)
-        last, count = self.settle()
-        return (last - sent) if count else 0.0, count
+        shown, seen = self.wait_for(marker)
+        last, more = self.settle(shown)
+        return last - sent, len(seen) + more
+
+    def cpu_seconds(self) -> float:
+        with open(f"/proc/{self.pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
     def rss_mb(self) -> float:
         with open(f"/proc/{self.pid}/status") as status:
@@ -123,67 +138,86 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def step_marker(length: int) -> bytes:
+    """What the status line shows once the model has stepped over ``length`` characters."""
+    return f"step {length}/{length}".encode()
+
+
+def clipped_marker(length: int) -> bytes:
+    """What the status line shows once a text longer than the window has ``length`` characters."""
+    return f"of {length} chars".encode()
+
+
 def typing_figures(cols: int, rows: int, keys: int) -> dict:
     terminal = Terminal(EXPLORE, ["--hidden", "32"], cols, rows)
-    first_paint = terminal.wait_for(READY)
-    terminal.settle()
+    terminal.first_paint()
+    terminal.settle(time.perf_counter())
     latencies, sizes = [], []
+    cpu_before = terminal.cpu_seconds()
     for k in range(keys):
-        latency, size = terminal.key(TEXT[k % len(TEXT)].encode())
+        latency, size = terminal.send(TEXT[k % len(TEXT)].encode(), step_marker(k + 1))
         latencies.append(latency * 1000)
         sizes.append(size)
+    cpu = (terminal.cpu_seconds() - cpu_before) / keys * 1000
     idle = len(terminal.read_for(IDLE)) / IDLE
     terminal.close()
-    return {"first_paint": first_paint, "latency": latencies, "bytes": sizes, "idle": idle}
+    return {"latency": latencies, "bytes": sizes, "cpu": cpu, "idle": idle}
 
 
-def memory_figures(cols: int, rows: int, total: int = 10_000, chunk: int = 100) -> tuple[float, float]:
+def memory_figures(cols: int, rows: int, total: int = 10_000, chunk: int = 100) -> list[float]:
     terminal = Terminal(EXPLORE, ["--hidden", "32"], cols, rows)
-    terminal.wait_for(READY)
-    rss = []
+    terminal.first_paint()
+    rss, typed = [], 0
     for _ in range(2):
-        for start in range(0, total, chunk):
-            os.write(terminal.fd, "".join(TEXT[(start + j) % len(TEXT)] for j in range(chunk)).encode())
-            terminal.settle()
-        terminal.read_for(0.5)
+        for _ in range(0, total, chunk):
+            burst = "".join(TEXT[(typed + j) % len(TEXT)] for j in range(chunk))
+            typed += chunk
+            terminal.send(burst.encode(), clipped_marker(typed) if typed > 512 else step_marker(typed))
         rss.append(terminal.rss_mb())
     terminal.close()
-    return rss[0], rss[1]
+    return rss
 
 
-def bare_first_paint(cols: int, rows: int) -> float:
-    terminal = Terminal(BARE, [], cols, rows)
-    seconds = terminal.wait_for(READY)
-    terminal.close()
-    return seconds
+def cold_starts(starts: int) -> tuple[list[float], list[float]]:
+    """First-paint seconds of the panel and of a bare Textual app, started alternately."""
+    panel, bare = [], []
+    for _ in range(starts):
+        for code, args, times in ((EXPLORE, ["--hidden", "32"], panel), (BARE, [], bare)):
+            terminal = Terminal(code, args, 80, 24)
+            times.append(terminal.first_paint())
+            terminal.close()
+    return panel, bare
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=200, help="keystrokes per size (default 200)")
-    parser.add_argument("--starts", type=int, default=5, help="cold starts of each app (default 5)")
+    parser.add_argument("--starts", type=int, default=7, help="cold starts of each app (default 7)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the 20,000-character memory run")
     args = parser.parse_args()
-    print("| size | latency median | latency p95 | bytes/key median | bytes/key p95 | idle B/s |")
-    print("|---|---|---|---|---|---|")
+    print(f"lstm-tui explore --hidden 32, TERM=xterm-256color, {args.keys} keys per size, plot visible\n")
+    print("| size | key → settled median | p95 | bytes/key median | p95 | app CPU/key (mean) | idle B/s |")
+    print("|---|---|---|---|---|---|---|")
     for cols, rows in ((80, 24), (120, 40)):
         figures = typing_figures(cols, rows, args.keys)
         lat, size = figures["latency"], figures["bytes"]
         print(f"| {cols}x{rows} | {statistics.median(lat):.1f} ms | {percentile(lat, 0.95):.1f} ms "
-              f"| {statistics.median(size):.0f} B | {percentile(size, 0.95):.0f} B | {figures['idle']:.0f} |")
-    panel = [typing_figures(80, 24, 0)["first_paint"] for _ in range(args.starts)]
-    bare = [bare_first_paint(80, 24) for _ in range(args.starts)]
+              f"| {statistics.median(size):.0f} B | {percentile(size, 0.95):.0f} B "
+              f"| {figures['cpu']:.1f} ms | {figures['idle']:.0f} |", flush=True)
+    panel, bare = cold_starts(args.starts)
     print()
-    print("| cold start to first paint (80x24, median) | seconds |")
+    print(f"| cold start to first paint (80x24, median of {args.starts}) | seconds |")
     print("|---|---|")
-    print(f"| bare Textual app | {statistics.median(bare):.3f} |")
+    print(f"| bare Textual app (same run) | {statistics.median(bare):.3f} |")
     print(f"| lstm-tui explore | {statistics.median(panel):.3f} |")
-    print(f"| ratio | {statistics.median(panel) / statistics.median(bare):.2f} |")
-    first, second = memory_figures(80, 24)
-    print()
-    print("| RSS after typing (80x24, H=32) | MB |")
-    print("|---|---|")
-    print(f"| 10,000 characters | {first:.1f} |")
-    print(f"| 20,000 characters | {second:.1f} |")
+    print(f"| ratio | {statistics.median(panel) / statistics.median(bare):.2f} |", flush=True)
+    if not args.no_memory:
+        first, second = memory_figures(80, 24)
+        print()
+        print("| RSS after typing (80x24, H=32) | MB |")
+        print("|---|---|")
+        print(f"| 10,000 characters | {first:.1f} |")
+        print(f"| 20,000 characters | {second:.1f} |")
     return 0
 
 

@@ -154,6 +154,7 @@ class Session:
         self.setup = replace(setup, cell=self.model.name, hidden=self.model.cell.hidden_size)
         cell = self.model.cell
         self.hidden_size = cell.hidden_size
+        self._ranges: dict[str, tuple[float, float]] = {}
         probe = self.model.step(" ")
         self.trace_names = tuple(probe.trace)
         self.gate_names = tuple(name for name in cell.gate_names if name in probe.trace)
@@ -366,6 +367,11 @@ class Session:
         σ gates and 1 − gate lie in 0..1, tanh results (alone or times one gate) in −1..1; anything
         else (a cell state, a linear candidate) is drawn on ±UNBOUNDED_RANGE and clipped there.
         """
+        if name not in self._ranges:  # views ask for every bar on every key: read the equations once
+            self._ranges[name] = self._range_from_equation(name)
+        return self._ranges[name]
+
+    def _range_from_equation(self, name: str) -> tuple[float, float]:
         rhs = self._equation_of.get(name, "")
         if _outer_function(rhs) == "σ" or re.fullmatch(r"1( − \w+)?", rhs):
             return (0.0, 1.0)

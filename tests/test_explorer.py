@@ -11,7 +11,7 @@ from lstm_tui.app import LstmApp
 from lstm_tui.model import CELLS
 from lstm_tui.panel import PanelSetup
 from lstm_tui.session import format_number
-from lstm_tui.widgets.bars import UnitBars
+from lstm_tui.widgets.bars import UnitBars, UnitLabels
 from lstm_tui.widgets.equation import EquationView
 from lstm_tui.widgets.heat import HeatLine
 from lstm_tui.widgets.predictions import Predictions
@@ -41,17 +41,13 @@ async def test_bars_show_the_trace_values_of_the_last_step():
         session = app.screen.session
         assert session.text == "hello"
         step = session.step_trace()
-        rows = shown_text(app.screen.query_one("#gate-bars", UnitBars))[1:]
-        assert rows
-        for row in rows:
-            unit = int(row[:3])
-            values = NUMBER.findall(row[4:])
-            assert values == [format_number(float(step[name][unit])) for name in session.gate_names]
-        states = shown_text(app.screen.query_one("#state-bars", UnitBars))[1]
-        first_unit = int(rows[0][:3])
-        assert NUMBER.findall(states) == [
-            format_number(float(step[name][first_unit])) for name in session.state_names
-        ]
+        units = [int(label[:3]) for label in shown_text(app.screen.query_one(UnitLabels))[1:]]
+        gates = shown_text(app.screen.query_one("#gate-bars", UnitBars))[1:]
+        states = shown_text(app.screen.query_one("#state-bars", UnitBars))[1:]
+        assert units and len(gates) == len(states) == len(units)
+        for unit, gate_row, state_row in zip(units, gates, states):
+            assert NUMBER.findall(gate_row) == [format_number(float(step[name][unit])) for name in session.gate_names]
+            assert NUMBER.findall(state_row) == [format_number(float(step[name][unit])) for name in session.state_names]
 
 
 async def test_equation_view_shows_the_sessions_lines():

@@ -13,44 +13,48 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from ..errors import UserError
 from ..panel import VIEWS, PanelSetup
 from ..session import FORGET_BIAS_STEP, Session
-from ..widgets.bars import UnitBars
+from ..widgets.bars import UnitBars, UnitLabels
 from ..widgets.equation import EquationView
 from ..widgets.heat import HeatLine, Heatmap
+from ..widgets.key_footer import KeyFooter
 from ..widgets.plot import StatePlot
 from ..widgets.predictions import Predictions
 from ..widgets.status import StatusLine
+from ..widgets.text_input import TextInput
 
 HIDDEN_SIZES = (8, 16, 32, 64)
 MAX_UNITS = 16
 MIN_PLOT_ROWS = 8
-FIXED_ROWS = 4  # input, status line, heat line, footer
+FIXED_ROWS = 3  # input, status line, heat line (the footer's rows depend on the width)
 
-SCRUB = Binding.Group("step", compact=True)
+STEP = Binding.Group("step", compact=True)
+PAGE = Binding.Group("10 steps", compact=True)
 UNITS = Binding.Group("unit", compact=True)
+VIEW_KEYS = Binding.Group("bars·plot·heatmap·equation", compact=True)
 CELL = Binding.Group("cell", compact=True)
-MODEL = Binding.Group("model", compact=True)
+MODEL = Binding.Group("seed·size", compact=True)
 KNOB = Binding.Group("forget bias", compact=True)
 
 
 class ExplorerScreen(Screen):
     BINDINGS = [
-        Binding("alt+left", "scrub(-1)", "step back", group=SCRUB),
-        Binding("alt+right", "scrub(1)", "step on", group=SCRUB),
-        Binding("pageup", "scrub(-10)", "10 back", group=SCRUB),
-        Binding("pagedown", "scrub(10)", "10 on", group=SCRUB),
+        Binding("alt+left", "scrub(-1)", "step back", group=STEP),
+        Binding("alt+right", "scrub(1)", "step on", group=STEP),
+        Binding("pageup", "scrub(-10)", "10 back", group=PAGE),
+        Binding("pagedown", "scrub(10)", "10 on", group=PAGE),
         Binding("escape", "live", "live"),
         Binding("up", "unit(-1)", "previous unit", group=UNITS),
         Binding("down", "unit(1)", "next unit", group=UNITS),
         Binding("ctrl+t", "pin", "pin unit"),
-        Binding("f2", "toggle_view('gates')", "bars"),
-        Binding("f3", "toggle_view('plot')", "plot"),
-        Binding("f4", "toggle_view('heat')", "heatmap"),
-        Binding("f5", "toggle_view('equation')", "equation"),
+        Binding("f2", "toggle_view('gates')", "bars", group=VIEW_KEYS),
+        Binding("f3", "toggle_view('plot')", "plot", group=VIEW_KEYS),
+        Binding("f4", "toggle_view('heat')", "heatmap", group=VIEW_KEYS),
+        Binding("f5", "toggle_view('equation')", "equation", group=VIEW_KEYS),
         Binding("f6", "toggle_plot_gates", "plot gates"),
         Binding("f7", "cell(1)", "next cell", group=CELL),
         Binding("shift+f7", "cell(-1)", "previous cell", group=CELL),
@@ -69,58 +73,84 @@ class ExplorerScreen(Screen):
         self.session = session
         self.views_shown = {"gates", "plot"} | {setup.view}  # the rest on F-keys: fewer bytes per key
         self.initial_text = setup.text
+        self._redraw_pending = False
 
     def compose(self) -> ComposeResult:
-        yield Input(value=self.initial_text, placeholder="type here: every key steps the model", id="text")
+        yield TextInput(value=self.initial_text, placeholder="type here: every key steps the model", id="text")
         yield StatusLine(id="status")
         yield HeatLine(id="heat")
         with Horizontal(id="panel"):
             with Vertical(id="views"):
                 with Horizontal(id="bars", classes="view-gates"):
+                    yield UnitLabels(id="unit-labels")
                     yield UnitBars("gates", id="gate-bars")
                     yield UnitBars("states", id="state-bars")
                 yield StatePlot(id="plot", classes="view-plot")
                 yield EquationView(id="equation", classes="view-equation")
                 yield Heatmap(id="heatmap", classes="view-heat")
             yield Predictions(id="predictions")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         text_input = self.query_one("#text", Input)
-        text_input.cursor_blink = False
         text_input.focus()
         self.session.set_text(self.initial_text)
         self._apply_visibility()
         self.refresh_views()
 
     def on_resize(self) -> None:
-        self.refresh_views()
+        self.call_after_refresh(self.refresh_views)  # once the views have their new sizes
 
     @on(Input.Changed, "#text")
     def text_changed(self, event: Input.Changed) -> None:
         self.session.set_text(event.value)
+        self.redraw_soon()
+
+    def redraw_soon(self) -> None:
+        """Redraw once the messages already queued are handled: a burst of keys costs one redraw."""
+        if not self._redraw_pending:
+            self._redraw_pending = True
+            self.call_later(self._redraw)
+
+    def _redraw(self) -> None:
+        self._redraw_pending = False
         self.refresh_views()
 
     # --- drawing -----------------------------------------------------------------------------------
-    def unit_rows(self) -> int:
-        """How many units the bars (and the heatmap) show: as many as fit, at most 16."""
-        rows = self.size.height - FIXED_ROWS
-        if "equation" in self.views_shown:
-            rows -= 1 + len(self.session.equations.splitlines())
-        if "plot" in self.views_shown:
-            rows -= MIN_PLOT_ROWS
+    def layout_rows(self) -> tuple[int, int]:
+        """(units the bars and heatmap show, rows of the plot) for the current size.
+
+        The views share the rows below the input, status and heat lines (and above the footer): the
+        equation takes its lines, the plot at least MIN_PLOT_ROWS, the bars and heatmap a header
+        each and one row per unit (at most 16), and the plot gets whatever is left.
+        """
+        panel = self.query_one("#panel")
+        container = panel.parent
+        height = container.size.height
+        for footer in container.query_children(KeyFooter):
+            height -= footer.lines_for(container.size.width)
+        body = height - FIXED_ROWS
+        equation = 1 + sum(1 for line in self.session.equations.splitlines() if line.strip()) if "equation" in self.views_shown else 0
         views = ("gates" in self.views_shown) + ("heat" in self.views_shown)
+        plot_minimum = MIN_PLOT_ROWS if "plot" in self.views_shown else 0
+        units = 0
         if views:
-            rows = (rows - views) // views  # each view has a header row
-        return max(1, min(MAX_UNITS, self.session.hidden_size, rows))
+            spare = (body - equation - plot_minimum - views) // views
+            units = max(1, min(MAX_UNITS, self.session.hidden_size, spare))
+        return units, max(0, body - equation - views * (1 + units))
 
     def refresh_views(self) -> None:
         session = self.session
-        units = session.shown_units(self.unit_rows())
+        unit_count, plot_rows = self.layout_rows()
+        plot = self.query_one(StatePlot)
+        if plot.styles.height is None or plot.styles.height.value != plot_rows:
+            plot.styles.height = plot_rows
+        units = session.shown_units(unit_count)
         self.query_one(StatusLine).update_from(session)
         self.query_one(HeatLine).update_from(session)
         self.query_one(Predictions).update_from(session)
         if "gates" in self.views_shown:
+            self.query_one(UnitLabels).update_from(session, units)
             self.query_one("#gate-bars", UnitBars).update_from(session, units)
             self.query_one("#state-bars", UnitBars).update_from(session, units)
         if "plot" in self.views_shown:
@@ -156,6 +186,7 @@ class ExplorerScreen(Screen):
         self.views_shown ^= {view}
         self._apply_visibility()
         self.refresh_views()
+        self.call_after_refresh(self.refresh_views)  # views that were hidden have a size only now
 
     def action_toggle_plot_gates(self) -> None:
         plot = self.query_one(StatePlot)

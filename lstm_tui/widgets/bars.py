@@ -1,4 +1,8 @@
-"""Gate bars and state bars: one row per shown unit, one bar and value per traced quantity."""
+"""Gate bars and state bars: one row per shown unit, one bar and value per traced quantity.
+
+The unit labels are a widget of their own: Textual repaints a line from the left edge of a widget, so
+labels that rarely change would otherwise be sent again with every key.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,21 @@ from .lines import LineView, bar, value_style
 
 BAR_WIDTH = 4
 COLUMN_WIDTH = BAR_WIDTH + 6  # bar, space, value (−0.00)
+
+
+class UnitLabels(LineView):
+    """The shown units' numbers, the selected one marked ▸ (and reversed)."""
+
+    DEFAULT_CSS = """
+    UnitLabels { width: 4; }
+    """
+
+    def update_from(self, session: Session, units: list[int]) -> None:
+        lines = [Text("unit", style="bold")]
+        for unit in units:
+            selected = unit == session.selected_unit
+            lines.append(Text(f"{unit:>3}{'▸' if selected else ' '}", style="bold reverse" if selected else ""))
+        self.show(lines)
 
 
 class UnitBars(LineView):
@@ -23,24 +42,22 @@ class UnitBars(LineView):
 
     def update_from(self, session: Session, units: list[int]) -> None:
         names = self.names(session)
-        labelled = self.kind == "gates"  # the state bars sit right of the gate bars and share their labels
-        header = Text("unit" if labelled else "", style="bold")
+        header = Text(style="bold")
         for name in names:
-            header.append(f" {name}".ljust(COLUMN_WIDTH), style="bold")
+            header.append(f" {name}".ljust(COLUMN_WIDTH))
         lines = [header]
         step = session.step_index
         values = session.step_trace() if step is not None else {}
         for unit in units:
-            selected = unit == session.selected_unit
-            row = Text(f"{unit:>3}{'▸' if selected else ' '}" if labelled else "",
-                       style="bold reverse" if selected and labelled else "")
+            row = Text()
             for name in names:
                 if step is None:
                     row.append(" " * COLUMN_WIDTH)
                     continue
                 value = float(values[name][unit])
                 low, high = session.value_range(name)
-                row.append(bar(value, low, high, BAR_WIDTH), style=value_style(value, low, high, ink=True))
-                row.append(f" {format_number(value):>5}".ljust(COLUMN_WIDTH - BAR_WIDTH))
+                # the number in the bar's colour: one run of cells, one escape sequence on the wire
+                row.append(bar(value, low, high, BAR_WIDTH) + f" {format_number(value):>5}".ljust(COLUMN_WIDTH - BAR_WIDTH),
+                           style=value_style(value, low, high, ink=True))
             lines.append(row)
         self.show(lines)

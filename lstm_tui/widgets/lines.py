@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from rich.cells import cell_len
+from rich.console import COLOR_SYSTEMS
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -18,24 +20,32 @@ from textual.widget import Widget
 LEVELS = 4  # colour steps per sign: few distinct styles keep runs long and escape codes few
 
 
-@lru_cache(maxsize=None)
-def _level_style(level: int, signed: bool) -> Style:
-    """Background for a quantised value: blue (negative) / orange (positive), or green for 0..1."""
-    strength = abs(level) / LEVELS
+def _level_rgb(level: int, signed: bool, floor: float = 0.0) -> str:
+    """Blue (negative) / orange (positive), or green for 0..1; ``floor`` keeps small levels visible."""
+    strength = floor + (1.0 - floor) * abs(level) / LEVELS
     if not signed:
         red, green, blue = 20 + int(30 * strength), 40 + int(160 * strength), 30 + int(50 * strength)
     elif level < 0:
         red, green, blue = 25 + int(15 * strength), 30 + int(80 * strength), 45 + int(180 * strength)
     else:
         red, green, blue = 45 + int(190 * strength), 30 + int(100 * strength), 25
-    foreground = "#ffffff" if strength < 0.7 else "#000000"
-    return Style(bgcolor=f"#{red:02x}{green:02x}{blue:02x}", color=foreground)
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+@lru_cache(maxsize=None)
+def _level_style(level: int, signed: bool) -> Style:
+    """A quantised value as a background (text on it in white or black, whichever reads)."""
+    foreground = "#ffffff" if abs(level) / LEVELS < 0.7 else "#000000"
+    return Style(bgcolor=_level_rgb(level, signed), color=foreground)
+
+
+INK_FLOOR = 0.45  # text in the colour of a value near 0 must still read on a dark background
 
 
 @lru_cache(maxsize=None)
 def _level_ink(level: int, signed: bool) -> Style:
-    """The same scale as a foreground colour only (bars: fewer bytes than a background per cell)."""
-    return Style(color=_level_style(level, signed).bgcolor)
+    """The same scale as a foreground colour (bars and their numbers: one escape sequence for both)."""
+    return Style(color=_level_rgb(level, signed, INK_FLOOR))
 
 
 def value_style(value: float, low: float, high: float, *, ink: bool = False) -> Style:
@@ -83,6 +93,7 @@ class LineView(Widget):
         super().__init__(id=id, classes=classes)
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}
+        self._base_style: Style | None = None
 
     @property
     def lines(self) -> list[Text]:
@@ -96,11 +107,17 @@ class LineView(Widget):
             self._strips.clear()
             self.refresh(layout=True)
             return
-        width = max(self.size.width, 1)
+        width = self.size.width
         for y, (before, after) in enumerate(zip(old, lines)):
-            if before != after:
-                self._strips.pop(y, None)
-                self.refresh(Region(0, y, width, 1))
+            if before == after:
+                continue
+            shown = self._strips.pop(y, None)
+            if shown is None or not width:
+                self.refresh(Region(0, y, max(width, 1), 1))
+                continue
+            end = changed_end(shown, self.render_line(y))
+            if end:
+                self.refresh(Region(0, y, end, 1))
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return max((line.cell_len for line in self._lines), default=0)
@@ -111,20 +128,83 @@ class LineView(Widget):
     def on_resize(self) -> None:
         self._strips.clear()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+        self._base_style = None
+
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
         strip = self._strips.get(y)
         if strip is None:
-            if y < len(self._lines):
-                text = self._lines[y]
-                segments = list(Segment.split_and_crop_lines(text.render(self.app.console), width, pad=False))
-                segments = segments[0] if segments else []
-            else:
-                segments = []
-            strip = Strip(segments).crop_extend(0, width, self.rich_style)
-            strip = strip.apply_style(self.rich_style)
+            if self._base_style is None:  # computing it walks every ancestor's styles: once per style change
+                self._base_style = self.rich_style
+            text = self._lines[y] if y < len(self._lines) else Text()
+            strip = render_text_line(text, self.app.console, self.size.width, self._base_style)
             self._strips[y] = strip
         return strip
+
+
+def render_text_line(text: Text, console, width: int, base: Style) -> Strip:
+    """One line of ``text`` as a strip exactly ``width`` cells wide, on ``base``.
+
+    Neighbouring cells that look the same on this terminal become one segment: each segment costs an
+    escape sequence on the wire, so a run of equal cells is sent once (styles that differ only in
+    colours the terminal cannot tell apart count as equal). Built in one pass: Strip operations copy.
+    """
+    color_system = COLOR_SYSTEMS.get(console.color_system)
+    segments: list[Segment] = []
+    used = 0
+    for segment in text.render(console, end=""):
+        length = segment.cell_length
+        if used + length > width:
+            segment = segment.split_cells(width - used)[0]  # the part that fits
+            length = width - used
+        if length:
+            _append(segments, segment.text, base + segment.style if segment.style else base, color_system)
+            used += length
+        if used >= width:
+            break
+    if used < width:
+        _append(segments, " " * (width - used), base, color_system)
+    return Strip(segments, width)
+
+
+def _append(segments: list[Segment], text: str, style: Style, color_system) -> None:
+    if segments:
+        last = segments[-1]
+        if last.style == style or (color_system is not None and
+                                   Strip.render_ansi(last.style, color_system) == Strip.render_ansi(style, color_system)):
+            segments[-1] = Segment(last.text + text, last.style)
+            return
+    segments.append(Segment(text, style))
+
+
+def _cells(strip: Strip) -> list:
+    """(character, style) per cell; the second cell of a wide character is None."""
+    cells = []
+    for text, style, _ in strip:
+        for char in text:
+            cells.append((char, style))
+            if cell_len(char) == 2:
+                cells.append(None)
+    return cells
+
+
+def changed_end(before: Strip, after: Strip) -> int:
+    """One past the last cell where two strips differ (0 when they are equal).
+
+    Textual repaints a line from the start of the widget up to the end of the dirty region, so the end
+    is what saves bytes: unchanged cells after it are not sent.
+    """
+    old, new = _cells(before), _cells(after)
+    if len(old) != len(new):
+        return max(len(old), len(new))
+    end = len(new)
+    while end and old[end - 1] == new[end - 1]:
+        end -= 1
+    if end < len(new) and new[end] is None:  # never cut a wide character in half
+        end += 1
+    return end
 
 
 def _widths(lines: list[Text]) -> int:

@@ -1,18 +1,24 @@
 """State plot (plotext through textual-plotext): the selected unit's c and h over the recent text.
 
-Cheap on the wire by construction: the y range is fixed, the x range moves in half-pages, the time
-cursor is a marker on the curves (not a vertical line through every row), and only plot lines that
-differ from the previous frame are repainted.
+Cheap on the wire and on the CPU by construction: the y range is fixed, the x range moves in
+half-pages, the time cursor is a marker on the curves (not a vertical line through every row), only
+plot rows that differ from the previous frame are repainted, and the rows are read from plotext's
+character matrix (no ANSI text to write and parse back). Redraws are coalesced by the screen: one
+replot per frame however many keys arrived.
 """
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.geometry import Region
+from functools import lru_cache
+
+from plotext import _utility as plotext_utility
+from rich.style import Style
+from rich.text import Span, Text
 from textual_plotext import PlotextPlot
 
 from ..session import UNBOUNDED_RANGE, Session, glyph
 from .heat import visible_span
+from .lines import LineView
 
 COLOURS = {"c": "orange", "h": "cyan", "i": "green", "f": "red", "o": "magenta", "g": "yellow"}
 AXIS_MARGIN = 8  # columns plotext spends on y tick labels and the frame
@@ -25,11 +31,39 @@ def y_ticks(plot_rows: int) -> list[int]:
     return [-2, -1, 0, 1, 2] if plot_rows >= 5 else [-2, 0, 2] if plot_rows >= 3 else [0]
 
 
-class StatePlot(PlotextPlot):
+@lru_cache(maxsize=256)
+def _cell_style(colours: tuple) -> Style:
+    """The Rich style of a plotext cell's (foreground, style, background), via plotext's own ANSI codes."""
+    decoded = Text.from_ansi(plotext_utility.colors_to_ansi(*colours) + "x")
+    return decoded.spans[0].style if decoded.spans else Style.null()
+
+
+def _frozen(colour):
+    return tuple(colour) if isinstance(colour, list) else colour
+
+
+def matrix_rows(plt) -> list[Text]:
+    """The built figure, top row first, as Rich text with one span per run of equal colours."""
+    plt._build_matrix()
+    matrix = plt.monitor.matrix
+    rows = []
+    for y in reversed(range(matrix.rows)):
+        fg, style, bg = matrix.fullground[y], matrix.style[y], matrix.background[y]
+        spans, start = [], 0
+        for x in range(1, matrix.cols + 1):
+            if x == matrix.cols or fg[x] != fg[start] or style[x] != style[start] or bg[x] != bg[start]:
+                colours = (_frozen(fg[start]), style[start], _frozen(bg[start]))
+                spans.append(Span(start, x, _cell_style(colours)))
+                start = x
+        rows.append(Text("".join(matrix.marker[y]), spans=spans))
+    return rows
+
+
+class StatePlot(LineView, PlotextPlot):
+    """Draws with plotext, shows like a ``LineView`` (only changed rows are repainted)."""
+
     def __init__(self, *, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
-        self._text = Text()
-        self._rows: list[Text] = []
         self._session: Session | None = None
         self.show_gates = False
 
@@ -38,7 +72,6 @@ class StatePlot(PlotextPlot):
         self._replot()
 
     def on_resize(self) -> None:
-        self._rows = []
         self._replot()
 
     def _replot(self) -> None:
@@ -48,6 +81,7 @@ class StatePlot(PlotextPlot):
             return
         plt = self.plt
         plt.clear_data()
+        plt._limit_size(False, False)  # the widget's size, not plotext's guess at the terminal's, is the limit
         plt.plotsize(width, height)
         plt._set_size(width, height)  # textual-plotext does the same before each build (its issue #5)
         plt.theme(self._get_plotext_theme_name(self.app.theme))
@@ -63,7 +97,11 @@ class StatePlot(PlotextPlot):
             for name in names:
                 values = session.trace(name)[start:end, unit].clip(-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
                 plt.plot(steps, values.tolist(), color=COLOURS.get(name, "white"), label=name, marker="braille")
-            plt.xticks(steps, [glyph(char) for char in session.window_text[start:end]])
+            labels = [glyph(char) for char in session.window_text[start:end]]
+            plt.xticks(steps, labels)
+            # plotext de-duplicates ticks through a set, so their order (and which labels win a crowded
+            # row) would depend on string hashing: put them back in step order
+            plt.monitor.xticks[0], plt.monitor.xlabels[0] = steps, labels
             shown = session.step_index
             for name in session.state_names:
                 value = float(session.trace(name)[shown, unit])
@@ -71,18 +109,4 @@ class StatePlot(PlotextPlot):
         else:
             plt.xticks([], [])
         plt.title(f"unit {unit}: " + ", ".join(names))
-        self._publish(Text.from_ansi(plt.build()))
-
-    def _publish(self, text: Text) -> None:
-        rows = text.split("\n")
-        old = self._rows
-        self._text, self._rows = text, rows
-        if len(old) != len(rows):
-            self.refresh()
-            return
-        for y, (before, after) in enumerate(zip(old, rows)):
-            if before != after:
-                self.refresh(Region(0, y, self.size.width, 1))
-
-    def render(self) -> Text:
-        return self._text
+        self.show(matrix_rows(plt))

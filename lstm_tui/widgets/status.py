@@ -1,4 +1,8 @@
-"""One line saying what is running: cell, size, model source, step, unit, knob, window."""
+"""One line saying where the cursor is and what is running: step, window, unit, cell, model, knob.
+
+What changes on every key comes first: Textual repaints a line from its left edge up to the last
+changed cell, so the unchanging tail (cell, model, knob) is not sent again.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +15,23 @@ from .lines import LineView
 def describe_model(session: Session) -> str:
     setup = session.setup
     source = f"weights {setup.weights}" if setup.weights else (
-        f"random seed {setup.seed}" if setup.model == "random" else setup.model)
-    return f"{session.model.name} H={session.hidden_size} · {source}"
+        f"seed {setup.seed}" if setup.model == "random" else setup.model)
+    return f"{session.model.name} H={session.hidden_size} {source}"
 
 
 class StatusLine(LineView):
     def update_from(self, session: Session) -> None:
-        line = Text(describe_model(session), style="bold")
         step = session.step_index
         if step is None:
-            line.append(" · type to step the model")
+            line = Text("type to step the model")
         else:
-            line.append(f" · step {step + 1}/{session.length} {glyph(session.window_text[step])!s}")
-        line.append(f" · unit {session.selected_unit}")
-        if session.has_forget_knob:
-            line.append(f" · forget bias {session.forget_bias_offset:+.1f}")
+            line = Text(f"step {step + 1}/{session.length} {glyph(session.window_text[step])!s}")
         if session.clipped:
             line.append(f" · last {session.length} of {len(session.text)} chars", style="yellow")
         if session.out_of_vocabulary:
             line.append(f" · {session.out_of_vocabulary} unknown", style="italic")
+        line.append(f" · unit {session.selected_unit} · ")
+        line.append(describe_model(session), style="bold")
+        if session.has_forget_knob:
+            line.append(f" · forget bias {session.forget_bias_offset:+.1f}")
         self.show([line])

@@ -1,0 +1,113 @@
+"""A footer that shows every key of the screen, wrapped onto as many lines as the width needs.
+
+Keys of one ``Binding.Group`` share an entry ("F7/⇧F7 cell", "F2-F5 views"); Textual's own footer keeps
+to one line and cuts the rest off at 80 columns.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Footer
+
+from .lines import LineView
+
+KEY_NAMES = {"left": "←", "right": "→", "up": "↑", "down": "↓", "pageup": "PgUp", "pagedown": "PgDn",
+             "escape": "esc", "space": "space", "enter": "⏎", "tab": "⇥"}
+MODIFIERS = {"ctrl": "^", "shift": "⇧", "alt": "alt+"}
+SEPARATOR = "  "
+
+
+def key_label(key: str) -> str:
+    """A short label for a Textual key name: ctrl+t → ^t, shift+f8 → ⇧F8, alt+left → alt+←."""
+    *modifiers, name = key.split(",")[0].split("+")
+    name = KEY_NAMES.get(name, name.upper() if re.fullmatch(r"f\d+", name) else name)
+    return "".join(MODIFIERS.get(modifier, modifier + "+") for modifier in modifiers) + name
+
+
+def join_keys(labels: list[str]) -> str:
+    """Labels of one group: F2 F3 F4 F5 → F2-F5; ↑ ↓ → ↑↓; alt+← alt+→ → alt+←→; others joined by /."""
+    numbers = [int(label[1:]) for label in labels if re.fullmatch(r"F\d+", label)]
+    if len(labels) > 2 and len(numbers) == len(labels) and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        return f"{labels[0]}-{labels[-1]}"
+    if all(len(label) == 1 for label in labels):
+        return "".join(labels)
+    prefix = labels[0][: labels[0].rfind("+") + 1]
+    if prefix and all(label.startswith(prefix) and len(label) == len(prefix) + 1 for label in labels):
+        return prefix + "".join(label[len(prefix):] for label in labels)
+    return "/".join(labels)
+
+
+def footer_entries(bindings: list[Binding]) -> list[tuple[str, str]]:
+    """(keys, description) per ungrouped binding or run of bindings in one group, in order."""
+    entries: list[tuple[list[str], str, object]] = []
+    for binding in bindings:
+        if not isinstance(binding, Binding) or not binding.show:
+            continue
+        label = key_label(binding.key)
+        if binding.group is not None and entries and entries[-1][2] is binding.group:
+            entries[-1][0].append(label)
+        else:
+            description = binding.group.description if binding.group is not None else binding.description
+            entries.append(([label], description, binding.group))
+    return [(join_keys(labels), description) for labels, description, _ in entries]
+
+
+def wrap_entries(entries: list[tuple[str, str]], width: int) -> list[Text]:
+    """Entries on lines no wider than ``width`` (an entry is never split), keys in bold."""
+    lines: list[Text] = []
+    line = Text()
+    for keys, description in entries:
+        entry_length = len(keys) + 1 + len(description)
+        if line.cell_len and line.cell_len + len(SEPARATOR) + entry_length > width:
+            lines.append(line)
+            line = Text()
+        if line.cell_len:
+            line.append(SEPARATOR)
+        line.append(keys, style="bold")
+        line.append(f" {description}", style="dim")
+    lines.append(line)
+    return lines
+
+
+def _enabled(owner, binding: Binding) -> bool:
+    """Whether ``owner``'s ``check_action`` allows the binding's action now (None means shown disabled)."""
+    return owner.check_action(binding.action.partition("(")[0], ()) is not False
+
+
+class FooterLines(LineView):
+    """The wrapped entries; re-wrapped whenever the width changes."""
+
+    def __init__(self, entries: list[tuple[str, str]]):
+        super().__init__()
+        self.entries = entries
+
+    def on_resize(self) -> None:
+        self.show(wrap_entries(self.entries, max(self.size.width, 1)))
+
+
+class KeyFooter(Footer):
+    """Textual's footer (so screens that swap footers find it), drawn as wrapped lines of key entries.
+
+    Shows the bindings the app lists for the screen that are enabled now (an app action whose
+    ``check_action`` says no, such as "back" outside the gradient lab, is left out).
+    """
+
+    DEFAULT_CSS = """
+    KeyFooter { height: auto; layout: vertical; }
+    KeyFooter FooterLines { background: $footer-background; }
+    """
+
+    def compose(self):
+        yield FooterLines(footer_entries(self.shown_bindings()))
+
+    def shown_bindings(self) -> list[Binding]:
+        screen, app = self.screen, self.app
+        listed = app.key_bindings(screen) if hasattr(app, "key_bindings") else list(screen.BINDINGS)
+        return [binding for binding in listed if _enabled(app if binding in app.BINDINGS else screen, binding)]
+
+    def lines_for(self, width: int) -> int:
+        """How many rows the footer takes at ``width`` columns."""
+        return len(wrap_entries(footer_entries(self.shown_bindings()), max(width, 1)))
