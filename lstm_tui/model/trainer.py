@@ -182,26 +182,23 @@ class Trainer:
         if self.state is None:
             self.state = cell.init_state(inputs.shape[1:])
         terms = cell.input_terms(self.identity)[inputs]  # (T, B, gates): a row gather per character
-        state, caches, hidden = self.state, [], []
-        for terms_t in terms:
-            state, trace, cache = cell.recur(terms_t, state)
-            caches.append(cache)
-            hidden.append(trace["h"])
-        self.state = state
-        h = np.stack(hidden).reshape(-1, cell.hidden_size)  # 2-D products are faster than stacked 3-D ones
+        result = cell.forward(self.identity[inputs], self.state, terms=terms)
+        self.state = result.state
+        h = result.trace["h"].reshape(-1, cell.hidden_size)  # 2-D products are faster than stacked 3-D ones
         loss, accuracy, d_logits = softmax_cross_entropy(
             h @ output["weight_out"].T + output["bias_out"], targets.ravel()
         )
-
         grads = {name: np.zeros_like(value) for name, value in cell.params.items()}
         grads["weight_out"] = outer_sum(d_logits, h)
         grads["bias_out"] = lead_sum(d_logits)
         dh = (d_logits @ output["weight_out"]).reshape(terms.shape[:-1] + (cell.hidden_size,))
-        d_state = {name: np.zeros_like(value) for name, value in state.items()}
+        # Cell.backward's loop, minus its last line: that would form ∂loss/∂x, a (T·B × gates) × (gates × V)
+        # product nobody needs here, and the input weights' gradient comes cheaper from the scatter below.
+        d_state = {name: np.zeros_like(value) for name, value in result.state.items()}
         d_terms = np.empty_like(terms)
-        for t in reversed(range(len(caches))):
+        for t in reversed(range(len(result.caches))):
             d_state["h"] = d_state["h"] + dh[t]
-            d_terms[t], d_state = cell.recur_backward(caches[t], d_state, grads)
+            _, d_state = cell.recur_backward(result.caches[t], d_state, grads, out=d_terms[t])
         cell.input_terms_backward(self.identity, scatter_rows(d_terms, inputs, len(self.identity)), grads)
         return loss, accuracy, grads
 
