@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from . import __version__
 from .errors import UserError
+
+# The matrices here are small: BLAS threads only add synchronisation, and on a busy 2-core machine they
+# stall (a training step measured 10× slower). Set before any command imports NumPy; the user's own
+# setting wins.
+SINGLE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 # Subcommands, in the order --help lists them. With no subcommand, ``home`` opens the app.
 COMMANDS = ("trace", "lessons", "lesson", "gradients", "explore", "train")
@@ -40,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for variable in SINGLE_THREAD:
+        os.environ.setdefault(variable, "1")
+    # Characters the terminal cannot encode print as backslash escapes instead of failing.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
         if args.reset_progress:
@@ -50,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader stopped early (``| head``): not an error. Point stdout at devnull so the
+        # interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _reset_progress() -> int:

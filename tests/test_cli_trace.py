@@ -171,7 +171,7 @@ def test_bad_options_exit_2_with_one_line(capsys, args, message):
 def test_random_model_options_refused_with_weights(capsys, tmp_path):
     save_model(CharModel.random("rnn", 2, vocab="ab"), tmp_path / "m.npz")
     code, _, err = trace(capsys, "ab", "--weights", str(tmp_path / "m.npz"), "--hidden", "2")
-    assert code == 2 and "--hidden applies to random models only" in err
+    assert code == 2 and "--hidden does not go with --weights" in err
     code, _, err = trace(capsys, "ab", "--weights", str(tmp_path / "m.npz"), "--cell", "lstm")
     assert code == 2 and "cell 'rnn' differs from the one given, 'lstm'" in err
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ..errors import UserError
+from .sources import add_source_arguments
 
 HELP = "type characters and watch a cell's gates respond (the live panel)"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--cell", default="lstm", help="cell type from the registry (default: lstm)")
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--weights", metavar="FILE", help="load a model from a weights file (.npz)")
+    add_source_arguments(parser, "load a model from a weights file (.npz)")
     parser.add_argument("--hidden", type=int, default=16, metavar="N", help="hidden size of a random model (default: 16)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of a random model (default: 0)")
     parser.add_argument("--text", default="", help="start with this text typed")
@@ -24,7 +24,7 @@ def setup_from(args):
     from ..session import load_model
 
     setup = PanelSetup(cell=args.cell, hidden=args.hidden, seed=args.seed, text=args.text,
-                       weights=args.weights, model=getattr(args, "model", None) or "random")
+                       weights=args.weights, model=args.model or "random")
     if args.window < 1:
         raise UserError("--window must be at least 1")
     return setup, load_model(setup)

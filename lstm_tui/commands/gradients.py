@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 
+from .sources import add_source_arguments, load_source
+
 HELP = "exact gradient norms ‖∂h_T/∂x_t‖ of rnn, lstm, gru (or any cell): vanishing and exploding, compared"
 
 FORMATS = ("table", "json")
@@ -15,7 +17,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--cells", metavar="A,B,…", help="registry cells to compare (default rnn,lstm,gru)")
     parser.add_argument("--text", help="the input text (1 to 1000 characters) instead of a random sequence")
     parser.add_argument("--length", metavar="N", help="length of the random sequence, 10 to 1000 (default 200)")
-    parser.add_argument("--weights", metavar="FILE", help="a weights file: its cell and vocabulary replace --cells")
+    add_source_arguments(parser, "a weights file: its cell and vocabulary replace --cells")
     parser.add_argument("--hidden", metavar="N", help="hidden size of the random cells (default 32)")
     parser.add_argument("--seed", metavar="S", help="seed of the random weights and sequence (default 0)")
     parser.add_argument("--scale", metavar="X", help="spectral radius of each recurrent weight block, 0.5 to 2.0 (default: as built)")
@@ -55,20 +57,13 @@ def parse_number(flag: str, text: str | None, kind):
 
 
 def settings_from(args):
-    """GradientSettings (validated there) and the model from --weights, or None."""
+    """GradientSettings (validated there) and the model from --weights or --model, or None."""
     from ..errors import UserError
     from ..model.gradients import DEFAULT_CELLS, GradientSettings
 
     if args.text is not None and args.length is not None:
         raise UserError("give --text or --length, not both")
-    model = None
-    if args.weights is not None:
-        for flag, value in (("--cells", args.cells), ("--hidden", args.hidden)):
-            if value is not None:
-                raise UserError(f"{flag} does not go with --weights: the file decides the cell and its size")
-        from ..model.weights import load_model
-
-        model = load_model(args.weights)
+    model = load_source(args, {"--cells": args.cells, "--hidden": args.hidden})
     cells = DEFAULT_CELLS if args.cells is None else tuple(name.strip() for name in args.cells.split(","))
     seed = parse_number("--seed", args.seed, int)
     if seed is not None and seed < 0:

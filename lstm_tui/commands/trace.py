@@ -5,10 +5,8 @@ Nothing here draws a terminal UI: the model and the report are plain NumPy and P
 
 from __future__ import annotations
 
-import os
-import sys
-
 from ..errors import UserError
+from .sources import add_source_arguments, load_source
 
 HELP = "Run a model over TEXT and print every step's gates and states (table, JSON or CSV)."
 FORMATS = ("table", "json", "csv")
@@ -25,10 +23,8 @@ def add_arguments(parser) -> None:
         help=f"registry cell name (default {DEFAULT_CELL}); with --weights it must match the file, "
         "and it names the cell of a PyTorch .pt file",
     )
-    parser.add_argument(
-        "--weights",
-        metavar="FILE",
-        help="a weights file: .npz (lstm-tui or Keras layout) or a PyTorch .pt state_dict with a .json sidecar",
+    add_source_arguments(
+        parser, "a weights file: .npz (lstm-tui or Keras layout) or a PyTorch .pt state_dict with a .json sidecar"
     )
     parser.add_argument("--hidden", metavar="N", type=int, help=f"hidden size of the random model (default {DEFAULT_HIDDEN})")
     parser.add_argument("--seed", metavar="S", type=int, help="seed of the random model (default 0)")
@@ -40,20 +36,19 @@ def run(args) -> int:
 
     formatter = {"table": format_table, "json": format_json, "csv": format_csv}[args.format]
     report = trace_report(resolve_model(args), args.text)
-    return _emit(formatter(report))
+    print(formatter(report))
+    return 0
 
 
 def resolve_model(args):
-    """The model the options ask for: a weights file, or a seeded random model over printable ASCII."""
+    """The model the options ask for: a weights file, a shipped model, or a seeded random model over
+    printable ASCII."""
     from ..model.charmodel import CharModel
     from ..model.registry import get_spec
-    from ..model.weights import load_model
 
-    if args.weights is not None:
-        for option, value in (("--hidden", args.hidden), ("--seed", args.seed)):
-            if value is not None:
-                raise UserError(f"{option} applies to random models only; the weights file fixes the model")
-        return load_model(args.weights, cell=args.cell)
+    model = load_source(args, {"--hidden": args.hidden, "--seed": args.seed}, cell=args.cell)
+    if model is not None:
+        return model
     hidden = DEFAULT_HIDDEN if args.hidden is None else args.hidden
     seed = 0 if args.seed is None else args.seed
     if not 1 <= hidden <= MAX_HIDDEN:
@@ -62,16 +57,3 @@ def resolve_model(args):
         raise UserError(f"--seed must be zero or more, not {seed}")
     spec = get_spec(args.cell or DEFAULT_CELL)
     return CharModel.random(spec.name, hidden, seed=seed)
-
-
-def _emit(text: str) -> int:
-    """Print text whatever the terminal's encoding (unencodable characters become backslash escapes);
-    a reader that stops early (``| head``) is not an error."""
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-    try:
-        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding) + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # Point stdout at devnull so the interpreter's final flush does not fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0

@@ -23,8 +23,8 @@ from .tasks import Task, TextTask
 from .trainer import ChunkStream, TrainConfig, Trainer, TrainResult, evaluate, new_model
 from .units import FEATURES, rank_units
 from .weights import load_model, load_model_file
+from ..models import MODELS_DIR, shipped_names as list_shipped
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 MAX_TRAINING_CHARS = 1_000_000  # generated text beyond this repeats; enough variety for these tasks
 FRESH_CHARS = 5000
 UNITS_PER_FEATURE = 3
@@ -191,11 +191,6 @@ RECIPES = {
 
 def command_line(argv: list[str]) -> str:
     return shlex.join(["lstm-tui", *argv])
-
-
-def list_shipped() -> list[str]:
-    """Names of the shipped models present in the package, sorted."""
-    return sorted(path.stem for path in MODELS_DIR.glob("*.npz"))
 
 
 def shipped_path(name: str) -> Path:

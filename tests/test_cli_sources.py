@@ -1,0 +1,56 @@
+"""--model NAME works wherever --weights FILE does; output survives a closed pipe."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lstm_tui.cli import main
+from lstm_tui.model.shipped import load_shipped
+from lstm_tui.models import shipped_names
+
+
+def test_trace_with_a_shipped_model_includes_predictions(capsys):
+    assert main(["trace", "(ab)", "--model", "brackets", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    model = load_shipped("brackets")
+    run = model.run("(ab)")
+    assert report["hidden_size"] == model.cell.hidden_size and report["vocab"] == model.vocab.chars
+    np.testing.assert_allclose(report["steps"][2]["h"], run.forward.trace["h"][2], rtol=1e-6)
+    top = report["steps"][-1]["top"]
+    assert len(top) == 5
+    assert top[0] == [model.top_predictions(run.probabilities[-1])[0][0], pytest.approx(top[0][1])]
+
+
+def test_gradients_with_a_shipped_model(capsys):
+    assert main(["gradients", "--model", "quotes", "--text", "say \"hi\" now", "--format", "json"]) == 0
+    cells = json.loads(capsys.readouterr().out)["cells"]
+    assert len(next(iter(cells.values()))["norms"]) == len('say "hi" now')
+
+
+@pytest.mark.parametrize("command", [["trace", "x"], ["gradients"]])
+def test_unknown_model_names_the_shipped_ones(command, capsys):
+    assert main([*command, "--model", "no-such-model"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and all(name in err for name in shipped_names())
+
+
+def test_model_and_weights_are_exclusive(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["trace", "x", "--model", "brackets", "--weights", "w.npz"])
+    assert exit_info.value.code == 2
+
+
+def test_model_fixes_the_size(capsys):
+    assert main(["trace", "x", "--model", "brackets", "--hidden", "8"]) == 2
+    assert "--hidden does not go with --model" in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_is_not_an_error():
+    # Far more than a pipe buffer (64 KiB), so the writer must meet the closed pipe.
+    command = f"{sys.executable} -m lstm_tui trace {'ab' * 1000} --format json | head -c 10"
+    done = subprocess.run(["bash", "-c", "set -o pipefail; " + command], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
