@@ -12,7 +12,7 @@ at 80x24 and 120x40, types keys one at a time and prints Markdown tables:
 * cold start to first paint (the input's placeholder appears), against a bare Textual app started
   the same way, alternating the two, in the same run;
 * resident memory after typing 10,000 characters and after 10,000 more, in bursts of 100, each burst
-  waited for until the status line shows its length (so no backlog of unread keys is measured).
+  waited for until the status line shows its last step (so no backlog of unread keys is measured).
 
     .venv/bin/python benchmarks/bench_panel.py [--keys 200] [--starts 7]
 """
@@ -143,9 +143,10 @@ def step_marker(length: int) -> bytes:
     return f"step {length}/{length}".encode()
 
 
-def clipped_marker(length: int) -> bytes:
-    """What the status line shows once a text longer than the window has ``length`` characters."""
-    return f"of {length} chars".encode()
+def window_length(typed: int, window: int = 512) -> int:
+    """Characters the model runs on after ``typed`` (the session's window start moves in window // 4 strides)."""
+    stride = window // 4
+    return typed if typed <= window else typed - -(-(typed - window) // stride) * stride
 
 
 def typing_figures(cols: int, rows: int, keys: int) -> dict:
@@ -172,7 +173,7 @@ def memory_figures(cols: int, rows: int, total: int = 10_000, chunk: int = 100) 
         for _ in range(0, total, chunk):
             burst = "".join(TEXT[(typed + j) % len(TEXT)] for j in range(chunk))
             typed += chunk
-            terminal.send(burst.encode(), clipped_marker(typed) if typed > 512 else step_marker(typed))
+            terminal.send(burst.encode(), step_marker(window_length(typed)))
         rss.append(terminal.rss_mb())
     terminal.close()
     return rss
