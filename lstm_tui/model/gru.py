@@ -150,37 +150,36 @@ class GRUCell(Cell):
         return z if self.update == "old" else 1.0 - z
 
     def buffer_widths(self):
-        """Gate activations r|z|n, the reset-after candidate's W_hn h₋₁ + b_hn (unused otherwise), h."""
+        """r|z side by side (one sigmoid call activates both), n, the reset-after candidate's
+        W_hn h₋₁ + b_hn (unused otherwise), h."""
         H = self.hidden_size
-        return (3 * H, H, H)
+        return (2 * H, H, H, H)
 
     def trace_of(self, buffers):
-        gates, _, h = buffers
+        rz, n, _, h = buffers
         H = self.hidden_size
-        return {"r": gates[..., :H], "z": gates[..., H : 2 * H], "n": gates[..., 2 * H :], "h": h}
+        return {"r": rz[..., :H], "z": rz[..., H:], "n": n, "h": h}
 
     def recur(self, terms, state, out=None):
         H = self.hidden_size
         h_prev = state["h"]
+        # Arrays to write into, or None: NumPy allocates (contiguous, which batched steps run faster on).
+        rz_out, n_out, hidden_out, h_out = out or (None, None, None, None)
         gate_pre = terms[..., : 2 * H]
         if self.gates_see_hidden:
             recurrent = np.dot(h_prev, self.params[self.recurrent_weight][self.hidden_rows].T)
             gate_pre = gate_pre + recurrent[..., : 2 * H]
-        if out is None:  # one step: only the gate rows need an array made in advance
-            gates, hidden_n, h = np.empty(gate_pre.shape[:-1] + (3 * H,), dtype=self.dtype), None, None
-        else:
-            gates, hidden_n, h = out
-        sigmoid(gate_pre, out=gates[..., : 2 * H])
-        r, z, n = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]
+        rz = sigmoid(gate_pre, rz_out)
+        r, z = rz[..., :H], rz[..., H:]
         if self.reset == "after":
-            hidden_n = np.add(recurrent[..., 2 * H :], self.params["bias_hh"][self.candidate_rows], out=hidden_n)
-            reset_part = np.multiply(r, hidden_n, out=n)
+            hidden_n = np.add(recurrent[..., 2 * H :], self.params["bias_hh"][self.candidate_rows], hidden_out)
+            reset_part = r * hidden_n
         else:
             hidden_n = None
             reset_part = np.dot(r * h_prev, self._candidate_weight().T)
-        np.add(terms[..., self.candidate_rows], reset_part, out=n)
-        np.tanh(n, out=n)
-        h = blend(self._keep(z), h_prev, n, out=h)
+        n = np.add(terms[..., self.candidate_rows], reset_part, n_out)
+        np.tanh(n, n)
+        h = blend(self._keep(z), h_prev, n, out=h_out)
         return {"h": h}, {"r": r, "z": z, "n": n, "h": h}, (h_prev, r, z, n, hidden_n)
 
     # --- backward --------------------------------------------------------------------------------
@@ -188,25 +187,26 @@ class GRUCell(Cell):
         H = self.hidden_size
         h_prev, r, z, n, hidden_n = cache
         dh = d_state["h"]
-        if out is None:
-            out = np.empty(np.broadcast_shapes(dh.shape[:-1], h_prev.shape[:-1]) + (3 * H,), dtype=self.dtype)
-        d_r, d_z, d_n = out[..., :H], out[..., H : 2 * H], out[..., 2 * H :]  # pre-activation gradients
+        # Pre-activation gradients: written into row t of ``out``, or made apart and joined at the end.
+        d_r, d_z, d_n = (None, None, None) if out is None else (out[..., :H], out[..., H : 2 * H], out[..., 2 * H :])
         # Per-unit factors (…, H) are multiplied together before they meet the cotangent, which may carry
         # an extra leading axis (the gradient lab's H output directions) and so is the expensive operand.
         keep = self._keep(z)
-        np.multiply(dh, (1.0 - keep) * (1.0 - n * n), out=d_n)  # h = keep ⊙ h₋₁ + (1 − keep) ⊙ n
+        d_n = np.multiply(dh, (1.0 - keep) * (1.0 - n * n), d_n)  # h = keep ⊙ h₋₁ + (1 − keep) ⊙ n
         old_minus_new = h_prev - n if self.update == "old" else n - h_prev  # ∂h/∂z, by convention
-        np.multiply(dh, old_minus_new * (z * (1.0 - z)), out=d_z)
+        d_z = np.multiply(dh, old_minus_new * (z * (1.0 - z)), d_z)
         dh_prev = dh * keep
         weight_n = self._candidate_weight()
         if self.reset == "after":
             d_hidden_n = d_n * r
-            np.multiply(d_n, hidden_n * (r * (1.0 - r)), out=d_r)
+            d_r = np.multiply(d_n, hidden_n * (r * (1.0 - r)), d_r)
             dh_prev += d_hidden_n @ weight_n
         else:
             d_gated = d_n @ weight_n  # ∂loss/∂(r ⊙ h₋₁)
-            np.multiply(d_gated, h_prev * (r * (1.0 - r)), out=d_r)
+            d_r = np.multiply(d_gated, h_prev * (r * (1.0 - r)), d_r)
             dh_prev += d_gated * r
+        if out is None:
+            out = np.concatenate([d_r, d_z, d_n], axis=-1)
         d_gate_pre = out[..., : 2 * H]
         if self.gates_see_hidden:
             dh_prev += d_gate_pre @ self.params[self.recurrent_weight][: 2 * H]

@@ -23,8 +23,6 @@ from .cell import Cell
 from .numerics import lead_sum, outer_sum, sigmoid
 
 
-NO_BUFFERS = (None, None, None, None)
-
 
 class LSTMCell(Cell):
     gate_names = ("i", "f", "g", "o")
@@ -147,7 +145,7 @@ class LSTMCell(Cell):
         None: this step halves its own sum."""
         h_prev, c_prev = state["h"], state["c"]
         # Arrays to write into, or None: NumPy allocates. Passed positionally: a keyword costs more.
-        gates_out, c_out, y_out, h_out = out or NO_BUFFERS
+        gates_out, c_out, y_out, h_out = out or (None, None, None, None)
         w = self.params if scaled is None else scaled
         gates = np.add(np.dot(h_prev, w["weight_hh"].T), terms, gates_out)  # np.dot: less overhead than @
         if self.full_gate_recurrence:

@@ -36,24 +36,22 @@ class MGUCell(Cell):
         return d_terms @ self.params["weight_ih"]
 
     def buffer_widths(self):
-        """Gate activations f|n, then h."""
-        return (2 * self.hidden_size, self.hidden_size)
+        """f, n, h."""
+        return (self.hidden_size,) * 3
 
     def trace_of(self, buffers):
-        gates, h = buffers
-        H = self.hidden_size
-        return {"f": gates[..., :H], "n": gates[..., H:], "h": h}
+        f, n, h = buffers
+        return {"f": f, "n": n, "h": h}
 
     def recur(self, terms, state, out=None):
         H = self.hidden_size
         weight_hh = self.params["weight_hh"]
         h_prev = state["h"]
-        f_pre = terms[..., :H] + np.dot(h_prev, weight_hh[:H].T)
-        gates, h = (np.empty(f_pre.shape[:-1] + (2 * H,), dtype=self.dtype), None) if out is None else out
-        f = sigmoid(f_pre, out=gates[..., :H])
-        n = np.add(terms[..., H:], np.dot(f * h_prev, weight_hh[H:].T), out=gates[..., H:])
-        np.tanh(n, out=n)
-        h = blend(1.0 - f, h_prev, n, out=h)
+        f_out, n_out, h_out = out or (None, None, None)  # None: NumPy allocates
+        f = sigmoid(terms[..., :H] + np.dot(h_prev, weight_hh[:H].T), f_out)
+        n = np.add(terms[..., H:], np.dot(f * h_prev, weight_hh[H:].T), n_out)
+        np.tanh(n, n)
+        h = blend(1.0 - f, h_prev, n, out=h_out)
         return {"h": h}, {"f": f, "n": n, "h": h}, (h_prev, f, n)
 
     def recur_backward(self, cache, d_state, grads, out=None):

@@ -105,40 +105,32 @@ class MUTCell(Cell):
         return self.params["weight_hh"][self.recurrent_rows[block]]
 
     def buffer_widths(self):
-        """Gate activations r|z|n, then h."""
-        return (3 * self.hidden_size, self.hidden_size)
+        """r, z, n, h."""
+        return (self.hidden_size,) * 4
 
     def trace_of(self, buffers):
-        gates, h = buffers
-        return {**self._blocks(gates), "h": h}
-
-    def _blocks(self, array):
-        """Views of the r, z and n row blocks of an array whose last axis holds rows r|z|n."""
-        return {b: array[..., rows] for b, rows in self.rows.items()}
+        return dict(zip(("r", "z", "n", "h"), buffers))
 
     def recur(self, terms, state, out=None):
-        H = self.hidden_size
         h_prev = state["h"]
-        block = self._blocks(terms)
-        r_pre = block["r"] + np.dot(h_prev, self._recurrent("r").T)
-        gates, h = (np.empty(r_pre.shape[:-1] + (3 * H,), dtype=self.dtype), None) if out is None else out
-        trace = self._blocks(gates)  # r, z, n are written into these views; h is added at the end
-        r = sigmoid(r_pre, out=trace["r"])
+        r_out, z_out, n_out, h_out = out or (None, None, None, None)  # None: NumPy allocates
+        block = {b: terms[..., rows] for b, rows in self.rows.items()}
+        r = sigmoid(block["r"] + np.dot(h_prev, self._recurrent("r").T), r_out)
         z_source = None
         if self.z_sees is None:
-            z = sigmoid(block["z"], out=trace["z"])
+            z = sigmoid(block["z"], z_out)
         else:
             z_source = np.tanh(h_prev) if self.z_sees == "tanh(h)" else h_prev
-            z = sigmoid(block["z"] + np.dot(z_source, self._recurrent("z").T), out=trace["z"])
+            z = sigmoid(block["z"] + np.dot(z_source, self._recurrent("z").T), z_out)
         squashed = None
         input_n = block["n"]
         if self.squash_projection:
             squashed = np.tanh(block["n"])
             input_n = squashed + self.params["bias"][self.rows["n"]]
-        n = np.add(input_n, np.dot(r * h_prev, self._recurrent("n").T), out=trace["n"])
-        np.tanh(n, out=n)
-        trace["h"] = h = blend(1.0 - z, h_prev, n, out=h)
-        return {"h": h}, trace, (h_prev, r, z, n, z_source, squashed)
+        n = np.add(input_n, np.dot(r * h_prev, self._recurrent("n").T), n_out)
+        np.tanh(n, n)
+        h = blend(1.0 - z, h_prev, n, out=h_out)
+        return {"h": h}, {"r": r, "z": z, "n": n, "h": h}, (h_prev, r, z, n, z_source, squashed)
 
     # --- backward --------------------------------------------------------------------------------
     def recur_backward(self, cache, d_state, grads, out=None):
