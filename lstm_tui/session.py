@@ -30,21 +30,21 @@ UNBOUNDED_RANGE = 2.0  # display half-range of quantities with no bound of their
 
 
 def load_model(setup: PanelSetup) -> CharModel:
-    """The model a setup asks for: a weights file, or a seeded random model with an output layer.
-
-    The one place that knows model sources; shipped models plug in here as another branch.
-    """
+    """The model a setup asks for: a weights file, a shipped trained model, or a seeded random model
+    with an output layer. The one place that knows model sources."""
     if setup.weights:
-        from .model import weights  # written by the weight-file work; imported only when asked for
+        from .model.weights import load_model as load_weights  # only when a file is asked for
 
-        return weights.load_model(setup.weights)
-    if setup.model == "random":
-        if setup.hidden < 1:
-            raise UserError("hidden size must be at least 1")
-        if setup.cell not in CELLS:
-            raise UserError(f"unknown cell {setup.cell!r}; choose one of: {', '.join(CELLS)}")
-        return CharModel.random(setup.cell, setup.hidden, setup.seed, output_layer=True)
-    raise UserError(f"unknown model {setup.model!r}; use 'random' or a weights file")
+        return load_weights(setup.weights)
+    if setup.model != "random":
+        from .model.shipped import load_shipped
+
+        return load_shipped(setup.model)
+    if setup.hidden < 1:
+        raise UserError("hidden size must be at least 1")
+    if setup.cell not in CELLS:
+        raise UserError(f"unknown cell {setup.cell!r}; choose one of: {', '.join(CELLS)}")
+    return CharModel.random(setup.cell, setup.hidden, setup.seed, output_layer=True)
 
 
 def glyph(char: str) -> str:
@@ -300,6 +300,19 @@ class Session:
     def select_unit(self, unit: int) -> None:
         self.selected_unit = unit % self.hidden_size
         self.version += 1
+
+    def find_unit(self, feature: str) -> tuple[str, float] | None:
+        """The unit finder: select the unit whose c (h for cells without c) follows ``feature`` (a name in
+        ``model.units.FEATURES``) most closely over the window. Returns (e.g. "c[28]", correlation), or
+        None when the window is too short to correlate anything."""
+        from .model.units import feature_values, rank_units
+
+        if self.length < 2:
+            return None
+        state = "c" if "c" in self.state_names else "h"
+        best = rank_units(self.trace(state), feature_values(self.window_text, feature), top=1)[0]
+        self.select_unit(best.unit)
+        return f"{state}[{best.unit}]", best.correlation
 
     def toggle_pin(self, unit: int | None = None) -> None:
         """Add or remove a unit from the units the bars show (an empty pin list goes back to the default)."""

@@ -51,6 +51,7 @@ class ExplorerScreen(Screen):
         Binding("up", "unit(-1)", "previous unit", group=UNITS),
         Binding("down", "unit(1)", "next unit", group=UNITS),
         Binding("ctrl+t", "pin", "pin unit"),
+        Binding("ctrl+l", "find_unit", "find unit"),
         Binding("f2", "toggle_view('gates')", "bars", group=VIEW_KEYS),
         Binding("f3", "toggle_view('plot')", "plot", group=VIEW_KEYS),
         Binding("f4", "toggle_view('heat')", "heatmap", group=VIEW_KEYS),
@@ -74,6 +75,7 @@ class ExplorerScreen(Screen):
         self.views_shown = {"gates", "plot"} | {setup.view}  # the rest on F-keys: fewer bytes per key
         self.initial_text = setup.text
         self._redraw_pending = False
+        self._feature_index = -1  # the unit finder's last feature; ctrl+l moves to the next
 
     def compose(self) -> ComposeResult:
         yield TextInput(value=self.initial_text, placeholder="type here: every key steps the model", id="text")
@@ -176,6 +178,20 @@ class ExplorerScreen(Screen):
 
     def action_unit(self, delta: int) -> None:
         self.session.select_unit(self.session.selected_unit + delta)
+        self.refresh_views()
+
+    def action_find_unit(self) -> None:
+        """Select the unit that best tracks the next feature (bracket depth, quotes, column, …)."""
+        from ..model.units import FEATURES
+
+        self._feature_index = (self._feature_index + 1) % len(FEATURES)
+        feature = FEATURES[list(FEATURES)[self._feature_index]]
+        found = self.session.find_unit(feature.name)
+        if found is None:
+            self.notify("type a few characters first: the unit finder correlates over the text", timeout=3)
+            return
+        unit, correlation = found
+        self.notify(f"{feature.description}: best unit {unit}, correlation {correlation:+.2f}", timeout=4)
         self.refresh_views()
 
     def action_pin(self) -> None:

@@ -13,13 +13,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ..errors import UserError
 from ..gradient_lab import GradientLab, LabView, readout_lines, settings_line
 from ..model.gradients import MAX_TEXT_LENGTH, GradientSettings
 from ..widgets.gradient_plot import GradientPlot
+from ..widgets.key_footer import KeyFooter
 
 GLOSSARY = """\
 d: steps from x_t to h_T
@@ -74,7 +75,7 @@ class GradientLabScreen(Screen):
                 yield Static(GLOSSARY, id="gradient-glossary", markup=False)
         yield Static(id="gradient-status", markup=False)
         yield Static(id="gradient-readouts", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.changed()

@@ -24,6 +24,7 @@ from ..curriculum import Curriculum, Lesson
 from ..errors import UserError
 from ..panel import PanelSetup
 from ..progress import Progress
+from ..widgets.key_footer import KeyFooter
 from ..widgets.lesson_view import LessonView, TryItCard
 from ..widgets.quiz import QuestionView
 from .explorer import ExplorerScreen
@@ -72,7 +73,7 @@ class LessonScreen(ExplorerScreen, inherit_bindings=False):
             yield LessonView(id="lesson")
             with Vertical(id="lesson-panel"):
                 yield from (widget for widget in super().compose() if not isinstance(widget, Footer))
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         self.report_progress_messages()
