@@ -1,7 +1,8 @@
 """The App: modes for each part of the experience, global keys, the command palette.
 
-Modes: "explore" (the live panel alone), "lessons" (a lesson beside the panel) and "gradients" (the
-gradient lab, entered with F12 from either, carrying the panel's text). Nothing here prints to stderr
+Modes: "explore" (the live panel alone), "lessons" (a lesson beside the panel), "gradients" (the
+gradient lab, entered with F12 from either, carrying the panel's text) and "training" (train a model,
+F11, then open it in the panel). Nothing here prints to stderr
 (Textual draws there) or opens a browser (``open_url`` only shows the address), and no timer runs
 while idle.
 """
@@ -21,6 +22,7 @@ from .screens.explorer import ExplorerScreen
 from .screens.help import HelpScreen
 
 LAB_MODE = "gradients"
+TRAINING_MODE = "training"
 
 
 def screen_bindings(screen: Screen) -> list[Binding]:
@@ -38,6 +40,8 @@ class LstmApp(App):
         Binding("f1", "help", "help", id="app.help"),
         Binding("f12", "gradient_lab", "gradient lab", id="app.gradient-lab"),
         Binding("f12", "leave_gradient_lab", "back", id="app.leave-gradient-lab"),
+        Binding("f11", "training", "train", id="app.training"),
+        Binding("f11", "leave_training", "back", id="app.leave-training"),
         Binding("ctrl+q", "quit", "quit", id="app.quit"),
     ]
 
@@ -53,6 +57,7 @@ class LstmApp(App):
         self.progress = progress
         self.start_lesson = lesson
         self.lab_return_mode = mode
+        self.training_return_mode = mode
 
     def on_mount(self) -> None:
         self.add_mode("explore", lambda: ExplorerScreen(self.setup, window=self.window))
@@ -104,7 +109,31 @@ class LstmApp(App):
             return self.current_mode != LAB_MODE
         if action == "leave_gradient_lab":
             return self.current_mode == LAB_MODE
+        if action == "training":
+            return self.current_mode != TRAINING_MODE
+        if action == "leave_training":
+            return self.current_mode == TRAINING_MODE
         return True
+
+    # --- the training screen -----------------------------------------------------------------------------
+    def action_training(self) -> None:
+        from .screens.training import TrainingScreen
+
+        if TRAINING_MODE not in self._modes:
+            self.add_mode(TRAINING_MODE, TrainingScreen)
+        self.training_return_mode = self.current_mode
+        self.switch_mode(TRAINING_MODE)
+
+    def action_leave_training(self) -> None:
+        self.switch_mode(self.training_return_mode)
+
+    def open_model_in_panel(self, model, setup: PanelSetup) -> None:
+        """Show ``model`` (e.g. one just trained, described by ``setup``) in the explorer, keeping its text."""
+        self.switch_mode("explore")
+        explorer = self.screen
+        explorer.session.load(setup, model=model)
+        if explorer.is_mounted:  # a new explorer draws the model when it mounts
+            explorer.refresh_views()
 
     # --- never a browser ---------------------------------------------------------------------------------
     def open_url(self, url: str, *, new_tab: bool = True) -> None:
@@ -134,3 +163,5 @@ class LstmApp(App):
             title = f"{binding.group.description}: {binding.description}" if binding.group else binding.description
             yield SystemCommand(title.capitalize(), f"key {self.get_key_display(binding)}",
                                 partial(self.call_later, screen.run_action, binding.action))
+        if self.current_mode != TRAINING_MODE:
+            yield SystemCommand("Train a model", "F11: the training screen", self.action_training)

@@ -1,0 +1,320 @@
+"""The training screen: pick a task, a cell and sizes, train in a worker thread, watch the loss fall.
+
+Training runs ``train_task`` (the same run as ``lstm-tui train``) in a thread worker, so the keys keep
+working while it runs. The worker keeps every progress report for the loss curve and sends one to the
+screen at most every ``POST_INTERVAL`` seconds; the curve is redrawn on a fixed cadence while training
+runs (no timer runs while idle). F5 stops training after the current step and keeps the model trained
+so far; the model can then go into the live panel or be saved under the user data folder.
+
+Global keys are F-keys and ctrl only: the form's fields take every printable character.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Input, Label, ProgressBar, Select, Static
+from textual.worker import get_current_worker
+
+from ..errors import UserError
+from ..model.registry import CELLS
+from ..model.shipped import TrainingRun, command_line, train_task
+from ..model.tasks import TASK_NAMES, get_task
+from ..model.trainer import Progress, TrainConfig
+from ..model.weights import save_model
+from ..panel import PanelSetup
+from ..widgets.key_footer import KeyFooter
+from ..widgets.loss_plot import LossPlot
+
+MAX_HIDDEN = 512
+MAX_STEPS = 100_000
+MAX_SEED = 2**32 - 1
+DEFAULTS = {"task": "brackets", "cell": "lstm", "hidden": 32, "steps": 500, "seed": 0}
+CURVE_POINTS = 200  # progress reports per run at most: the curve's resolution
+POST_INTERVAL = 0.25  # seconds between progress updates sent to the screen
+PLOT_INTERVAL = 0.5  # seconds between loss-curve redraws while training
+MODELS_FOLDER = "models"
+
+
+def whole_number(text: str, what: str, low: int, high: int) -> int:
+    """``text`` as an int in [low, high], or a UserError that says what was wrong."""
+    try:
+        value = int(text.strip().replace("_", ""))
+    except ValueError:
+        raise UserError(f"{what} must be a whole number, not {text.strip()!r}") from None
+    if not low <= value <= high:
+        raise UserError(f"{what} must be between {low} and {high}, not {value}")
+    return value
+
+
+def read_config(cell: object, hidden: str, steps: str, seed: str) -> TrainConfig:
+    """The form's fields as a training configuration (every other setting as in ``lstm-tui train``)."""
+    if cell not in CELLS:
+        raise UserError("choose a cell")
+    steps_value = whole_number(steps, "steps", 1, MAX_STEPS)
+    return TrainConfig(
+        cell=str(cell),
+        hidden=whole_number(hidden, "hidden size", 1, MAX_HIDDEN),
+        steps=steps_value,
+        seed=whole_number(seed, "seed", 0, MAX_SEED),
+        report_every=max(1, steps_value // CURVE_POINTS),
+    )
+
+
+def build_task(name: str):
+    """A task by name; ``text`` learns the lessons."""
+    if name != "text":
+        return get_task(name)
+    from ..curriculum import lessons_dir
+
+    return get_task(name, sorted(lessons_dir().glob("*.md")), "the lessons")
+
+
+def train_argv(task: str, config: TrainConfig) -> list[str]:
+    """``lstm-tui train`` arguments that repeat this run (the other settings are the command's defaults)."""
+    return ["train", "--task", task, "--cell", config.cell, "--hidden", str(config.hidden),
+            "--steps", str(config.steps), "--seed", str(config.seed)]
+
+
+def models_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("lstm-tui", appauthor=False)) / MODELS_FOLDER
+
+
+def save_path(meta: dict) -> Path:
+    """A new file under the user data folder, named after the run (never an existing file)."""
+    folder = models_dir()
+    stem = f"{meta['task']}-{meta['cell']}-h{meta['hidden']}-{meta['steps']}steps-seed{meta['seed']}"
+    path, number = folder / f"{stem}.npz", 1
+    while path.exists():
+        number += 1
+        path = folder / f"{stem}-{number}.npz"
+    return path
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def count_line(progress: Progress) -> str:
+    return f"step {progress.step}/{progress.steps} · ETA {format_seconds(progress.eta_seconds)}"
+
+
+def numbers_line(progress: Progress) -> str:
+    return (f"loss {progress.loss:.4f} · accuracy {progress.accuracy:.3f}"
+            f" · {progress.steps_per_second:.1f} steps/s")
+
+
+def result_line(meta: dict) -> str:
+    """What the run reached: training loss of its last steps and the loss on fresh text."""
+    head = (f"stopped after {meta['steps']} of {meta['steps_planned']} steps" if meta["stopped_early"]
+            else f"trained {meta['steps']} steps")
+    if meta["train_loss"] is None:
+        return f"{head} · fresh text loss {meta['fresh_loss']:.4f}, acc {meta['fresh_accuracy']:.3f}"
+    return (f"{head} · final loss {meta['train_loss']:.4f}, acc {meta['train_accuracy']:.3f}"
+            f" · fresh text {meta['fresh_loss']:.4f}, acc {meta['fresh_accuracy']:.3f}")
+
+
+class ProgressRelay:
+    """The trainer's progress callback, in the worker thread: keeps every report (the curve) and sends
+    one to the screen at most every ``POST_INTERVAL`` seconds."""
+
+    def __init__(self, screen: "TrainingScreen"):
+        self.screen = screen
+        self.reports: list[Progress] = []
+        self.last_post = float("-inf")
+
+    def __call__(self, progress: Progress) -> None:
+        self.reports.append(progress)  # read by the screen's plot timer: list appends are atomic
+        now = time.monotonic()
+        if now - self.last_post >= POST_INTERVAL and not get_current_worker().is_cancelled:
+            self.last_post = now
+            self.screen.app.call_from_thread(self.screen.show_progress, progress)
+
+
+class TrainingScreen(Screen):
+    BINDINGS = [
+        Binding("f5", "start", "start training", id="training.start"),
+        Binding("f5", "stop", "stop training", id="training.stop"),
+        Binding("f6", "open_in_panel", "open in panel", id="training.open"),
+        Binding("f7", "save", "save", id="training.save"),
+    ]
+
+    def __init__(self):
+        super().__init__()
+        self.run: TrainingRun | None = None  # the last finished (or stopped) run
+        self.run_argv: list[str] = []  # the ``lstm-tui train`` arguments that repeat it
+        self.saved_path: Path | None = None
+        self.stop_event: threading.Event | None = None
+        self.relay: ProgressRelay | None = None
+        self.plot_timer = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="training-form"):
+            with Horizontal(classes="training-row"):
+                yield Label("task", classes="training-label")
+                yield Select([(name, name) for name in TASK_NAMES], value=DEFAULTS["task"], allow_blank=False,
+                             compact=True, id="training-task")
+                yield Label("cell", classes="training-label")
+                yield Select([(name, name) for name in CELLS], value=DEFAULTS["cell"], allow_blank=False,
+                             compact=True, id="training-cell")
+            with Horizontal(classes="training-row"):
+                for name, what in (("hidden", "hidden"), ("steps", "steps"), ("seed", "seed")):
+                    yield Label(what, classes="training-label")
+                    field = Input(str(DEFAULTS[name]), compact=True, id=f"training-{name}", classes="training-number")
+                    field.cursor_blink = False  # a blinking cursor writes to the terminal while idle
+                    yield field
+        yield Static(id="training-message", markup=False)
+        with Horizontal(id="training-progress-row"):
+            yield ProgressBar(total=DEFAULTS["steps"], show_eta=False, id="training-progress")
+            yield Static("not started", id="training-count", markup=False)
+        yield Static(id="training-numbers", markup=False)
+        yield LossPlot(id="training-loss")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.describe_task(DEFAULTS["task"])
+
+    def on_unmount(self) -> None:
+        if self.stop_event is not None:  # the app is closing: let the worker end after its current step
+            self.stop_event.set()
+
+    # --- state -------------------------------------------------------------------------------------
+    @property
+    def training(self) -> bool:
+        return self.stop_event is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start":
+            return not self.training
+        if action == "stop":
+            return self.training
+        if action in ("open_in_panel", "save"):
+            return self.run is not None and not self.training
+        return True
+
+    def say(self, message: str, *, error: bool = False) -> None:
+        widget = self.query_one("#training-message", Static)
+        widget.set_class(error, "-error")
+        widget.update(message)
+
+    @on(Select.Changed, "#training-task")
+    def task_changed(self, event: Select.Changed) -> None:
+        if not self.training:
+            self.describe_task(str(event.value))
+
+    def describe_task(self, name: str) -> None:
+        from ..model.tasks import GENERATED
+
+        description = GENERATED[name].description if name in GENERATED else "a character model of the lessons"
+        self.say(f"{name}: {description}")
+
+    @on(Input.Submitted, ".training-number")
+    def submitted(self) -> None:
+        if not self.training:
+            self.action_start()
+
+    # --- actions -----------------------------------------------------------------------------------
+    def action_start(self) -> None:
+        task = str(self.query_one("#training-task", Select).value)
+        fields = {name: self.query_one(f"#training-{name}", Input).value for name in ("hidden", "steps", "seed")}
+        try:
+            config = read_config(self.query_one("#training-cell", Select).value, **fields)
+        except UserError as error:
+            self.say(str(error), error=True)
+            return
+        self.stop_event = threading.Event()
+        self.relay = ProgressRelay(self)
+        self.query_one(ProgressBar).update(total=config.steps, progress=0)
+        self.query_one("#training-count", Static).update(f"step 0/{config.steps} · preparing the text…")
+        self.query_one("#training-numbers", Static).update("")
+        self.query_one(LossPlot).start(config.steps)
+        self.say(f"training {config.cell} H={config.hidden} on {task}; F5 stops and keeps the model so far")
+        self.plot_timer = self.set_interval(PLOT_INTERVAL, self.redraw_curve)
+        self.refresh_bindings()
+        self.train(task, config, self.stop_event, self.relay)
+
+    def action_stop(self) -> None:
+        if self.stop_event is not None:
+            self.stop_event.set()
+            self.say("stopping after the current step…")
+
+    def action_open_in_panel(self) -> None:
+        run = self.run
+        if run is None:
+            return
+        meta = run.meta
+        setup = PanelSetup(cell=meta["cell"], hidden=meta["hidden"], seed=meta["seed"],
+                           model=f"trained on {meta['task']}, {meta['steps']} steps")
+        # a copy: the panel's forget-bias knob edits its model in place, and this one may still be saved
+        self.app.open_model_in_panel(copy.deepcopy(run.model), setup)
+
+    def action_save(self) -> None:
+        if self.run is None:
+            return
+        try:
+            path = save_path(self.run.meta)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            command = command_line([*self.run_argv, "--out", path.name])
+            save_model(self.run.model, path, meta={**self.run.meta, "command": command})
+        except (UserError, OSError) as error:
+            detail = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            self.say(f"not saved: {detail} · the model is still here (F6 opens it, F7 tries again)", error=True)
+            return
+        self.saved_path = path
+        self.say(f"saved {path}")
+
+    # --- the worker and its reports ----------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="training", exit_on_error=False)
+    def train(self, task_name: str, config: TrainConfig, stop: threading.Event, relay: ProgressRelay) -> TrainingRun | None:
+        argv = train_argv(task_name, config)
+        try:
+            run = train_task(build_task(task_name), config, relay, stop, command_line(argv))
+        except UserError as error:
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self.finish, None, argv, str(error))
+            return None
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.finish, run, argv, "")
+        return run
+
+    def show_progress(self, progress: Progress) -> None:
+        """A throttled report from the worker: the bar and its numbers (the curve has its own cadence)."""
+        self.show_counts(progress)
+        if progress.step == progress.steps:
+            self.query_one("#training-count", Static).update(f"step {progress.step}/{progress.steps} · measuring…")
+
+    def show_counts(self, progress: Progress) -> None:
+        self.query_one(ProgressBar).update(total=progress.steps, progress=progress.step)
+        self.query_one("#training-count", Static).update(count_line(progress))
+        self.query_one("#training-numbers", Static).update(numbers_line(progress))
+
+    def redraw_curve(self) -> None:
+        reports = list(self.relay.reports) if self.relay is not None else []
+        self.query_one(LossPlot).show_points([report.step for report in reports], [report.loss for report in reports])
+
+    def finish(self, run: TrainingRun | None, argv: list[str], error: str) -> None:
+        if self.plot_timer is not None:
+            self.plot_timer.stop()
+            self.plot_timer = None
+        self.redraw_curve()
+        self.stop_event = None
+        if run is None:
+            self.say(f"training failed: {error}", error=True)
+        else:
+            self.run, self.run_argv, self.saved_path = run, argv, None
+            history = run.result.history
+            if history:  # the last report, which the throttle may have held back
+                self.show_counts(history[-1])
+            self.say(result_line(run.meta) + " · F6 opens it in the panel, F7 saves it")
+        self.refresh_bindings()
