@@ -58,6 +58,10 @@ class Cell:
     gate_names: tuple[str, ...] = ()
     state_names: tuple[str, ...] = ("h",)
     merge_recurrent_bias = True
+    # Cells whose recurrent parameters' gradients are sums over steps of ∂loss/∂terms times forward values
+    # (RNN, LSTM family) compute them after the loop, in a few large products (``recurrent_grads``),
+    # instead of many small ones inside ``recur_backward``.
+    recurrent_grads_after_loop = False
     name = "cell"  # the registry sets the real name on every cell it builds
 
     def __init__(self, input_size: int, hidden_size: int, *, dtype="float64", seed: int = 0, params=None):
@@ -198,6 +202,15 @@ class Cell:
         ``d_state`` is ∂loss/∂(final state). Returns (parameter gradients or None, ∂loss/∂inputs,
         ∂loss/∂(initial state))."""
         grads = {name: np.zeros_like(value) for name, value in self.params.items()} if param_grads else None
+        d_terms, d_state = self.backward_terms(result, dh, d_state, grads)
+        if d_terms is None:
+            return grads, np.zeros_like(result.inputs), d_state
+        return grads, self.input_terms_backward(result.inputs, d_terms, grads), d_state
+
+    def backward_terms(self, result: ForwardResult, dh=None, d_state: State | None = None, grads=None):
+        """The recurrent half of ``backward``: accumulates the recurrent parameters' gradients into
+        ``grads`` (if given) and returns (∂loss/∂terms for every step, ∂loss/∂(initial state)). A caller
+        with its own cheaper input side (the trainer's one-hot scatter) stops here."""
         d_state = dict(d_state or {})
         template = dh[0] if dh is not None and len(dh) else result.state["h"]
         for name in self.state_names:
@@ -205,13 +218,25 @@ class Cell:
                 d_state[name] = np.zeros(template.shape[:-1] + (self.state_size(name),), dtype=self.dtype)
         steps = len(result.caches)
         if not steps:
-            return grads, np.zeros_like(result.inputs), d_state
+            return None, d_state
         # One step's ∂loss/∂terms has the broadcast shape of the cotangents and the forward batch.
         leading = np.broadcast_shapes(result.state["h"].shape[:-1], *(v.shape[:-1] for v in d_state.values()))
         d_terms = np.empty((steps,) + leading + (self.terms_size(),), dtype=self.dtype)
+        per_step_grads = None if self.recurrent_grads_after_loop else grads
         for t in reversed(range(steps)):
             if dh is not None:
                 d_state["h"] = d_state["h"] + dh[t]
-            _, d_state = self.recur_backward(result.caches[t], d_state, grads, out=d_terms[t])
-        dx = self.input_terms_backward(result.inputs, d_terms, grads)
-        return grads, dx, d_state
+            _, d_state = self.recur_backward(result.caches[t], d_state, per_step_grads, out=d_terms[t])
+        if grads is not None and self.recurrent_grads_after_loop:
+            self.recurrent_grads(result, d_terms, grads)
+        return d_terms, d_state
+
+    def recurrent_grads(self, result: ForwardResult, d_terms: np.ndarray, grads) -> None:
+        """Accumulate the recurrent parameters' gradients from every step's ∂loss/∂terms at once (only
+        for cells with ``recurrent_grads_after_loop``)."""
+        raise NotImplementedError
+
+
+def before_each_step(initial: np.ndarray, after_each_step: np.ndarray) -> np.ndarray:
+    """(T, …) values as they were before each step: the initial value, then all but the last step's."""
+    return np.concatenate([initial[None], after_each_step[:-1]])

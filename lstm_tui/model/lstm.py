@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cell import Cell
+from .cell import Cell, before_each_step
 from .numerics import lead_sum, outer_sum, sigmoid
 
 
 
 class LSTMCell(Cell):
     gate_names = ("i", "f", "g", "o")
+    recurrent_grads_after_loop = True
 
     def __init__(
         self,
@@ -185,7 +186,7 @@ class LSTMCell(Cell):
         p = self.params
         state, trace, y = cache
         i, f, g, o, c = trace["i"], trace["f"], trace["g"], trace["o"], trace["c"]
-        h_prev, c_prev = state["h"], state["c"]
+        c_prev = state["c"]
         dh = d_state["h"]
         if out is None:
             leading = np.broadcast_shapes(dh.shape[:-1], d_state["c"].shape[:-1], c.shape[:-1])
@@ -223,16 +224,21 @@ class LSTMCell(Cell):
         d_prev = {"h": out @ p["weight_hh"], "c": dc_prev}
         if self.full_gate_recurrence:
             d_prev["gates"] = out[..., self.sigmoid_rows] @ p["weight_gates"]
-        if grads is not None:
-            grads["weight_hh"] += outer_sum(out, h_prev)
-            if self.peepholes:
-                for name in ("i", "f", "o"):
-                    if name in self.blocks:
-                        source = c if name == "o" else c_prev
-                        grads[f"peephole_{name}"] += lead_sum(d_pre[name] * source)
-            if self.full_gate_recurrence:
-                grads["weight_gates"] += outer_sum(out[..., self.sigmoid_rows], state["gates"])
         return out, d_prev
+
+    def recurrent_grads(self, result, d_terms, grads):
+        trace, initial = result.trace, result.initial_state
+        grads["weight_hh"] += outer_sum(d_terms, before_each_step(initial["h"], trace["h"]))
+        if self.peepholes:
+            c_before = before_each_step(initial["c"], trace["c"])
+            for name in ("i", "f", "o"):
+                if name in self.blocks:
+                    source = trace["c"] if name == "o" else c_before  # the output gate peeps at the new c
+                    grads[f"peephole_{name}"] += lead_sum(d_terms[..., self.rows[name]] * source)
+        if self.full_gate_recurrence:
+            gates = np.concatenate([trace[name] for name in self.sigmoid_blocks], axis=-1)
+            gates_before = before_each_step(initial["gates"], gates)
+            grads["weight_gates"] += outer_sum(d_terms[..., self.sigmoid_rows], gates_before)
 
 
 def lstm_equations(

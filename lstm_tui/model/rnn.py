@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cell import Cell
+from .cell import Cell, before_each_step
 from .numerics import outer_sum
 
 
 class RNNCell(Cell):
+    recurrent_grads_after_loop = True
+
     def param_shapes(self):
         H, D = self.hidden_size, self.input_size
         return {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
@@ -26,11 +28,12 @@ class RNNCell(Cell):
         return {"h": h}, {"h": h}, (h_prev, h)
 
     def recur_backward(self, cache, d_state, grads, out=None):
-        h_prev, h = cache
+        _, h = cache
         d_pre = np.multiply(d_state["h"], 1.0 - h * h, out=out)  # tanh' = 1 − tanh²  (min-char-rnn's dhraw)
-        if grads is not None:
-            grads["weight_hh"] += outer_sum(d_pre, h_prev)
         return d_pre, {"h": d_pre @ self.params["weight_hh"]}
+
+    def recurrent_grads(self, result, d_terms, grads):
+        grads["weight_hh"] += outer_sum(d_terms, before_each_step(result.initial_state["h"], result.trace["h"]))
 
 
 def rnn_equations() -> str:

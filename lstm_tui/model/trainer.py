@@ -192,13 +192,10 @@ class Trainer:
         grads["weight_out"] = outer_sum(d_logits, h)
         grads["bias_out"] = lead_sum(d_logits)
         dh = (d_logits @ output["weight_out"]).reshape(terms.shape[:-1] + (cell.hidden_size,))
-        # Cell.backward's loop, minus its last line: that would form ∂loss/∂x, a (T·B × gates) × (gates × V)
-        # product nobody needs here, and the input weights' gradient comes cheaper from the scatter below.
-        d_state = {name: np.zeros_like(value) for name, value in result.state.items()}
-        d_terms = np.empty_like(terms)
-        for t in reversed(range(len(result.caches))):
-            d_state["h"] = d_state["h"] + dh[t]
-            _, d_state = cell.recur_backward(result.caches[t], d_state, grads, out=d_terms[t])
+        # The recurrent half of Cell.backward only: its input half would form ∂loss/∂x, a
+        # (T·B × gates) × (gates × V) product nobody needs here, and the input weights' gradient comes
+        # cheaper from the scatter below.
+        d_terms, _ = cell.backward_terms(result, dh, grads=grads)
         cell.input_terms_backward(self.identity, scatter_rows(d_terms, inputs, len(self.identity)), grads)
         return loss, accuracy, grads
 
