@@ -58,6 +58,21 @@ class LstmApp(App):
         self.start_lesson = lesson
         self.lab_return_mode = mode
         self.training_return_mode = mode
+        self.crash: Exception | None = None
+
+    def run_or_raise(self, *, mouse: bool = True) -> None:
+        """Run the app; an exception it did not handle is raised here, once the terminal is restored."""
+        self.run(mouse=mouse)
+        if self.crash is not None:
+            raise self.crash
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's hook for an exception no handler caught: it exits the app and would print a long
+        # traceback on stderr. Keep the error for run_or_raise (the CLI logs it to a file) instead.
+        if self.crash is None:
+            self.crash = error
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     def on_mount(self) -> None:
         self.add_mode("explore", lambda: ExplorerScreen(self.setup, window=self.window))

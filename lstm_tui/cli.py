@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         # interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as error:  # a bug: the traceback goes to a log file, the user gets one line
+        from .crash import report_crash
+
+        print(f"lstm-tui: {report_crash(error)}", file=sys.stderr)
+        return 1
 
 
 def _reset_progress() -> int:

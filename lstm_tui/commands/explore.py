@@ -34,5 +34,5 @@ def run(args) -> int:
     setup, _ = setup_from(args)
     from ..app import LstmApp
 
-    LstmApp(setup, window=args.window).run(mouse=args.mouse)
+    LstmApp(setup, window=args.window).run_or_raise(mouse=args.mouse)
     return 0

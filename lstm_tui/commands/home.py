@@ -15,5 +15,5 @@ def run(args) -> int:
     curriculum = load_curriculum()  # a missing or broken lesson is a one-line error before the screen opens
     from ..app import LstmApp
 
-    LstmApp(mode="lessons", curriculum=curriculum).run(mouse=False)
+    LstmApp(mode="lessons", curriculum=curriculum).run_or_raise(mouse=False)
     return 0
