@@ -21,7 +21,7 @@ from .errors import UserError
 SINGLE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 # Subcommands, in the order --help lists them. With no subcommand, ``home`` opens the app.
-COMMANDS = ("trace", "lessons", "lesson", "gradients", "explore", "train")
+COMMANDS = ("trace", "lessons", "lesson", "gradients", "explore", "train", "serve")
 
 
 def _command(name: str):

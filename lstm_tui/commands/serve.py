@@ -1,0 +1,54 @@
+"""``lstm-tui serve``: the app in a web browser, through textual-serve (an optional extra).
+
+Every browser connection starts its own ``lstm-tui`` process. textual-serve has no authentication, so the
+server binds to loopback unless told otherwise; from another machine, reach it with ``ssh -L``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shlex
+import sys
+
+from ..errors import UserError
+
+HELP = "serve the app in a web browser (needs the serve extra; loopback only by default)"
+
+INSTALL_HINT = "pip install 'lstm-tui[serve]'"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return False
+
+
+def app_command() -> str:
+    """The shell command textual-serve runs for each connection: this Python, this package, the home app."""
+    return shlex.join([sys.executable, "-m", "lstm_tui"])
+
+
+def run(args) -> int:
+    if not 0 < args.port < 65536:
+        raise UserError(f"--port must be between 1 and 65535, not {args.port}")
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise UserError(f"serving in a browser needs textual-serve: {INSTALL_HINT}") from None
+    if not is_loopback(args.host):
+        print(f"lstm-tui: warning: serving on {args.host}, not loopback: anyone who can reach port {args.port} "
+              "gets the app without a password (textual-serve has no authentication)", file=sys.stderr)
+    server = Server(command=app_command(), host=args.host, port=args.port, title="lstm-tui")
+    try:
+        server.serve()
+    except OSError as error:  # the port is taken, or the address is not this machine's
+        raise UserError(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}") from None
+    return 0
