@@ -254,3 +254,52 @@ def settle_before_capture():
 def test_snapshot_before_training(snap_compare):
     app = LstmApp(PanelSetup(hidden=4))
     assert snap_compare(app, run_before=settle_before_capture(), terminal_size=(80, 24))
+
+
+def test_the_relay_keeps_every_report_and_passes_on_a_few():
+    from lstm_tui.model.trainer import Progress
+    from lstm_tui.screens.training import ProgressRelay
+
+    now = [0.0]
+    posted = []
+    relay = ProgressRelay(posted.append, interval=0.25, clock=lambda: now[0])
+    reports = [Progress(step, 100, 3.0 - step / 100, 0.1, 50.0, 1.0, step / 50) for step in range(1, 11)]
+    for report in reports:  # one report every 0.1 s
+        relay(report)
+        now[0] += 0.1
+    assert relay.reports == reports
+    assert [report.step for report in posted] == [1, 4, 7, 10]
+    now[0] += 0.01
+    relay(Progress(100, 100, 2.0, 0.2, 50.0, 0.0, 2.0))  # the last report: posted however soon it comes
+    assert posted[-1].step == 100
+
+
+async def test_stop_right_after_start_reports_what_was_trained():
+    app = LstmApp(PanelSetup(hidden=4))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_training(app, pilot, hidden="8", steps="5000")
+        await pilot.press("f5", "f5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        meta = screen.run.meta
+        assert meta["stopped_early"] and meta["steps"] < 5000
+        assert text_of(screen, "#training-message").startswith(f"stopped after {meta['steps']} of 5000 steps")
+        assert f"fresh text {meta['fresh_loss']:.4f}" in text_of(screen, "#training-message")
+
+
+async def test_an_unexpected_failure_in_the_worker_ends_the_run_with_its_message(monkeypatch):
+    from lstm_tui.screens import training
+
+    def broken_train_task(*args, **kwargs):
+        raise MemoryError("no room for the training text")
+
+    monkeypatch.setattr(training, "train_task", broken_train_task)
+    app = LstmApp(PanelSetup(hidden=4))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_training(app, pilot, **TINY)
+        await pilot.press("f5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert text_of(screen, "#training-message") == "training failed: MemoryError: no room for the training text"
+        assert not screen.training and screen.run is None
+        assert "F5 start training" in footer_text(screen)

@@ -15,6 +15,7 @@ import copy
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,12 +23,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, ProgressBar, Select, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..errors import UserError
 from ..model.registry import CELLS
 from ..model.shipped import TrainingRun, command_line, train_task
-from ..model.tasks import TASK_NAMES, get_task
+from ..model.tasks import GENERATED, TASK_NAMES, get_task
 from ..model.trainer import Progress, TrainConfig
 from ..model.weights import save_model
 from ..panel import PanelSetup
@@ -120,26 +121,28 @@ def result_line(meta: dict) -> str:
     head = (f"stopped after {meta['steps']} of {meta['steps_planned']} steps" if meta["stopped_early"]
             else f"trained {meta['steps']} steps")
     if meta["train_loss"] is None:
-        return f"{head} · fresh text loss {meta['fresh_loss']:.4f}, acc {meta['fresh_accuracy']:.3f}"
+        return f"{head} · fresh text {meta['fresh_loss']:.4f}, acc {meta['fresh_accuracy']:.3f}"
     return (f"{head} · final loss {meta['train_loss']:.4f}, acc {meta['train_accuracy']:.3f}"
             f" · fresh text {meta['fresh_loss']:.4f}, acc {meta['fresh_accuracy']:.3f}")
 
 
 class ProgressRelay:
-    """The trainer's progress callback, in the worker thread: keeps every report (the curve) and sends
-    one to the screen at most every ``POST_INTERVAL`` seconds."""
+    """The trainer's progress callback, in the worker thread: keeps every report (the curve) and passes
+    one to ``post`` at most every ``interval`` seconds (the first and the last at once)."""
 
-    def __init__(self, screen: "TrainingScreen"):
-        self.screen = screen
+    def __init__(self, post: Callable[[Progress], None], interval: float = POST_INTERVAL, clock=time.monotonic):
+        self.post = post
+        self.interval = interval
+        self.clock = clock
         self.reports: list[Progress] = []
         self.last_post = float("-inf")
 
     def __call__(self, progress: Progress) -> None:
         self.reports.append(progress)  # read by the screen's plot timer: list appends are atomic
-        now = time.monotonic()
-        if now - self.last_post >= POST_INTERVAL and not get_current_worker().is_cancelled:
+        now = self.clock()
+        if now - self.last_post >= self.interval or progress.step == progress.steps:  # the last one always
             self.last_post = now
-            self.screen.app.call_from_thread(self.screen.show_progress, progress)
+            self.post(progress)
 
 
 class TrainingScreen(Screen):
@@ -214,8 +217,6 @@ class TrainingScreen(Screen):
             self.describe_task(str(event.value))
 
     def describe_task(self, name: str) -> None:
-        from ..model.tasks import GENERATED
-
         description = GENERATED[name].description if name in GENERATED else "a character model of the lessons"
         self.say(f"{name}: {description}")
 
@@ -234,7 +235,7 @@ class TrainingScreen(Screen):
             self.say(str(error), error=True)
             return
         self.stop_event = threading.Event()
-        self.relay = ProgressRelay(self)
+        self.relay = ProgressRelay(self.post_progress)
         self.query_one(ProgressBar).update(total=config.steps, progress=0)
         self.query_one("#training-count", Static).update(f"step 0/{config.steps} · preparing the text…")
         self.query_one("#training-numbers", Static).update("")
@@ -287,6 +288,17 @@ class TrainingScreen(Screen):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.finish, run, argv, "")
         return run
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failure that is not the user's (a bug, memory) still ends the run on screen, with its message."""
+        if event.worker.group == "training" and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.finish(None, [], f"{type(error).__name__}: {error}")
+
+    def post_progress(self, progress: Progress) -> None:
+        """In the worker thread: hand a report to the screen (unless the app is closing)."""
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show_progress, progress)
 
     def show_progress(self, progress: Progress) -> None:
         """A throttled report from the worker: the bar and its numbers (the curve has its own cadence)."""
