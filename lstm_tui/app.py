@@ -33,6 +33,13 @@ def screen_bindings(screen: Screen) -> list[Binding]:
     return bindings
 
 
+def ascii_wanted(args) -> bool:
+    """ASCII mode from the top-level options: ``--ascii``, or a terminal/locale that cannot encode Unicode."""
+    from .ascii_mode import unicode_unsupported
+
+    return args.ascii or unicode_unsupported()
+
+
 class LstmApp(App):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "lstm-tui"
@@ -46,10 +53,13 @@ class LstmApp(App):
     ]
 
     def __init__(self, setup: PanelSetup | None = None, *, window: int | None = None, mode: str = "explore",
-                 curriculum=None, progress=None, lesson: str | int | None = None):
+                 curriculum=None, progress=None, lesson: str | int | None = None, ascii_mode: bool = False):
         """``mode`` "lessons" opens ``lesson`` (default: the last one read, else the first) beside the panel,
-        with ``curriculum`` and ``progress`` (default: the shipped lessons, the user's progress file)."""
+        with ``curriculum`` and ``progress`` (default: the shipped lessons, the user's progress file).
+        ``ascii_mode``: borders, bars, plots and key names in plain ASCII (widgets read the flag)."""
         super().__init__()
+        self.ascii_mode = ascii_mode
+        self.set_class(ascii_mode, "-ascii")
         self.setup = setup or PanelSetup()
         self.window = window
         self.start_mode = mode

@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--reset-progress", action="store_true", help="forget lessons read and quiz answers, then exit"
     )
+    parser.add_argument("--no-mouse", action="store_true",
+                        help="no mouse support in the app (the terminal sends no mouse reports over SSH)")
+    parser.add_argument("--ascii", action="store_true",
+                        help="draw the app in plain ASCII (automatic when the terminal's encoding lacks Unicode)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = _command(name)

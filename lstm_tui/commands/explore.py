@@ -15,7 +15,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of a random model (default: 0)")
     parser.add_argument("--text", default="", help="start with this text typed")
     parser.add_argument("--window", type=int, default=512, metavar="N", help="run the model on at most the last N characters (default: 512)")
-    parser.add_argument("--mouse", action="store_true", help="enable mouse support (off by default: no reports over SSH)")
 
 
 def setup_from(args):
@@ -32,7 +31,7 @@ def setup_from(args):
 
 def run(args) -> int:
     setup, _ = setup_from(args)
-    from ..app import LstmApp
+    from ..app import LstmApp, ascii_wanted
 
-    LstmApp(setup, window=args.window).run_or_raise(mouse=args.mouse)
+    LstmApp(setup, window=args.window, ascii_mode=ascii_wanted(args)).run_or_raise(mouse=not args.no_mouse)
     return 0

@@ -13,7 +13,7 @@ def run(args) -> int:
     from ..curriculum import load_curriculum
 
     curriculum = load_curriculum()  # a missing or broken lesson is a one-line error before the screen opens
-    from ..app import LstmApp
+    from ..app import LstmApp, ascii_wanted
 
-    LstmApp(mode="lessons", curriculum=curriculum).run_or_raise(mouse=False)
+    LstmApp(mode="lessons", curriculum=curriculum, ascii_mode=ascii_wanted(args)).run_or_raise(mouse=not args.no_mouse)
     return 0

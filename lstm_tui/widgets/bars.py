@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from ..ascii_mode import in_ascii_mode
 from ..session import Session, format_number
 from .lines import LineView, bar, value_style
 
@@ -57,7 +58,7 @@ class UnitBars(LineView):
                 value = float(values[name][unit])
                 low, high = session.value_range(name)
                 # the number in the bar's colour: one run of cells, one escape sequence on the wire
-                row.append(bar(value, low, high, BAR_WIDTH) + f" {format_number(value):>5}".ljust(COLUMN_WIDTH - BAR_WIDTH),
+                row.append(bar(value, low, high, BAR_WIDTH, ascii=in_ascii_mode(self)) + f" {format_number(value):>5}".ljust(COLUMN_WIDTH - BAR_WIDTH),
                            style=value_style(value, low, high, ink=True))
             lines.append(row)
         self.show(lines)

@@ -12,19 +12,24 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Footer
 
+from ..ascii_mode import in_ascii_mode
 from .lines import LineView
 
 KEY_NAMES = {"left": "←", "right": "→", "up": "↑", "down": "↓", "pageup": "PgUp", "pagedown": "PgDn",
              "escape": "esc", "space": "space", "enter": "⏎", "tab": "⇥"}
 MODIFIERS = {"ctrl": "^", "shift": "⇧", "alt": "alt+"}
+ASCII_KEY_NAMES = {**KEY_NAMES, "left": "<-", "right": "->", "up": "up", "down": "down", "enter": "enter", "tab": "tab"}
+ASCII_MODIFIERS = {**MODIFIERS, "shift": "shift+"}
 SEPARATOR = "  "
 
 
-def key_label(key: str) -> str:
-    """A short label for a Textual key name: ctrl+t → ^t, shift+f8 → ⇧F8, alt+left → alt+←."""
+def key_label(key: str, *, ascii: bool = False) -> str:
+    """A short label for a Textual key name: ctrl+t → ^t, shift+f8 → ⇧F8, alt+left → alt+← (with ``ascii``:
+    shift+F8, alt+<-)."""
+    names, modifier_names = (ASCII_KEY_NAMES, ASCII_MODIFIERS) if ascii else (KEY_NAMES, MODIFIERS)
     *modifiers, name = key.split(",")[0].split("+")
-    name = KEY_NAMES.get(name, name.upper() if re.fullmatch(r"f\d+", name) else name)
-    return "".join(MODIFIERS.get(modifier, modifier + "+") for modifier in modifiers) + name
+    name = names.get(name, name.upper() if re.fullmatch(r"f\d+", name) else name)
+    return "".join(modifier_names.get(modifier, modifier + "+") for modifier in modifiers) + name
 
 
 def join_keys(labels: list[str]) -> str:
@@ -40,13 +45,13 @@ def join_keys(labels: list[str]) -> str:
     return "/".join(labels)
 
 
-def footer_entries(bindings: list[Binding]) -> list[tuple[str, str]]:
+def footer_entries(bindings: list[Binding], *, ascii: bool = False) -> list[tuple[str, str]]:
     """(keys, description) per ungrouped binding or run of bindings in one group, in order."""
     entries: list[tuple[list[str], str, object]] = []
     for binding in bindings:
         if not isinstance(binding, Binding) or not binding.show:
             continue
-        label = key_label(binding.key)
+        label = key_label(binding.key, ascii=ascii)
         if binding.group is not None and entries and entries[-1][2] is binding.group:
             entries[-1][0].append(label)
         else:
@@ -101,7 +106,7 @@ class KeyFooter(Footer):
     """
 
     def compose(self):
-        yield FooterLines(footer_entries(self.shown_bindings()))
+        yield FooterLines(footer_entries(self.shown_bindings(), ascii=in_ascii_mode(self)))
 
     def shown_bindings(self) -> list[Binding]:
         screen, app = self.screen, self.app
@@ -110,4 +115,4 @@ class KeyFooter(Footer):
 
     def lines_for(self, width: int) -> int:
         """How many rows the footer takes at ``width`` columns."""
-        return len(wrap_entries(footer_entries(self.shown_bindings()), max(width, 1)))
+        return len(wrap_entries(footer_entries(self.shown_bindings(), ascii=in_ascii_mode(self)), max(width, 1)))

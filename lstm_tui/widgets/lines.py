@@ -17,6 +17,8 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from ..ascii_mode import in_ascii_mode, to_ascii
+
 LEVELS = 4  # colour steps per sign: few distinct styles keep runs long and escape codes few
 
 
@@ -61,9 +63,13 @@ def value_style(value: float, low: float, high: float, *, ink: bool = False) -> 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 
 
-def bar(value: float, low: float, high: float, width: int) -> str:
-    """A bar ``width`` cells wide: 0..1 fills from the left; signed ranges grow from the middle."""
+def bar(value: float, low: float, high: float, width: int, *, ascii: bool = False) -> str:
+    """A bar ``width`` cells wide: 0..1 fills from the left; signed ranges grow from the middle.
+
+    With ``ascii``: '#' for filled cells (rounded to whole cells), '-' for the empty ones."""
     value = max(low, min(high, value))
+    if ascii:
+        return _ascii_bar(value, low, high, width)
     if low >= 0:
         return _fill((value - low) / (high - low) * width, width)
     half = width // 2
@@ -73,6 +79,17 @@ def bar(value: float, low: float, high: float, width: int) -> str:
     full = min(int(amount), half)
     partial = "▐" if full < half and amount - full >= 0.5 else ""  # no left-growing eighth blocks exist
     return ((partial + "█" * full).rjust(half) + " " * half).ljust(width)
+
+
+def _ascii_bar(value: float, low: float, high: float, width: int) -> str:
+    if low >= 0:
+        filled = int(round((value - low) / (high - low) * width))
+        return "#" * filled + "-" * (width - filled)
+    half = width // 2
+    filled = min(half, int(round(abs(value) / max(abs(low), high) * half)))
+    if value >= 0:
+        return "-" * half + "#" * filled + "-" * (width - half - filled)
+    return "-" * (half - filled) + "#" * filled + "-" * (width - half)
 
 
 def _fill(amount: float, width: int) -> str:
@@ -139,6 +156,8 @@ class LineView(Widget):
             if self._base_style is None:  # computing it walks every ancestor's styles: once per style change
                 self._base_style = self.rich_style
             text = self._lines[y] if y < len(self._lines) else Text()
+            if in_ascii_mode(self):
+                text = Text(to_ascii(text.plain), style=text.style, spans=text.spans)  # one character for one
             strip = render_text_line(text, self.app.console, self.size.width, self._base_style)
             self._strips[y] = strip
         return strip

@@ -16,6 +16,7 @@ from rich.style import Style
 from rich.text import Span, Text
 from textual_plotext import PlotextPlot
 
+from ..ascii_mode import in_ascii_mode
 from ..session import UNBOUNDED_RANGE, Session, glyph
 from .heat import visible_span
 from .lines import LineView
@@ -93,10 +94,11 @@ class StatePlot(LineView, PlotextPlot):
         unit = session.selected_unit
         steps = list(range(start, end))
         names = session.state_names + (session.gate_names if self.show_gates else ())
+        line_marker, cursor_marker = ("+", "O") if in_ascii_mode(self) else ("braille", "●")
         if steps:
             for name in names:
                 values = session.trace(name)[start:end, unit].clip(-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
-                plt.plot(steps, values.tolist(), color=COLOURS.get(name, "white"), label=name, marker="braille")
+                plt.plot(steps, values.tolist(), color=COLOURS.get(name, "white"), label=name, marker=line_marker)
             labels = [glyph(char) for char in session.window_text[start:end]]
             plt.xticks(steps, labels)
             # plotext de-duplicates ticks through a set, so their order (and which labels win a crowded
@@ -105,7 +107,7 @@ class StatePlot(LineView, PlotextPlot):
             shown = session.step_index
             for name in session.state_names:
                 value = float(session.trace(name)[shown, unit])
-                plt.scatter([shown], [max(-UNBOUNDED_RANGE, min(UNBOUNDED_RANGE, value))], marker="●", color="white")
+                plt.scatter([shown], [max(-UNBOUNDED_RANGE, min(UNBOUNDED_RANGE, value))], marker=cursor_marker, color="white")
         else:
             plt.xticks([], [])
         plt.title(f"unit {unit}: " + ", ".join(names))
