@@ -22,6 +22,7 @@ from .screens.explorer import ExplorerScreen
 from .screens.help import HelpScreen
 
 LAB_MODE = "gradients"
+SHORT_ROWS = 16  # below this height the key footer gives its rows to the views (F1 still lists every key)
 TRAINING_MODE = "training"
 
 
@@ -43,6 +44,7 @@ def ascii_wanted(args) -> bool:
 class LstmApp(App):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "lstm-tui"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (SHORT_ROWS, "-tall")]
     BINDINGS = [
         Binding("f1", "help", "help", id="app.help"),
         Binding("f12", "gradient_lab", "gradient lab", id="app.gradient-lab"),

@@ -114,5 +114,7 @@ class KeyFooter(Footer):
         return [binding for binding in listed if _enabled(app if binding in app.BINDINGS else screen, binding)]
 
     def lines_for(self, width: int) -> int:
-        """How many rows the footer takes at ``width`` columns."""
+        """How many rows the footer takes at ``width`` columns (none while a short screen hides it)."""
+        if not self.display:
+            return 0
         return len(wrap_entries(footer_entries(self.shown_bindings(), ascii=in_ascii_mode(self)), max(width, 1)))
