@@ -22,6 +22,7 @@ import numpy as np
 
 from .errors import UserError
 from .model import CELLS, CharModel
+from .model.registry import split_note
 from .panel import PanelSetup
 
 DEFAULT_WINDOW = 512
@@ -89,9 +90,14 @@ class EquationLine:
     numbers: str | None
     operands: tuple[tuple[str, float], ...] = ()
     preactivation: float | None = None
+    note: str | None = None  # the registry's note on the line, e.g. "z keeps the old state"
 
     @property
     def display(self) -> str:
+        return self._worked + (f"   ({self.note})" if self.note else "")
+
+    @property
+    def _worked(self) -> str:
         if self.value is None:
             return self.symbolic
         if self.numbers is None:
@@ -103,6 +109,10 @@ class EquationLine:
 
 _SYMBOL = re.compile(r"[A-Za-zσΣ][A-Za-z0-9]*(?:_[A-Za-z0-9]+)?(?:₋₁)?")
 _FUNCTIONS = {"tanh", "σ"}
+# "(1 − z) ⊙ h₋₁ + z ⊙ n" or "z ⊙ h₋₁ + (1 − z) ⊙ n": a gate's convex mix of two values.
+_BLEND = re.compile(
+    r"\(?(?:1 − )?(?P<gate>\w+)\)? ⊙ (?P<first>\w+(?:₋₁)?) \+ \(?(?:1 − )?(?P<again>\w+)\)? ⊙ (?P<second>\w+(?:₋₁)?)"
+)
 _PREVIOUS = "₋₁"
 
 
@@ -390,11 +400,18 @@ class Session:
             return (0.0, 1.0)
         if _outer_function(rhs) == "tanh" or re.fullmatch(r"\w+ ⊙ tanh\(\w+\)", rhs):
             return (-1.0, 1.0)
+        blend = _BLEND.fullmatch(rhs)
+        if blend and blend["gate"] == blend["again"]:
+            # A gate's convex mix of the state before and a new value (the GRU family's update) stays
+            # within the new value's range, since the state starts at 0.
+            old, new = sorted((blend["first"], blend["second"]), key=lambda symbol: symbol != name + _PREVIOUS)
+            if old == name + _PREVIOUS:
+                return self._range_from_equation(new)
         return (-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
 
     @property
     def _equation_of(self) -> dict[str, str]:
-        lines = (line.partition(" = ") for line in self.equations.splitlines())
+        lines = (split_note(line)[0].partition(" = ") for line in self.equations.splitlines())
         return {target.strip(): rhs.strip() for target, _, rhs in lines}
 
     # --- equations with numbers ------------------------------------------------------------------------
@@ -410,13 +427,14 @@ class Session:
         step = self.step_index if step is None else step
         lines = [line for line in self.equations.splitlines() if line.strip()]
         if step is None:
-            return [EquationLine(line, None, None, None) for line in lines]
+            return [EquationLine(equation, None, None, None, note=note) for equation, note in map(split_note, lines)]
         return [self._equation_line(line, unit, step) for line in lines]
 
     def _equation_line(self, line: str, unit: int, step: int) -> EquationLine:
+        line, note = split_note(line)
         target, _, rhs = (part.strip() for part in line.partition(" = "))
         if target not in self.trace_names or not rhs:
-            return EquationLine(line, None, None, None)
+            return EquationLine(line, None, None, None, note=note)
         value = float(self._arrays[target][step, unit])
 
         def lookup(symbol: str) -> float | None:
@@ -443,13 +461,13 @@ class Session:
                 end = match.end()
             numbers.append(rhs[end:])
             written = "".join(numbers).replace(" ⊙ ", "·")
-            return EquationLine(line, target, value, written, tuple(operands))
+            return EquationLine(line, target, value, written, tuple(operands), note=note)
         function = _outer_function(rhs)
         if function is None:
-            return EquationLine(line, target, value, None)
+            return EquationLine(line, target, value, None, note=note)
         pre = _INVERSES[function](value)
         numbers = f"{function}({format_number(pre)})" if pre is not None else None
-        return EquationLine(line, target, value, numbers, (), pre)
+        return EquationLine(line, target, value, numbers, (), pre, note=note)
 
 
 def _common_prefix(a: str, b: str) -> int:

@@ -11,6 +11,7 @@ import pytest
 
 from lstm_tui.errors import UserError
 from lstm_tui.model import CELLS, CharModel
+from lstm_tui.model.registry import split_note
 from lstm_tui.panel import PanelSetup
 from lstm_tui.session import Session, glyph
 
@@ -136,7 +137,7 @@ def test_equation_numbers_are_the_trace_values(cell):
     session.cursor_to(4)
     step = session.step_trace()
     lines = session.equation_lines()
-    assert [line.symbolic for line in lines] == CELLS[cell].equations.splitlines()
+    assert [(line.symbolic, line.note) for line in lines] == [split_note(line) for line in CELLS[cell].equations.splitlines()]
     for line in lines:
         if line.target is None:
             continue

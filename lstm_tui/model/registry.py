@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -81,6 +82,17 @@ _SPECS = [
 ]
 
 CELLS: dict[str, CellSpec] = {spec.name: spec for spec in _SPECS}
+
+
+# An equation line may end with a note for the reader, set off by two or more spaces and in parentheses:
+#   h = z ⊙ h₋₁ + (1 − z) ⊙ n      (z keeps the old state)
+_NOTE = re.compile(r"\s{2,}\(([^()]*)\)\s*$")
+
+
+def split_note(line: str) -> tuple[str, str | None]:
+    """(the equation, its note or None): code that reads an equation must not read the note."""
+    match = _NOTE.search(line)
+    return (line[: match.start()], match.group(1)) if match else (line, None)
 
 
 def get_spec(name: str) -> CellSpec:
