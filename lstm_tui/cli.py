@@ -13,12 +13,8 @@ import os
 import sys
 
 from . import __version__
+from .blas import limit_blas_threads
 from .errors import UserError
-
-# The matrices here are small: BLAS threads only add synchronisation, and on a busy 2-core machine they
-# stall (a training step measured 10× slower). Set before any command imports NumPy; the user's own
-# setting wins.
-SINGLE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 # Subcommands, in the order --help lists them. With no subcommand, ``home`` opens the app.
 COMMANDS = ("trace", "lessons", "lesson", "gradients", "explore", "train", "serve")
@@ -50,8 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    for variable in SINGLE_THREAD:
-        os.environ.setdefault(variable, "1")
+    limit_blas_threads()
     # Characters the terminal cannot encode print as backslash escapes instead of failing.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")

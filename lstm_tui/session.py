@@ -43,6 +43,8 @@ def load_model(setup: PanelSetup) -> CharModel:
         return load_shipped(setup.model)
     if setup.hidden < 1:
         raise UserError("hidden size must be at least 1")
+    if setup.seed < 0:
+        raise UserError(f"seed must be zero or more, not {setup.seed}")
     if setup.cell not in CELLS:
         raise UserError(f"unknown cell {setup.cell!r}; choose one of: {', '.join(CELLS)}")
     return CharModel.random(setup.cell, setup.hidden, setup.seed, output_layer=True)

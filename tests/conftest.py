@@ -1,8 +1,6 @@
-import os
+from lstm_tui.blas import limit_blas_threads
 
-# As the CLI does: small matrices gain nothing from BLAS threads, and on a busy 2-core machine they stall.
-for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(variable, "1")
+limit_blas_threads()  # as the CLI does, before NumPy is imported
 
 import numpy as np  # noqa: E402  (after the thread settings, which NumPy reads once at import)
 import pytest  # noqa: E402

@@ -54,3 +54,49 @@ def test_a_reader_that_stops_early_is_not_an_error():
     done = subprocess.run(["bash", "-c", "set -o pipefail; " + command], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["trace", "x", "--seed", "-1"],
+        ["gradients", "--seed", "-1"],
+        ["train", "--task", "brackets", "--steps", "1", "--seed", "-1", "--out", "unused.npz"],
+    ],
+)
+def test_a_negative_seed_is_one_line(argv, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "seed" in err and "Traceback" not in err
+    assert not (tmp_path / "unused.npz").exists()
+
+
+def test_explore_refuses_a_negative_seed_before_the_screen_opens():
+    from lstm_tui.cli import build_parser
+    from lstm_tui.commands.explore import setup_from
+    from lstm_tui.errors import UserError
+
+    with pytest.raises(UserError, match="seed"):
+        setup_from(build_parser().parse_args(["explore", "--seed", "-1"]))
+
+
+def test_train_checks_where_it_will_save_before_training(capsys, tmp_path):
+    missing = tmp_path / "no-such-folder" / "model.npz"
+    assert main(["train", "--task", "brackets", "--steps", "5", "--out", str(missing)]) == 2
+    captured = capsys.readouterr()
+    assert "does not exist" in captured.err and "step" not in captured.out  # refused before any step
+
+
+@pytest.mark.parametrize("command", [["trace", "ab"], ["explore"]])
+def test_cell_must_match_a_shipped_model(command, capsys):
+    if command[0] == "explore":
+        from lstm_tui.cli import build_parser
+        from lstm_tui.commands.explore import setup_from
+        from lstm_tui.errors import UserError
+
+        with pytest.raises(UserError, match="does not go with --model"):
+            setup_from(build_parser().parse_args([*command, "--model", "brackets", "--cell", "gru"]))
+    else:
+        assert main([*command, "--model", "brackets", "--cell", "gru"]) == 2
+        assert "does not go with --model" in capsys.readouterr().err

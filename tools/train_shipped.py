@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-from lstm_tui.commands.train import limit_blas_threads
+from lstm_tui.blas import limit_blas_threads
 
 limit_blas_threads()  # before NumPy is imported, as `lstm-tui train` does
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from ..errors import UserError
-from .sources import add_source_arguments
+from .sources import add_source_arguments, load_source
 
 HELP = "type characters and watch a cell's gates respond (the live panel)"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--cell", default="lstm", help="cell type from the registry (default: lstm)")
+    parser.add_argument("--cell", help="cell type from the registry (default: lstm)")
     add_source_arguments(parser, "load a model from a weights file (.npz)")
-    parser.add_argument("--hidden", type=int, default=16, metavar="N", help="hidden size of a random model (default: 16)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of a random model (default: 0)")
+    parser.add_argument("--hidden", type=int, metavar="N", help="hidden size of a random model (default: 16)")
+    parser.add_argument("--seed", type=int, metavar="S", help="seed of a random model (default: 0)")
     parser.add_argument("--text", default="", help="start with this text typed")
     parser.add_argument("--window", type=int, default=512, metavar="N", help="run the model on at most the last N characters (default: 512)")
 
@@ -22,10 +22,15 @@ def setup_from(args):
     from ..panel import PanelSetup
     from ..session import load_model
 
-    setup = PanelSetup(cell=args.cell, hidden=args.hidden, seed=args.seed, text=args.text,
-                       weights=args.weights, model=args.model or "random")
     if args.window < 1:
         raise UserError("--window must be at least 1")
+    model = load_source(args, {"--hidden": args.hidden, "--seed": args.seed}, cell=args.cell)
+    if model is not None:
+        setup = PanelSetup(cell=model.name, text=args.text, weights=args.weights, model=args.model or "random")
+        return setup, model
+    random = PanelSetup()
+    setup = PanelSetup(cell=args.cell or random.cell, hidden=random.hidden if args.hidden is None else args.hidden,
+                       seed=random.seed if args.seed is None else args.seed, text=args.text)
     return setup, load_model(setup)
 
 

@@ -29,7 +29,10 @@ def load_source(args, fixed_by_model: dict, cell: str | None = None):
     if args.model is not None:
         from ..model.shipped import load_shipped
 
-        return load_shipped(args.model)
+        model = load_shipped(args.model)
+        if cell is not None and cell != model.name:
+            raise UserError(f"--cell {cell} does not go with --model {args.model}, which is a {model.name} model")
+        return model
     from ..model.weights import load_model
 
     return load_model(args.weights, cell=cell)

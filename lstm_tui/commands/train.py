@@ -46,7 +46,6 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    limit_blas_threads()
     from ..model.registry import get_spec
     from ..model.shipped import best_unit, card_markdown, command_line, train_task
     from ..model.tasks import get_task
@@ -57,6 +56,9 @@ def run(args) -> int:
         raise UserError(f"--hidden must be between 1 and {MAX_HIDDEN}, not {args.hidden}")
     if not args.out.endswith(".npz"):
         raise UserError(f"--out must name an .npz file, not {args.out!r}")
+    for option, path in (("--out", args.out), ("--card", args.card)):
+        if path is not None:
+            check_writable_folder(option, Path(path))
     tty = sys.stdout.isatty()
     config = TrainConfig(
         **{name: getattr(args, name) for name in DEFAULTS},
@@ -85,17 +87,13 @@ def run(args) -> int:
     return 0
 
 
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def limit_blas_threads() -> None:
-    """One BLAS thread, unless the user chose otherwise. Training multiplies small matrices, where BLAS
-    threads gain nothing and, with other work on the machine, stall: one step of the benchmark model took
-    ~12 ms on one thread and 75-130 ms on two while other processes ran. The variables only act before
-    NumPy is first imported, so ``run`` calls this before importing the model code."""
-    if "numpy" not in sys.modules:
-        for name in BLAS_THREAD_VARIABLES:
-            os.environ.setdefault(name, "1")
+def check_writable_folder(option: str, path: Path) -> None:
+    """Before training, not after: a run must never end with nowhere to save it."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise UserError(f"{option}: the folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UserError(f"{option}: the folder {str(folder)!r} is not writable")
 
 
 def corpus(args) -> tuple[list[Path], str]:

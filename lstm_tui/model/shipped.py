@@ -79,7 +79,7 @@ def card_meta(task: Task, config: TrainConfig, result: TrainResult, command: str
         "units": find_interpretable_units(result.model, fresh.text, fresh.features),
         "train_seconds": round(result.elapsed_seconds, 1),
         "setup_seconds": round(setup_seconds, 1),  # making the training text and the model
-        "load_average": round(os.getloadavg()[0], 2),
+        "load_average": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,  # not on Windows
         "cpu_count": os.cpu_count(),
         "command": command,
         "lstm_tui_version": __version__,

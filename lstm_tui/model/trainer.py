@@ -48,6 +48,8 @@ class TrainConfig:
         for name in ("hidden", "steps", "batch", "seq_len", "report_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"{name.replace('_', '-')} must be at least 1, not {getattr(self, name)}")
+        if self.seed < 0:
+            raise UserError(f"seed must be zero or more, not {self.seed}")
         if not self.learning_rate > 0:
             raise UserError(f"learning rate must be positive, not {self.learning_rate}")
         if not self.clip > 0:
