@@ -8,6 +8,7 @@ screen), so this module never imports plotext itself.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -81,6 +82,7 @@ class GradientLab:
         self.set_text(text if text is not None else self.settings.text or "")
         self.candidate = self._candidates()[0] if self._candidates() else None
         self._cache: dict[GradientSettings, CellGradients] = {}
+        self._cache_lock = threading.Lock()  # the screen computes in worker threads
 
     # --- knobs -----------------------------------------------------------------------------------
     def knob_names(self) -> list[str]:
@@ -157,20 +159,28 @@ class GradientLab:
         self.settings = replace(self.settings, text=self.text if self.use_text and self.text else None)
 
     # --- computing -------------------------------------------------------------------------------
-    def compute(self, settings: GradientSettings | None = None) -> LabView:
+    def compute(self, settings: GradientSettings | None = None, should_stop=None) -> LabView | None:
         """Results for ``settings`` (default: the current ones). Each cell's result is cached, so adding a
-        cell or changing the clipping threshold recomputes nothing else. Safe to call from a worker."""
+        cell or changing the clipping threshold recomputes nothing else. Safe to call from worker
+        threads; ``should_stop()`` is asked between cells, and a stopped computation returns None (a
+        newer knob setting has made it useless)."""
         settings = settings or self.settings
         text = input_text(settings, comparison_vocab(self.model))
         names = (self.model.cell.name,) if self.model is not None else settings.cells
         cells = {}
         for name in names:
+            if should_stop is not None and should_stop():
+                return None
             key = replace(settings, cells=(name,), clip_threshold=1.0)  # clipping is applied afterwards
-            if key not in self._cache:
-                if len(self._cache) >= CACHE_SIZE:
-                    self._cache.pop(next(iter(self._cache)))
-                self._cache[key] = compare(key, self.model)[1][name]
-            cells[name] = self._cache[key]
+            with self._cache_lock:
+                cached = self._cache.get(key)
+            if cached is None:
+                cached = compare(key, self.model)[1][name]
+                with self._cache_lock:
+                    while len(self._cache) >= CACHE_SIZE:
+                        self._cache.pop(next(iter(self._cache)))
+                    self._cache[key] = cached
+            cells[name] = cached
         clipping = {name: clip(result.norms, settings.clip_threshold) for name, result in cells.items()}
         return LabView(settings, text, cells, clipping)
 

@@ -186,3 +186,24 @@ async def test_a_loaded_model_replaces_the_random_cells():
         assert list(screen.view.cells) == ["lstm-peephole"]
         assert shown(screen, "gradient-readouts") == "\n".join(
             readout_lines(GradientLab(SMALL, text="peepholes", model=model).compute()))
+
+
+def test_a_stopped_computation_returns_nothing_and_caches_nothing():
+    lab = GradientLab(SMALL)
+    assert lab.compute(SMALL, should_stop=lambda: True) is None
+    assert lab._cache == {}
+    assert lab.compute(SMALL, should_stop=lambda: False).settings == SMALL
+
+
+async def test_an_unexpected_failure_is_shown_not_fatal(monkeypatch):
+    screen = GradientLabScreen(SMALL)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    async with LabApp(screen).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(screen.lab, "compute", broken)
+        await press(pilot, "right")
+        assert shown(screen, "gradient-status") == "cannot compute: RuntimeError: boom"
+        assert screen.app.is_running

@@ -120,12 +120,16 @@ class GradientLabScreen(Screen):
 
     @work(thread=True, exclusive=True, group="gradient-lab")
     def recompute(self, settings: GradientSettings) -> None:
+        worker = get_current_worker()
         try:
-            view = self.lab.compute(settings)
+            view = self.lab.compute(settings, should_stop=lambda: worker.is_cancelled)
         except UserError as error:
             self.app.call_from_thread(self.show_error, str(error))
             return
-        if not get_current_worker().is_cancelled:
+        except Exception as error:  # a failed computation is reported on the screen, not fatal to the app
+            self.app.call_from_thread(self.show_error, f"{type(error).__name__}: {error}")
+            return
+        if view is not None and not worker.is_cancelled:
             self.app.call_from_thread(self.show_view, view)
 
     def show_view(self, view: LabView) -> None:
