@@ -76,9 +76,10 @@ def _reset_progress() -> int:
     from .progress import Progress
 
     progress = Progress()
+    existed = progress.path.exists()
     removed = progress.reset()
     for message in progress.take_messages():
         print(f"lstm-tui: {message}", file=sys.stderr)
     if removed:
-        print(f"Progress reset: {progress.path} removed.")
+        print(f"Progress reset: {progress.path} removed." if existed else "Nothing to reset: no progress saved yet.")
     return 0 if removed else 1

@@ -47,3 +47,10 @@ def test_user_error_is_one_line_exit_2(capsys):
     assert main(["trace", "abc", "--cell", "no-such-cell"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no-such-cell" in err and "Traceback" not in err
+
+
+def test_reset_progress_with_nothing_saved_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert main(["--reset-progress"]) == 0
+    assert "Nothing to reset" in capsys.readouterr().out

@@ -93,3 +93,19 @@ def test_model_sources_import_no_ui_package():
         for path in sources
     }
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["gradients", "--length", "20", "--hidden", "4"], id="gradients-table"),
+        pytest.param(["lessons"], id="lessons"),
+        pytest.param(["lesson", "1"], id="lesson-piped"),
+        pytest.param(["trace", "ab", "--model", "brackets", "--format", "csv"], id="trace-shipped-model"),
+    ],
+)
+def test_non_interactive_commands_never_load_textual(argv):
+    """The house rule: the CLI never imports Textual for a non-interactive command. (A table may draw its
+    plot with plotext, and `lesson` renders Markdown with Rich on a terminal; neither is Textual.)"""
+    loaded = ui_modules_loaded_by(RUN_CLI.format(argv=argv))
+    assert not [name for name in loaded if name.split(".")[0] in ("textual", "textual_plotext")]

@@ -57,3 +57,36 @@ def test_an_installed_copy_finds_its_lessons(wheel, tmp_path):
     assert Path(module_file).is_relative_to(target)
     assert Path(directory) == target / "lstm_tui" / "lessons"
     assert int(count) == len(list((ROOT / "lessons").glob("*.md")))
+
+
+def test_the_wheel_carries_the_shipped_models_the_stylesheet_and_the_license(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    models = sorted(path.name for path in (ROOT / "lstm_tui" / "models").glob("*.np[z]"))
+    assert models
+    for name in models:
+        assert f"lstm_tui/models/{name}" in names
+        assert f"lstm_tui/models/{name[:-4]}.md" in names  # its model card
+    assert "lstm_tui/app.tcss" in names
+    assert any(name.endswith("licenses/LICENSE") for name in names)
+
+
+def test_an_installed_copy_loads_a_shipped_model(wheel, tmp_path):
+    target = tmp_path / "site"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", "--target", str(target), str(wheel)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert install.returncode == 0, install.stderr[-2000:]
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from lstm_tui.model.shipped import load_shipped, MODELS_DIR;"
+        "print(MODELS_DIR); print(load_shipped('brackets').cell.hidden_size)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(target)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60, env=dict(os.environ, PYTHONPATH=""),
+    )
+    assert result.returncode == 0, result.stderr
+    directory, hidden = result.stdout.split("\n")[:2]
+    assert Path(directory) == target / "lstm_tui" / "models"
+    assert int(hidden) > 0

@@ -114,3 +114,12 @@ def test_a_taken_port_is_a_one_line_error():
                               capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and f"cannot serve on {LOOPBACK}:{port}" in done.stderr
+
+
+def test_display_options_reach_the_served_app():
+    from lstm_tui.cli import build_parser
+    from lstm_tui.commands.serve import app_command
+
+    assert app_command(build_parser().parse_args(["serve"])).endswith("-m lstm_tui")
+    command = app_command(build_parser().parse_args(["--ascii", "--no-mouse", "serve"]))
+    assert command.endswith("-m lstm_tui --ascii --no-mouse")

@@ -31,9 +31,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def app_command() -> str:
-    """The shell command textual-serve runs for each connection: this Python, this package, the home app."""
-    return shlex.join([sys.executable, "-m", "lstm_tui"])
+def app_command(args) -> str:
+    """The shell command textual-serve runs for each connection: this Python, this package, the home app,
+    with the top-level display options given to ``serve``."""
+    options = (["--ascii"] if args.ascii else []) + (["--no-mouse"] if args.no_mouse else [])
+    return shlex.join([sys.executable, "-m", "lstm_tui", *options])
 
 
 def run(args) -> int:
@@ -46,7 +48,7 @@ def run(args) -> int:
     if not is_loopback(args.host):
         print(f"lstm-tui: warning: serving on {args.host}, not loopback: anyone who can reach port {args.port} "
               "gets the app without a password (textual-serve has no authentication)", file=sys.stderr)
-    server = Server(command=app_command(), host=args.host, port=args.port, title="lstm-tui")
+    server = Server(command=app_command(args), host=args.host, port=args.port, title="lstm-tui")
     try:
         server.serve()
     except OSError as error:  # the port is taken, or the address is not this machine's
