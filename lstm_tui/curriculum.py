@@ -418,6 +418,14 @@ def lessons_dir() -> Path:
     raise UserError(f"cannot find the lessons folder (looked in {package / 'lessons'} and {package.parent / 'lessons'})")
 
 
+def lesson_files() -> list[Path]:
+    """The lessons' Markdown files in order: the corpus of the ``text`` training task."""
+    files = sorted(lessons_dir().glob("*.md"))
+    if not files:
+        raise UserError(f"no lessons in {lessons_dir()}")
+    return files
+
+
 @dataclass(frozen=True)
 class LinkTarget:
     kind: str  # "lesson" (maybe with an anchor), "anchor" (same lesson) or "web"

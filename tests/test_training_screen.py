@@ -146,7 +146,7 @@ async def test_save_writes_a_file_that_loads_back(user_data):
         np.testing.assert_array_equal(loaded.model.output["weight_out"], screen.run.model.output["weight_out"])
         assert loaded.meta["fresh_loss"] == screen.run.meta["fresh_loss"]
         assert loaded.meta["command"] == ("lstm-tui train --task brackets --cell lstm --hidden 8 --steps 30 --seed 3"
-                                          f" --out {path.name}")
+                                          f" --batch 32 --seq-len 50 --lr 0.003 --clip 5.0 --out {path.name}")
         await pilot.press("f7")  # a second save never overwrites the first
         await pilot.pause()
         assert len(list(user_data.glob("*.npz"))) == 2

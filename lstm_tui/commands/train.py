@@ -47,7 +47,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..model.registry import get_spec
-    from ..model.shipped import best_unit, card_markdown, command_line, train_task
+    from ..model.shipped import best_unit, card_markdown, command_line, train_argv, train_task
     from ..model.tasks import get_task
     from ..model.trainer import TrainConfig
     from ..model.weights import save_model
@@ -71,7 +71,8 @@ def run(args) -> int:
     printer = ProgressPrinter(tty)
     stop = threading.Event()
     with stop_on_interrupt(stop):
-        training = train_task(task, config, printer, stop, command_line(reproduce_argv(args)))
+        argv = train_argv(args.task, config, text_file=args.text_file, out=args.out, card=args.card)
+        training = train_task(task, config, printer, stop, command_line(argv))
     printer.finish()
     meta = training.meta
     save_model(training.model, args.out, meta=meta)
@@ -100,22 +101,11 @@ def corpus(args) -> tuple[list[Path], str]:
     """The text task's files: --text-file, else the lessons."""
     if args.text_file is not None:
         return [Path(args.text_file)], args.text_file
-    from ..curriculum import lessons_dir
+    from ..curriculum import lesson_files
 
-    files = sorted(lessons_dir().glob("*.md"))
-    if not files:
-        raise UserError(f"no lessons in {lessons_dir()}; give a corpus with --text-file")
-    return files, "the lessons"
+    return lesson_files(), "the lessons"
 
 
-def reproduce_argv(args) -> list[str]:
-    """The command line that repeats this run, every training setting spelled out."""
-    argv = ["train", "--task", args.task, "--cell", args.cell, "--hidden", str(args.hidden), "--steps", str(args.steps),
-            "--seed", str(args.seed), "--batch", str(args.batch), "--seq-len", str(args.seq_len),
-            "--lr", str(args.learning_rate), "--clip", str(args.clip)]
-    if args.text_file:
-        argv += ["--text-file", args.text_file]
-    return argv + ["--out", args.out] + (["--card", args.card] if args.card else [])
 
 
 @contextmanager
@@ -146,8 +136,10 @@ class ProgressPrinter:
         self.drawn = False
 
     def __call__(self, progress) -> None:
+        from ..model.trainer import format_duration  # loaded by now: training has started
+
         fraction = progress.step / progress.steps
-        eta = format_seconds(progress.eta_seconds)
+        eta = format_duration(progress.eta_seconds)
         numbers = (f"step {progress.step}/{progress.steps}  loss {progress.loss:.4f}  acc {progress.accuracy:.3f}"
                    f"  {progress.steps_per_second:.1f} steps/s  ETA {eta}")
         if self.tty:
@@ -160,11 +152,6 @@ class ProgressPrinter:
     def finish(self) -> None:
         if self.drawn:
             print()
-
-
-def format_seconds(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def write_card(path: str, text: str) -> None:

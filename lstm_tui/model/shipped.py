@@ -171,11 +171,9 @@ class Recipe:
 
     def argv(self, name: str, models_dir: str = "lstm_tui/models") -> list[str]:
         """``lstm-tui train`` arguments that reproduce the shipped file (paths relative to the repo root)."""
-        return [
-            "train", "--task", self.task, "--cell", self.cell, "--hidden", str(self.hidden),
-            "--steps", str(self.steps), "--seed", str(self.seed), "--lr", str(self.learning_rate),
-            "--out", f"{models_dir}/{name}.npz", "--card", f"{models_dir}/{name}.md",
-        ]
+        config = TrainConfig(cell=self.cell, hidden=self.hidden, steps=self.steps, seed=self.seed,
+                             learning_rate=self.learning_rate)
+        return train_argv(self.task, config, out=f"{models_dir}/{name}.npz", card=f"{models_dir}/{name}.md")
 
 
 # Seeds are part of a recipe. For quotes the seed matters: at these settings seeds 2, 3 and 4 gave best
@@ -187,6 +185,17 @@ RECIPES = {
     "counting": Recipe("counting", "lstm", 16, 2000, 1, 0.005),
     "text": Recipe("text", "lstm", 48, 3000, 1, 0.005),
 }
+
+
+def train_argv(task: str, config: TrainConfig, *, text_file=None, out=None, card=None) -> list[str]:
+    """``lstm-tui train`` arguments that repeat a run, every training setting spelled out."""
+    argv = ["train", "--task", task, "--cell", config.cell, "--hidden", str(config.hidden),
+            "--steps", str(config.steps), "--seed", str(config.seed), "--batch", str(config.batch),
+            "--seq-len", str(config.seq_len), "--lr", str(config.learning_rate), "--clip", str(config.clip)]
+    for option, value in (("--text-file", text_file), ("--out", out), ("--card", card)):
+        if value:
+            argv += [option, str(value)]
+    return argv
 
 
 def command_line(argv: list[str]) -> str:

@@ -56,6 +56,12 @@ class TrainConfig:
             raise UserError(f"clip must be positive, not {self.clip}")
 
 
+def format_duration(seconds: float) -> str:
+    """m:ss, for progress lines."""
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 @dataclass
 class Progress:
     """What a progress callback receives: loss and accuracy averaged since the previous report, the

@@ -27,9 +27,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..errors import UserError
 from ..model.registry import CELLS
-from ..model.shipped import TrainingRun, command_line, train_task
+from ..model.shipped import TrainingRun, command_line, train_argv, train_task
 from ..model.tasks import GENERATED, TASK_NAMES, get_task
-from ..model.trainer import Progress, TrainConfig
+from ..model.trainer import Progress, TrainConfig, format_duration
 from ..model.weights import save_model
 from ..panel import PanelSetup
 from ..widgets.key_footer import KeyFooter
@@ -74,15 +74,9 @@ def build_task(name: str):
     """A task by name; ``text`` learns the lessons."""
     if name != "text":
         return get_task(name)
-    from ..curriculum import lessons_dir
+    from ..curriculum import lesson_files
 
-    return get_task(name, sorted(lessons_dir().glob("*.md")), "the lessons")
-
-
-def train_argv(task: str, config: TrainConfig) -> list[str]:
-    """``lstm-tui train`` arguments that repeat this run (the other settings are the command's defaults)."""
-    return ["train", "--task", task, "--cell", config.cell, "--hidden", str(config.hidden),
-            "--steps", str(config.steps), "--seed", str(config.seed)]
+    return get_task(name, lesson_files(), "the lessons")
 
 
 def models_dir() -> Path:
@@ -102,13 +96,8 @@ def save_path(meta: dict) -> Path:
     return path
 
 
-def format_seconds(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def count_line(progress: Progress) -> str:
-    return f"step {progress.step}/{progress.steps} · ETA {format_seconds(progress.eta_seconds)}"
+    return f"step {progress.step}/{progress.steps} · ETA {format_duration(progress.eta_seconds)}"
 
 
 def numbers_line(progress: Progress) -> str:
