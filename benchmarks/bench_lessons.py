@@ -1,21 +1,32 @@
-"""How long a lesson takes to open in the lesson screen (headless, 120x40), against a bare Markdown widget.
+"""How long a lesson takes to open in the lesson screen (headless), against a bare Markdown widget.
 
-For every lesson: "first screen" is from the request (as Ctrl+N makes it) until the lesson's first
-screenful is mounted and painted, which is what the learner waits for (budget: 300 ms); "whole page" is
-until every section is mounted and laid out. The reference is a bare ``Markdown`` widget in a
-``VerticalScroll`` rendering the same lesson as plain Markdown in the same run, mounted at once.
-Each figure is the median of ``--repeat`` openings. Prints a Markdown table.
+For every lesson and terminal size, timed from the call that opens it (what Ctrl+N, the lesson list
+and lesson links run) to:
 
-    .venv/bin/python benchmarks/bench_lessons.py [--repeat 3]
+- **first screen**: the first frame written in which the lesson's page is laid out and fills the
+  view (what the learner waits for; budget 300 ms). A frame is caught through the screen's
+  ``screen_layout_refresh_signal``, which Textual publishes after it has composed and written one.
+- **back (cached)**: the same, going back to the lesson opened just before (still mounted).
+- **whole page**: until every block is mounted and the workers are done.
+- **longest stall**: the longest the event loop was blocked between the first screen and the whole
+  page, i.e. how long a key pressed meanwhile could wait.
+
+The reference is a bare ``Markdown`` widget in a ``VerticalScroll`` of the same size rendering the
+whole lesson as plain Markdown in the same run: from its mount to its first frame. Each figure is
+the median of ``--repeat`` rounds. Prints one Markdown table per size, with the load average.
+
+    .venv/bin/python benchmarks/bench_lessons.py [--repeat 3] [--size 120x40 --size 80x24]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual.app import App
@@ -26,35 +37,112 @@ from lstm_tui.app import LstmApp
 from lstm_tui.curriculum import load_curriculum
 from lstm_tui.progress import Progress
 
-SIZE = (120, 40)
+SIZES = ((120, 40), (80, 24))
 BUDGET_MS = 300
+LAG_TICK = 0.005  # seconds between the stall monitor's wake-ups
 
 
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.pause()
+class FrameWatch:
+    """The time of the first frame after ``arm`` for which ``shown()`` holds, and whether it was full."""
+
+    def __init__(self, screen, subscriber):
+        self.shown = None
+        self.filled = None
+        self.time: float | None = None
+        self.was_filled = False
+        screen.screen_layout_refresh_signal.subscribe(subscriber, self._frame, immediate=True)
+
+    def arm(self, shown, filled) -> None:
+        self.shown, self.filled, self.time = shown, filled, None
+
+    def _frame(self, _screen) -> None:
+        if self.time is None and self.shown is not None and self.shown():
+            self.time = time.perf_counter()
+            self.was_filled = self.filled()
 
 
-async def time_lesson_screen(curriculum, repeat: int) -> dict[str, tuple[float, float]]:
-    """Lesson name → (first screen, whole page) in ms, medians."""
-    times: dict[str, list[tuple[float, float]]] = {lesson.name: [] for lesson in curriculum}
+class StallMonitor:
+    """Records how late the event loop wakes a task that sleeps ``LAG_TICK`` at a time."""
+
+    def __init__(self):
+        self.samples: list[tuple[float, float]] = []  # (wake-up time, lateness)
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(LAG_TICK)
+            now = time.perf_counter()
+            self.samples.append((now, now - before - LAG_TICK))
+
+    def longest_after(self, start: float) -> float:
+        return max((lag for when, lag in self.samples if when > start), default=0.0)
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+
+@dataclass
+class Timings:
+    first: list[float] = field(default_factory=list)
+    back: list[float] = field(default_factory=list)
+    whole: list[float] = field(default_factory=list)
+    stall: list[float] = field(default_factory=list)
+    unfilled: int = 0
+
+
+def lesson_on_screen(view, lesson):
+    return lambda: view.lesson is lesson and view.virtual_size.height > 0
+
+
+def view_filled(view):
+    return lambda: view.virtual_size.height >= view.scrollable_content_region.height
+
+
+async def time_lesson_screen(curriculum, size, repeat: int) -> dict[str, Timings]:
+    timings = {lesson.name: Timings() for lesson in curriculum}
     with tempfile.TemporaryDirectory() as folder:
         app = LstmApp(mode="lessons", curriculum=curriculum, progress=Progress(Path(folder) / "progress.json"))
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
             await app.workers.wait_for_complete()
+            await pilot.pause()
             screen = app.screen
-            await screen.view.rendered()
+            view = screen.view
+            watch = FrameWatch(screen, view)
+
+            async def open_timed(lesson) -> tuple[float, float, float]:
+                """(first screen, whole page, longest stall after the first screen) in ms."""
+                watch.arm(lesson_on_screen(view, lesson), view_filled(view))
+                monitor = StallMonitor()
+                start = time.perf_counter()
+                screen.navigate(lesson)
+                await app.workers.wait_for_complete()
+                await view.rendered()
+                whole = time.perf_counter()
+                await pilot.pause()
+                monitor.stop()
+                assert watch.time is not None, f"no frame showed {lesson.name}"
+                whole = max(whole, watch.time)  # a cached page is complete before its frame
+                if not watch.was_filled:
+                    timings[lesson.name].unfilled += 1
+                return (watch.time - start) * 1000, (whole - start) * 1000, monitor.longest_after(watch.time) * 1000
+
+            previous = curriculum.lessons[-1]
+            for lesson in (curriculum.lessons[-2], previous):  # so the first lesson is no longer cached
+                await open_timed(lesson)
             for _ in range(repeat):
                 for lesson in curriculum:
-                    start = time.perf_counter()
-                    await screen.open_lesson(lesson)
-                    await pilot.pause()  # the first screen painted
-                    first = time.perf_counter()
-                    await screen.view.rendered()
-                    await pilot.pause()
-                    times[lesson.name].append(((first - start) * 1000, (time.perf_counter() - start) * 1000))
-    return {name: tuple(statistics.median(values) for values in zip(*runs)) for name, runs in times.items()}
+                    first, whole, stall = await open_timed(lesson)
+                    entry = timings[lesson.name]
+                    entry.first.append(first)
+                    entry.whole.append(whole)
+                    entry.stall.append(stall)
+                    back, _, _ = await open_timed(previous)
+                    timings[previous.name].back.append(back)
+                    await open_timed(lesson)  # so the next lesson is opened from this one
+                    previous = lesson
+    return timings
 
 
 class BareMarkdown(App):
@@ -62,39 +150,73 @@ class BareMarkdown(App):
         yield VerticalScroll(id="page")
 
 
-async def time_bare_markdown(curriculum, repeat: int) -> dict[str, float]:
+async def time_bare_markdown(curriculum, size, repeat: int) -> dict[str, float]:
     times: dict[str, list[float]] = {lesson.name: [] for lesson in curriculum}
     app = BareMarkdown()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         page = app.query_one("#page")
+        watch = FrameWatch(app.screen, page)
         for _ in range(repeat):
             for lesson in curriculum:
                 await page.remove_children()
                 await pilot.pause()
+                markdown = Markdown(lesson.markdown(), open_links=False)
+                watch.arm(lambda: markdown.is_mounted and page.virtual_size.height > 0, view_filled(page))
                 start = time.perf_counter()
-                await page.mount(Markdown(lesson.markdown(), open_links=False))
+                await page.mount(markdown)
                 await pilot.pause()
-                times[lesson.name].append((time.perf_counter() - start) * 1000)
+                times[lesson.name].append((watch.time - start) * 1000)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-async def main(repeat: int) -> None:
-    curriculum = load_curriculum()
-    screen = await time_lesson_screen(curriculum, repeat)
-    bare = await time_bare_markdown(curriculum, repeat)
-    print(f"Opening each lesson at {SIZE[0]}x{SIZE[1]}, median of {repeat} (ms; budget {BUDGET_MS} ms for the first screen)\n")
-    print("| lesson | lines | first screen | whole page | bare Markdown, whole page |")
-    print("|---|---:|---:|---:|---:|")
+def table(curriculum, size, screen: dict[str, Timings], bare: dict[str, float], repeat: int) -> str:
+    rows = [
+        f"Opening each lesson at {size[0]}x{size[1]}, median of {repeat} (ms; budget {BUDGET_MS} ms for the first screen)",
+        "",
+        "| lesson | lines | first screen | back (cached) | whole page | longest stall | bare Markdown, first frame |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    median = statistics.median
     for lesson in curriculum:
-        first, whole = screen[lesson.name]
-        mark = "" if first <= BUDGET_MS else " ⚠"
-        print(f"| {lesson.name} | {lesson.line_count} | {first:.0f}{mark} | {whole:.0f} | {bare[lesson.name]:.0f} |")
-    firsts = [first for first, _ in screen.values()]
-    print(f"\nfirst screen: median {statistics.median(firsts):.0f} ms, worst {max(firsts):.0f} ms; "
-          f"{sum(f <= BUDGET_MS for f in firsts)}/{len(firsts)} within {BUDGET_MS} ms")
+        t = screen[lesson.name]
+        first = median(t.first)
+        mark = ("" if first <= BUDGET_MS else " ⚠") + (f" (not full {t.unfilled}×)" if t.unfilled else "")
+        back = f"{median(t.back):.0f}" if t.back else "–"
+        rows.append(
+            f"| {lesson.name} | {lesson.line_count} | {first:.0f}{mark} | {back} | {median(t.whole):.0f} "
+            f"| {median(t.stall):.0f} | {bare[lesson.name]:.0f} |"
+        )
+    firsts = [median(t.first) for t in screen.values()]
+    rows += [
+        "",
+        f"first screen: median {median(firsts):.0f} ms, worst {max(firsts):.0f} ms; "
+        f"{sum(f <= BUDGET_MS for f in firsts)}/{len(firsts)} within {BUDGET_MS} ms",
+    ]
+    return "\n".join(rows)
+
+
+async def main(repeat: int, sizes) -> None:
+    curriculum = load_curriculum()
+    load_before = os.getloadavg()
+    tables = []
+    for size in sizes:
+        screen = await time_lesson_screen(curriculum, size, repeat)
+        bare = await time_bare_markdown(curriculum, size, repeat)
+        tables.append(table(curriculum, size, screen, bare, repeat))
+    load_after = os.getloadavg()
+    print("\n\n".join(tables))
+    print(f"\nload average (1, 5, 15 min) before {' '.join(f'{x:.2f}' for x in load_before)}, "
+          f"after {' '.join(f'{x:.2f}' for x in load_after)}; {os.cpu_count()} CPUs")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    columns, _, rows = text.partition("x")
+    return int(columns), int(rows)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    asyncio.run(main(parser.parse_args().repeat))
+    parser.add_argument("--size", type=parse_size, action="append", help="COLUMNSxROWS (default: 120x40 and 80x24)")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.repeat, arguments.size or SIZES))

@@ -7,6 +7,8 @@ import webbrowser
 import pytest
 from textual.widgets import Input, Markdown, OptionList, Static
 
+from markdown_it import MarkdownIt
+
 from lstm_tui.app import LstmApp
 from lstm_tui.curriculum import load_curriculum
 from lstm_tui.progress import Progress
@@ -14,7 +16,15 @@ from lstm_tui.screens.gradient_lab import GradientLabScreen
 from lstm_tui.screens.help import HelpScreen
 from lstm_tui.screens.lesson import LessonScreen
 from lstm_tui.screens.web_link import WebLinkScreen
-from lstm_tui.widgets.lesson_view import LessonText, TryItCard
+from lstm_tui.widgets.lesson_view import (
+    CACHED_PAGES,
+    TEXT_INSET,
+    LessonPage,
+    LessonText,
+    TryItCard,
+    estimated_rows,
+    markdown_chunks,
+)
 from lstm_tui.widgets.quiz import ChoiceItem, QuestionView
 
 WIDE, NARROW = (120, 40), (80, 24)
@@ -188,6 +198,85 @@ async def test_broken_link_is_a_notice(curriculum, tmp_path):
         await pilot.pause()
         assert screen.lesson is curriculum.get(1)
         assert any("names no lesson" in message for message in notifications(app))
+
+
+# --- lazy mounting ----------------------------------------------------------------------------------
+def top_level_blocks(text: str) -> list[str]:
+    return [t.type for t in MarkdownIt("commonmark").enable("table").parse(text) if t.level == 0 and t.nesting >= 0]
+
+
+def test_chunks_keep_the_text_and_its_blocks(curriculum):
+    for lesson in curriculum:
+        for segment in (s for s in lesson.segments if isinstance(s, str)):
+            chunks = markdown_chunks(segment)
+            assert "".join(chunks) == segment, lesson.name
+            # a cut inside a list, fence or table would change the blocks (a list cut in two is two lists)
+            assert [b for chunk in chunks for b in top_level_blocks(chunk)] == top_level_blocks(segment), lesson.name
+            assert all(not line.startswith("## ") for chunk in chunks for line in chunk.splitlines()[1:])
+        assert sum(len(markdown_chunks(s)) for s in lesson.segments if isinstance(s, str)) > 3, lesson.name
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE])
+async def test_every_block_of_every_lesson_mounts(curriculum, tmp_path, size):
+    """Each lesson opens with part of its page pending and ends with all of it, in order; the first
+    screen's size estimate never exceeds what a block really takes (so the first screen is full)."""
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        screen = await settle(app, pilot)
+        view = screen.view
+        for lesson in [*curriculum.lessons[1:], curriculum.lessons[0]]:
+            await screen.open_lesson(lesson)
+            assert view.page.lesson is lesson and view.page.pending, lesson.name  # the rest comes later
+            await settle(app, pilot)
+            page = view.page
+            assert not page.pending
+            texts = [child.text for child in page.children if isinstance(child, LessonText)]
+            assert "".join(texts) == "".join(s for s in lesson.segments if isinstance(s, str))
+            assert [str(h._content) for h in view.headers()] == [h.title for h in lesson.headings]
+            assert [card.item for card in page.query(TryItCard)] == list(lesson.tries)
+            assert [q.question for q in page.query(QuestionView)] == list(lesson.questions)
+            width = view.size.width - TEXT_INSET
+            for text in page.query(LessonText):
+                assert estimated_rows(text.text, width) <= text.outer_size.height, (lesson.name, text.text[:40])
+        assert len(view.query(LessonPage)) == CACHED_PAGES  # older pages were dropped
+        assert [p.lesson for p in view.query(LessonPage) if p.display] == [curriculum.lessons[0]]
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE])
+async def test_jump_to_a_heading_not_mounted_yet(curriculum, tmp_path, size):
+    lesson, anchor = curriculum.get(9), "parameter-counts-side-by-side"
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        screen = await settle(app, pilot)
+        view = screen.view
+        await screen.open_lesson(lesson)
+        index = [h.anchor for h in lesson.headings].index(anchor)
+        assert len(view.headers()) < index  # the heading is not on the page yet
+        assert await view.scroll_to_heading(anchor)
+        heading = view.headers()[index]
+        await settle(app, pilot)
+        assert not view.page.pending
+        assert "Parameter counts" in str(heading._content) and view.scroll_y > 0
+        assert 0 <= heading.region.y - view.region.y <= 3  # at the top (after its margin)
+
+
+async def test_going_back_shows_the_page_as_it_was_left(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        first_page = screen.view.page
+        question = first_page.query(QuestionView).first()
+        question.query(ChoiceItem).first().focus()
+        await pilot.press("enter")
+        screen.view.focus()
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert screen.lesson.number == 2 and not first_page.display
+        await pilot.press("ctrl+b")
+        await settle(app, pilot)
+        assert screen.view.page is first_page and first_page.display  # the same widgets, not rebuilt
+        assert screen.view.scroll_y == 0
+        assert question.query_one(".quiz-feedback", Static).display  # the answer given is still shown
 
 
 # --- navigation and layouts -------------------------------------------------------------------------
