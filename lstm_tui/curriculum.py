@@ -489,24 +489,3 @@ def load_curriculum(directory: Path | None = None) -> Curriculum:
     if not lessons:
         raise UserError(f"no lessons in {directory}")
     return Curriculum(lessons)
-
-
-# --- ASCII fallback for diagrams (terminals whose font lacks box drawing) --------------------------------
-_ASCII = str.maketrans(
-    {
-        **dict.fromkeys("─━═╌┄", "-"),
-        **dict.fromkeys("│┃║╎┆", "|"),
-        **dict.fromkeys("┌┐└┘├┤┬┴┼╭╮╰╯╔╗╚╝╠╣╦╩╬", "+"),
-        **dict.fromkeys("▶►→⟶", ">"),
-        **dict.fromkeys("◀◄←", "<"),
-        **dict.fromkeys("▼↓", "v"),
-        **dict.fromkeys("▲↑", "^"),
-        "⊙": "*",
-        "·": ".",
-    }
-)
-
-
-def to_ascii(text: str) -> str:
-    """Box drawing and arrows → ASCII, one character for one, so diagrams keep their shape."""
-    return text.translate(_ASCII)

@@ -16,3 +16,4 @@ class PanelSetup:
     text: str = ""  # typed into the input when the setup is loaded
     view: str = "gates"  # one of VIEWS
     weights: str | None = None  # a weights file path, instead of `model`
+    label: str = ""  # how the status line names a model with no file or name (one trained in the app)

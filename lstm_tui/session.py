@@ -22,6 +22,7 @@ import numpy as np
 
 from .errors import UserError
 from .model import CELLS, CharModel
+from .model.gradients import forget_rows
 from .model.registry import split_note
 from .panel import PanelSetup
 
@@ -163,7 +164,9 @@ class Session:
     def load(self, setup: PanelSetup, *, model: CharModel | None = None) -> None:
         """Use the model a setup describes (or ``model``), keep the typed text and re-run it."""
         self.model = model if model is not None else load_model(setup)
-        self.setup = replace(setup, cell=self.model.name, hidden=self.model.cell.hidden_size)
+        # A label names an in-memory model only: a model loaded from the setup has its own description.
+        label = setup.label if model is not None else ""
+        self.setup = replace(setup, cell=self.model.name, hidden=self.model.cell.hidden_size, label=label)
         cell = self.model.cell
         self.hidden_size = cell.hidden_size
         self._ranges: dict[str, tuple[float, float]] = {}
@@ -176,7 +179,7 @@ class Session:
         self._probabilities = np.zeros((self.window, len(self.model.vocab))) if self.model.output else None
         self._in_vocab = np.zeros(self.window, dtype=bool)
         self._states: list = []
-        self._forget_rows = self._find_forget_rows()
+        self._forget_rows = forget_rows(cell)
         self._forget_base = None
         if self._forget_rows is not None:
             self._forget_base = cell.params["bias_ih"][self._forget_rows].copy()
@@ -213,12 +216,6 @@ class Session:
         self._recompute("", rerun=True)
 
     # --- forget-bias knob ----------------------------------------------------------------------
-    def _find_forget_rows(self):
-        cell = self.model.cell
-        if getattr(cell, "forget_gate", None) == "learned" and "f" in getattr(cell, "rows", {}):
-            return cell.rows["f"]
-        return None
-
     @property
     def has_forget_knob(self) -> bool:
         return self._forget_rows is not None

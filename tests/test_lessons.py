@@ -8,13 +8,14 @@ import unicodedata
 
 import pytest
 
+from lstm_tui.ascii_mode import to_ascii
+
 from lstm_tui.curriculum import (
     Curriculum,
     heading_slug,
     lessons_dir,
     load_curriculum,
     parse_lesson,
-    to_ascii,
 )
 from lstm_tui.errors import UserError
 from lstm_tui.model import CELLS, CharModel

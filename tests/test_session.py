@@ -1,6 +1,7 @@
 """The explorer's session without a terminal: caching, windowing, switching, the knob, equations."""
 
 import ast
+from dataclasses import replace
 import operator
 import re
 import subprocess
@@ -231,3 +232,11 @@ def test_bad_setups_are_user_errors():
 def test_session_imports_no_terminal_code():
     code = "import sys, lstm_tui.session; print(sorted(m for m in ('textual', 'rich', 'plotext') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_a_label_names_only_the_in_memory_model_it_came_with():
+    trained = CharModel.random("lstm", 4, seed=9, output_layer=True)
+    session = Session(PanelSetup(label="trained on brackets, 30 steps"), model=trained)
+    assert session.setup.label == "trained on brackets, 30 steps"
+    session.load(replace(session.setup, seed=10))  # e.g. the explorer's "new seed" key
+    assert session.setup.label == ""

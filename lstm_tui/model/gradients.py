@@ -113,10 +113,6 @@ def forget_rows(cell: Cell) -> slice | None:
     return None
 
 
-def has_forget_bias(cell: Cell) -> bool:
-    return forget_rows(cell) is not None
-
-
 def set_forget_bias(cell: Cell, bias: float) -> None:
     """Effective forget bias = ``bias`` in every unit: bias_ih[f] = bias, bias_hh[f] = 0 (a no-op for
     cells without a learned forget gate)."""

@@ -245,7 +245,7 @@ class TrainingScreen(Screen):
             return
         meta = run.meta
         setup = PanelSetup(cell=meta["cell"], hidden=meta["hidden"], seed=meta["seed"],
-                           model=f"trained on {meta['task']}, {meta['steps']} steps")
+                           label=f"trained on {meta['task']}, {meta['steps']} steps")
         # a copy: the panel's forget-bias knob edits its model in place, and this one may still be saved
         self.app.open_model_in_panel(copy.deepcopy(run.model), setup)
 

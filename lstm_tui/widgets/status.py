@@ -14,8 +14,12 @@ from .lines import LineView
 
 def describe_model(session: Session) -> str:
     setup = session.setup
-    source = f"weights {setup.weights}" if setup.weights else (
-        f"seed {setup.seed}" if setup.model == "random" else setup.model)
+    if setup.label:
+        source = setup.label
+    elif setup.weights:
+        source = f"weights {setup.weights}"
+    else:
+        source = f"seed {setup.seed}" if setup.model == "random" else setup.model
     return f"{session.model.name} H={session.hidden_size} {source}"
 
 
