@@ -13,7 +13,8 @@ import math
 from textual_plotext import PlotextPlot
 
 from .lines import LineView
-from .plot import AXIS_MARGIN, matrix_rows
+from .plot import AXIS_MARGIN
+from .plotext_canvas import matrix_rows, start_figure
 
 TITLE = "training loss (nats per character)"
 MIN_ROWS = 5
@@ -55,12 +56,7 @@ class LossPlot(LineView, PlotextPlot):
         width, height = self.size.width, self.size.height
         if width < AXIS_MARGIN + 4 or height < MIN_ROWS:
             return
-        plt = self.plt
-        plt.clear_data()
-        plt._limit_size(False, False)  # the widget's size is the limit (see StatePlot)
-        plt.plotsize(width, height)
-        plt._set_size(width, height)
-        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        plt = start_figure(self, width, height)
         plt.xlim(0, self.total_steps)
         ceiling = self.ceiling or 1.0
         plt.ylim(0, ceiling)

@@ -9,17 +9,14 @@ replot per frame however many keys arrived.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from plotext import _utility as plotext_utility
-from rich.style import Style
-from rich.text import Span, Text
+from rich.text import Text
 from textual_plotext import PlotextPlot
 
 from ..ascii_mode import in_ascii_mode
 from ..session import UNBOUNDED_RANGE, Session, glyph
 from .heat import visible_span
 from .lines import LineView
+from .plotext_canvas import matrix_rows, set_x_labels, start_figure
 
 COLOURS = {"c": "orange", "h": "cyan", "i": "green", "f": "red", "o": "magenta", "g": "yellow"}
 AXIS_MARGIN = 8  # columns plotext spends on y tick labels and the frame
@@ -30,34 +27,6 @@ def y_ticks(plot_rows: int) -> list[int]:
     """As many of −2…2 as get a row each: when two ticks share a row, plotext's choice of label
     depends on string hashing, so the picture would change from one process to the next."""
     return [-2, -1, 0, 1, 2] if plot_rows >= 5 else [-2, 0, 2] if plot_rows >= 3 else [0]
-
-
-@lru_cache(maxsize=256)
-def _cell_style(colours: tuple) -> Style:
-    """The Rich style of a plotext cell's (foreground, style, background), via plotext's own ANSI codes."""
-    decoded = Text.from_ansi(plotext_utility.colors_to_ansi(*colours) + "x")
-    return decoded.spans[0].style if decoded.spans else Style.null()
-
-
-def _frozen(colour):
-    return tuple(colour) if isinstance(colour, list) else colour
-
-
-def matrix_rows(plt) -> list[Text]:
-    """The built figure, top row first, as Rich text with one span per run of equal colours."""
-    plt._build_matrix()
-    matrix = plt.monitor.matrix
-    rows = []
-    for y in reversed(range(matrix.rows)):
-        fg, style, bg = matrix.fullground[y], matrix.style[y], matrix.background[y]
-        spans, start = [], 0
-        for x in range(1, matrix.cols + 1):
-            if x == matrix.cols or fg[x] != fg[start] or style[x] != style[start] or bg[x] != bg[start]:
-                colours = (_frozen(fg[start]), style[start], _frozen(bg[start]))
-                spans.append(Span(start, x, _cell_style(colours)))
-                start = x
-        rows.append(Text("".join(matrix.marker[y]), spans=spans))
-    return rows
 
 
 class StatePlot(LineView, PlotextPlot):
@@ -80,12 +49,7 @@ class StatePlot(LineView, PlotextPlot):
         width, height = self.size.width, self.size.height
         if session is None or width < AXIS_MARGIN + 4 or height < 4:
             return
-        plt = self.plt
-        plt.clear_data()
-        plt._limit_size(False, False)  # the widget's size, not plotext's guess at the terminal's, is the limit
-        plt.plotsize(width, height)
-        plt._set_size(width, height)  # textual-plotext does the same before each build (its issue #5)
-        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        plt = start_figure(self, width, height)
         plt.ylim(-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
         plt.yticks(y_ticks(height - FRAME_ROWS))
         span = max(2, (width - AXIS_MARGIN) // 2)
@@ -101,9 +65,7 @@ class StatePlot(LineView, PlotextPlot):
                 plt.plot(steps, values.tolist(), color=COLOURS.get(name, "white"), label=name, marker=line_marker)
             labels = [glyph(char) for char in session.window_text[start:end]]
             plt.xticks(steps, labels)
-            # plotext de-duplicates ticks through a set, so their order (and which labels win a crowded
-            # row) would depend on string hashing: put them back in step order
-            plt.monitor.xticks[0], plt.monitor.xlabels[0] = steps, labels
+            set_x_labels(plt, steps, labels)  # in step order, whatever string hashing does
             shown = session.step_index
             for name in session.state_names:
                 value = float(session.trace(name)[shown, unit])

@@ -1,0 +1,59 @@
+"""The one place that reaches into plotext's and textual-plotext's private parts.
+
+Why the versions are pinned (pyproject): the plots read plotext's character matrix instead of writing and
+parsing ANSI text (far cheaper per key), size the figure to the widget rather than to plotext's guess of
+the terminal, and set x tick labels plotext would otherwise thin out through a set (whose order depends
+on string hashing). Each of those uses an underscore name; keep them all here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from plotext import _utility as plotext_utility
+from rich.style import Style
+from rich.text import Span, Text
+
+
+def start_figure(plot, width: int, height: int):
+    """``plot.plt`` cleared and sized to the widget (width × height cells), in the app's theme."""
+    plt = plot.plt
+    plt.clear_data()
+    plt._limit_size(False, False)  # the widget's size, not plotext's guess at the terminal's, is the limit
+    plt.plotsize(width, height)
+    plt._set_size(width, height)  # textual-plotext does the same before each build (its issue #5)
+    plt.theme(plot._get_plotext_theme_name(plot.app.theme))
+    return plt
+
+
+def set_x_labels(plt, positions: list, labels: list[str]) -> None:
+    """Every x tick label as given, in step order (plotext would drop some through a set)."""
+    plt.monitor.xticks[0], plt.monitor.xlabels[0] = positions, labels
+
+
+@lru_cache(maxsize=256)
+def _cell_style(colours: tuple) -> Style:
+    """The Rich style of a plotext cell's (foreground, style, background), via plotext's own ANSI codes."""
+    decoded = Text.from_ansi(plotext_utility.colors_to_ansi(*colours) + "x")
+    return decoded.spans[0].style if decoded.spans else Style.null()
+
+
+def _frozen(colour):
+    return tuple(colour) if isinstance(colour, list) else colour
+
+
+def matrix_rows(plt) -> list[Text]:
+    """The built figure, top row first, as Rich text with one span per run of equal colours."""
+    plt._build_matrix()
+    matrix = plt.monitor.matrix
+    rows = []
+    for y in reversed(range(matrix.rows)):
+        fg, style, bg = matrix.fullground[y], matrix.style[y], matrix.background[y]
+        spans, start = [], 0
+        for x in range(1, matrix.cols + 1):
+            if x == matrix.cols or fg[x] != fg[start] or style[x] != style[start] or bg[x] != bg[start]:
+                colours = (_frozen(fg[start]), style[start], _frozen(bg[start]))
+                spans.append(Span(start, x, _cell_style(colours)))
+                start = x
+        rows.append(Text("".join(matrix.marker[y]), spans=spans))
+    return rows
