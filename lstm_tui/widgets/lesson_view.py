@@ -244,7 +244,8 @@ class LessonView(VerticalScroll):
             await self._pages.pop(next(iter(self._pages))).remove()
             await self.wait_for_refresh()
         while page.pending and page is self.page:
-            page.mount_next()
+            width, height = self._screen_size()
+            page.mount_rows(height, width)  # a screenful per step: fewer layouts of the whole page
             await page.mounted()
             await self.wait_for_refresh()
         await page.mounted()
