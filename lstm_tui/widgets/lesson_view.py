@@ -4,8 +4,9 @@ Textual's Markdown is slow to mount and lay out (lists and tables most: a widget
 a whole lesson at once takes longer than the 300 ms a lesson may take to open. The text is cut into
 chunks (at its ``##`` headings, and between paragraphs and lists within a section), one Markdown
 widget each. Opening a lesson mounts only the chunks that fill the first screen; the rest are mounted
-one per refresh after that first paint, so keys are answered in between. A jump to a heading mounts
-what it needs first. The last ``CACHED_PAGES`` lessons stay mounted (hidden), so going back is a swap.
+after that first paint (all together: one layout of the page instead of one per step, and each mount
+yields to the event loop). A jump to a heading mounts what it needs first. The last ``CACHED_PAGES``
+lessons stay mounted (hidden), so going back is a swap.
 
 Links are never followed here: every Markdown widget has ``open_links=False`` and its ``LinkClicked``
 message bubbles up to the screen, which routes it.
@@ -236,19 +237,17 @@ class LessonView(VerticalScroll):
             page.filling = self.run_worker(self._finish(page), group="lesson-page")
 
     async def _finish(self, page: LessonPage) -> None:
-        """After the first paint: drop pages beyond the cache, then mount the rest, one block per
-        refresh, while the page is shown. (It stops by itself rather than being cancelled: a
-        cancelled worker makes ``workers.wait_for_complete`` raise.)"""
+        """After the first paint: drop pages beyond the cache, then mount the rest if the page is still
+        shown. (It stops by itself rather than being cancelled: a cancelled worker makes
+        ``workers.wait_for_complete`` raise.)"""
         await self.wait_for_refresh()
         while len(self._pages) > CACHED_PAGES and page is self.page:
             await self._pages.pop(next(iter(self._pages))).remove()
             await self.wait_for_refresh()
         while page.pending and page is self.page:
-            width, height = self._screen_size()
-            page.mount_rows(height, width)  # a screenful per step: fewer layouts of the whole page
-            await page.mounted()
-            await self.wait_for_refresh()
+            page.mount_next()  # all at once: each mount yields to the loop, and the page is laid out once
         await page.mounted()
+        await self.wait_for_refresh()
         if not page.pending:
             page.complete.set()
 
