@@ -36,11 +36,10 @@ IDLE = 3.0
 TEXT = "the quick brown fox jumps over the lazy dog; q? 1 2 3 (it's) "
 TICKS = os.sysconf("SC_CLK_TCK")
 
-EXPLORE = (
-    "import argparse, sys\n"
-    "from lstm_tui.commands import explore\n"
-    "parser = argparse.ArgumentParser(); explore.add_arguments(parser)\n"
-    "sys.exit(explore.run(parser.parse_args(sys.argv[1:])))\n"
+EXPLORE = (  # through the CLI, as a user starts it; mouse reporting off, as over SSH
+    "import sys\n"
+    "from lstm_tui.cli import main\n"
+    "sys.exit(main(['--no-mouse', 'explore', *sys.argv[1:]]))\n"
 )
 BARE = (
     "from textual.app import App\n"
