@@ -362,3 +362,19 @@ def test_lesson_text_is_clean_unicode(curriculum):
         assert all(unicodedata.category(ch) != "Cf" for ch in text), lesson.name  # no invisible format chars
         assert not any(line != line.rstrip() for line in text.splitlines()), f"{lesson.name}: trailing spaces"
 
+
+
+@pytest.mark.parametrize("model, feature", [("brackets", "depth"), ("quotes", "quotes")])
+def test_lesson_11_unit_finder_claims_hold(curriculum, model, feature):
+    """The try-its say which unit ctrl+l selects on a shipped model, and its correlation."""
+    from lstm_tui.session import Session
+
+    lesson = curriculum.get(11)
+    (try_it,) = [t for t in lesson.tries if t.setup.model == model]
+    session = Session(try_it.setup)
+    session.set_text(try_it.setup.text)
+    unit, correlation = session.find_unit(feature)
+    claimed_unit = re.search(r"selects (c\[\d+\])", try_it.look_for).group(1)
+    claimed = float(re.search(r"correlation near\s+([+−-]\d\.\d+)", try_it.look_for).group(1).replace("−", "-"))
+    assert unit == claimed_unit
+    assert abs(correlation - claimed) < 0.01
