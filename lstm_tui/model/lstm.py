@@ -130,10 +130,12 @@ class LSTMCell(Cell):
     def scaled_weights(self):
         """The weights that add into pre-activations, each sigmoid row halved: σ(x) = ½ + ½·tanh(x/2)
         lets one tanh call activate every block. Halving is exact in binary floating point, so a sequence
-        that halves its weights once and a lone step that halves its sum get identical bits. Made afresh
+        that halves its weights once and a lone step that halves its sum compute the same products. The
+        recurrent weights are laid out column-major, so the ``weight_hhᵀ`` a step multiplies by is
+        contiguous: BLAS runs a batch's (B, H) × (H, 4H) product about twice as fast that way. Made afresh
         for every call and never kept: the trainer and the lab's knobs edit the parameters in place."""
         p = self.params
-        scaled = {"weight_hh": p["weight_hh"] * self._constants[0][:, None]}
+        scaled = {"weight_hh": np.multiply(p["weight_hh"], self._constants[0][:, None], order="F")}
         if self.full_gate_recurrence:
             scaled["weight_gates"] = 0.5 * p["weight_gates"]  # it feeds sigmoid rows only
         for gate in ("i", "f"):
