@@ -16,7 +16,8 @@ ufunc), not arithmetic, so the loops avoid allocating and stacking. ``forward`` 
 once (``step_buffers``) and hands ``recur`` their row t as ``out``: the step writes its results there,
 and the arrays then *are* the stacked trace. ``backward`` likewise hands ``recur_backward`` row t of the
 (T, …) input-term gradients. A lone step (``out=None``) lets NumPy allocate. Either way ``step`` and
-``forward`` run the same ``recur``, so they agree exactly.
+``forward`` run the same ``recur``, so they agree (to the rounding of BLAS, whose summation order
+can depend on the arrays' memory layout).
 
 Arrays carry features on the last axis, so a single sequence (T, D) and a batch
 (T, B, D) go through the same code. Gradients may carry extra leading axes that the forward pass did not
@@ -174,11 +175,15 @@ class Cell:
         return new_state, trace
 
     # --- sequences ----------------------------------------------------------------------------------
-    def forward(self, inputs: np.ndarray, state: State | None = None, terms: np.ndarray | None = None) -> ForwardResult:
+    def forward(self, inputs: np.ndarray, state: State | None = None, terms: np.ndarray | None = None,
+                buffers: tuple[np.ndarray, ...] | None = None) -> ForwardResult:
         """Run over inputs of shape (T, …, D); the input terms of all T steps come from one product.
 
         A caller that already has ``terms = input_terms(inputs)`` (a character model looks them up in
-        a table) may pass them to skip that product.
+        a table) may pass them to skip that product. ``buffers``: ``step_buffers`` of the same shape
+        to write into instead of fresh ones, for a caller that runs many sequences and is done with the
+        previous result (its trace lives there). Fresh multi-megabyte arrays on every call cost page
+        faults: the allocator hands freed ones back to the system.
         """
         inputs = np.asarray(inputs, dtype=self.dtype)
         if inputs.ndim < 2 or inputs.shape[-1] != self.input_size:
@@ -186,7 +191,8 @@ class Cell:
         if state is None:
             state = self.init_state(inputs.shape[1:-1])
         initial_state = state
-        buffers = self.step_buffers(inputs.shape[:-1])  # row t of each is what step t writes
+        if buffers is None:
+            buffers = self.step_buffers(inputs.shape[:-1])  # row t of each is what step t writes
         terms, prepared = self.prepare_sequence(self.input_terms(inputs) if terms is None else terms, buffers)
         caches = []
         for terms_t, out in zip(terms, zip(*buffers)):
@@ -207,10 +213,11 @@ class Cell:
             return grads, np.zeros_like(result.inputs), d_state
         return grads, self.input_terms_backward(result.inputs, d_terms, grads), d_state
 
-    def backward_terms(self, result: ForwardResult, dh=None, d_state: State | None = None, grads=None):
+    def backward_terms(self, result: ForwardResult, dh=None, d_state: State | None = None, grads=None, out=None):
         """The recurrent half of ``backward``: accumulates the recurrent parameters' gradients into
         ``grads`` (if given) and returns (∂loss/∂terms for every step, ∂loss/∂(initial state)). A caller
-        with its own cheaper input side (the trainer's one-hot scatter) stops here."""
+        with its own cheaper input side (the trainer's one-hot scatter) stops here; ``out``: an array
+        of the right shape to hold ∂loss/∂terms (see ``buffers`` in ``forward``)."""
         d_state = dict(d_state or {})
         template = dh[0] if dh is not None and len(dh) else result.state["h"]
         for name in self.state_names:
@@ -221,7 +228,7 @@ class Cell:
             return None, d_state
         # One step's ∂loss/∂terms has the broadcast shape of the cotangents and the forward batch.
         leading = np.broadcast_shapes(result.state["h"].shape[:-1], *(v.shape[:-1] for v in d_state.values()))
-        d_terms = np.empty((steps,) + leading + (self.terms_size(),), dtype=self.dtype)
+        d_terms = np.empty((steps,) + leading + (self.terms_size(),), dtype=self.dtype) if out is None else out
         per_step_grads = None if self.recurrent_grads_after_loop else grads
         for t in reversed(range(steps)):
             if dh is not None:
@@ -235,6 +242,12 @@ class Cell:
         """Accumulate the recurrent parameters' gradients from every step's ∂loss/∂terms at once (only
         for cells with ``recurrent_grads_after_loop``)."""
         raise NotImplementedError
+
+
+def outer_sum_before_each_step(delta: np.ndarray, initial: np.ndarray, after_each_step: np.ndarray) -> np.ndarray:
+    """``outer_sum(delta, before_each_step(initial, after_each_step))`` without building the shifted
+    copy: the gradient of a weight that multiplies the previous step's value."""
+    return outer_sum(delta[1:], after_each_step[:-1]) + outer_sum(delta[0], initial)
 
 
 def before_each_step(initial: np.ndarray, after_each_step: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cell import Cell, before_each_step
+from .cell import Cell, before_each_step, outer_sum_before_each_step
 from .numerics import lead_sum, outer_sum, sigmoid
 
 
@@ -132,7 +132,8 @@ class LSTMCell(Cell):
         lets one tanh call activate every block. Halving is exact in binary floating point, so a sequence
         that halves its weights once and a lone step that halves its sum compute the same products. The
         recurrent weights are laid out column-major, so the ``weight_hhᵀ`` a step multiplies by is
-        contiguous: BLAS runs a batch's (B, H) × (H, 4H) product about twice as fast that way. Made afresh
+        contiguous: BLAS runs a batch's (B, H) × (H, 4H) product about twice as fast that way (its
+        summation order, and so the last bit of a sum, may differ from the lone step's). Made afresh
         for every call and never kept: the trainer and the lab's knobs edit the parameters in place."""
         p = self.params
         scaled = {"weight_hh": np.multiply(p["weight_hh"], self._constants[0][:, None], order="F")}
@@ -230,7 +231,7 @@ class LSTMCell(Cell):
 
     def recurrent_grads(self, result, d_terms, grads):
         trace, initial = result.trace, result.initial_state
-        grads["weight_hh"] += outer_sum(d_terms, before_each_step(initial["h"], trace["h"]))
+        grads["weight_hh"] += outer_sum_before_each_step(d_terms, initial["h"], trace["h"])
         if self.peepholes:
             c_before = before_each_step(initial["c"], trace["c"])
             for name in ("i", "f", "o"):
@@ -239,8 +240,7 @@ class LSTMCell(Cell):
                     grads[f"peephole_{name}"] += lead_sum(d_terms[..., self.rows[name]] * source)
         if self.full_gate_recurrence:
             gates = np.concatenate([trace[name] for name in self.sigmoid_blocks], axis=-1)
-            gates_before = before_each_step(initial["gates"], gates)
-            grads["weight_gates"] += outer_sum(d_terms[..., self.sigmoid_rows], gates_before)
+            grads["weight_gates"] += outer_sum_before_each_step(d_terms[..., self.sigmoid_rows], initial["gates"], gates)
 
 
 def lstm_equations(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cell import Cell, before_each_step
-from .numerics import outer_sum
+from .cell import Cell, outer_sum_before_each_step
 
 
 class RNNCell(Cell):
@@ -33,7 +32,7 @@ class RNNCell(Cell):
         return d_pre, {"h": d_pre @ self.params["weight_hh"]}
 
     def recurrent_grads(self, result, d_terms, grads):
-        grads["weight_hh"] += outer_sum(d_terms, before_each_step(result.initial_state["h"], result.trace["h"]))
+        grads["weight_hh"] += outer_sum_before_each_step(d_terms, result.initial_state["h"], result.trace["h"])
 
 
 def rnn_equations() -> str:

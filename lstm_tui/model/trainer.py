@@ -159,6 +159,32 @@ class ChunkStream:
         return self.strips[start:stop], self.strips[start + 1 : stop + 1], restarted
 
 
+@dataclass
+class Workspace:
+    """Reusable arrays for chunks of one (T, B) shape; see ``Trainer.workspace_for``."""
+
+    shape: tuple[int, int]
+    terms: np.ndarray  # (T, B, gates) input terms
+    one_hot: np.ndarray  # (T, B, V) inputs
+    steps: tuple[np.ndarray, ...]  # the cell's step buffers: the forward trace
+    logits: np.ndarray  # (T·B, V) logits, then ∂loss/∂logits in place
+    dh: np.ndarray  # (T·B, H) ∂loss/∂h from the output layer
+    d_terms: np.ndarray  # (T, B, gates) ∂loss/∂terms
+
+    @classmethod
+    def allocate(cls, cell, vocab_size: int, shape: tuple[int, int]) -> Workspace:
+        rows = shape[0] * shape[1]
+        return cls(
+            shape,
+            np.empty(shape + (cell.terms_size(),), dtype=cell.dtype),
+            np.empty(shape + (vocab_size,), dtype=cell.dtype),
+            cell.step_buffers(shape),
+            np.empty((rows, vocab_size), dtype=cell.dtype),
+            np.empty((rows, cell.hidden_size), dtype=cell.dtype),
+            np.empty(shape + (cell.terms_size(),), dtype=cell.dtype),
+        )
+
+
 class Trainer:
     """Owns a model, its optimiser and the carried state; ``train_step`` does one chunk of TBPTT."""
 
@@ -171,6 +197,7 @@ class Trainer:
         self.identity = np.eye(len(model.vocab), dtype=self.cell.dtype)
         self.optimizer = Adam(self.all_params(), config.learning_rate)
         self.state = None
+        self.workspace: Workspace | None = None
 
     def all_params(self) -> dict[str, np.ndarray]:
         return {**self.cell.params, **self.model.output}
@@ -189,23 +216,35 @@ class Trainer:
         cell, output = self.cell, self.model.output
         if self.state is None:
             self.state = cell.init_state(inputs.shape[1:])
-        terms = cell.input_terms(self.identity)[inputs]  # (T, B, gates): a row gather per character
-        result = cell.forward(self.identity[inputs], self.state, terms=terms)
+        work = self.workspace_for(inputs.shape)
+        # (T, B, gates): a row gather per character
+        terms = np.take(cell.input_terms(self.identity), inputs, axis=0, out=work.terms)
+        one_hot = np.take(self.identity, inputs, axis=0, out=work.one_hot)
+        result = cell.forward(one_hot, self.state, terms=terms, buffers=work.steps)
         self.state = result.state
         h = result.trace["h"].reshape(-1, cell.hidden_size)  # 2-D products are faster than stacked 3-D ones
-        loss, accuracy, d_logits = softmax_cross_entropy(
-            h @ output["weight_out"].T + output["bias_out"], targets.ravel()
-        )
+        logits = np.dot(h, output["weight_out"].T, out=work.logits)
+        logits += output["bias_out"]
+        loss, accuracy, d_logits = softmax_cross_entropy(logits, targets.ravel(), out=logits)
         grads = {name: np.zeros_like(value) for name, value in cell.params.items()}
         grads["weight_out"] = outer_sum(d_logits, h)
         grads["bias_out"] = lead_sum(d_logits)
-        dh = (d_logits @ output["weight_out"]).reshape(terms.shape[:-1] + (cell.hidden_size,))
+        dh = np.dot(d_logits, output["weight_out"], out=work.dh).reshape(terms.shape[:-1] + (cell.hidden_size,))
         # The recurrent half of Cell.backward only: its input half would form ∂loss/∂x, a
         # (T·B × gates) × (gates × V) product nobody needs here, and the input weights' gradient comes
         # cheaper from the scatter below.
-        d_terms, _ = cell.backward_terms(result, dh, grads=grads)
-        cell.input_terms_backward(self.identity, scatter_rows(d_terms, inputs, len(self.identity)), grads)
+        d_terms, _ = cell.backward_terms(result, dh, grads=grads, out=work.d_terms)
+        per_char = scatter_rows(d_terms, inputs, len(self.identity), one_hot=one_hot)
+        cell.input_terms_backward(self.identity, per_char, grads)
         return loss, accuracy, grads
+
+    def workspace_for(self, shape: tuple[int, int]) -> Workspace:
+        """The arrays one chunk of this (T, B) shape fills, kept from step to step: fresh ones cost page
+        faults (glibc hands freed multi-megabyte blocks back to the system), which measured a third of a
+        step's time. A step overwrites everything the previous one left there."""
+        if self.workspace is None or self.workspace.shape != shape:
+            self.workspace = Workspace.allocate(self.cell, len(self.identity), shape)
+        return self.workspace
 
     def reset_state(self) -> None:
         self.state = None
@@ -251,27 +290,30 @@ class Trainer:
         )
 
 
-def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, float, np.ndarray]:
-    """Mean cross-entropy (nats) of logits (…, V) against integer targets (…), top-1 accuracy, ∂loss/∂logits."""
-    probabilities = softmax(logits)
+def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, out=None) -> tuple[float, float, np.ndarray]:
+    """Mean cross-entropy (nats) of logits (…, V) against integer targets (…), top-1 accuracy, ∂loss/∂logits.
+    ``out``: an array to hold ∂loss/∂logits (it may be ``logits`` itself)."""
+    probabilities = softmax(logits, out=out)
     flat = probabilities.reshape(-1, probabilities.shape[-1])
     rows = np.arange(len(flat))
     picked = flat[rows, targets.ravel()]
     loss = float(-np.mean(np.log(np.maximum(picked, np.finfo(flat.dtype).tiny))))
     accuracy = float(np.mean(flat.argmax(axis=-1) == targets.ravel()))
-    d_logits = flat.copy()
+    d_logits = flat  # the probabilities are ours to overwrite
     d_logits[rows, targets.ravel()] -= 1.0
     d_logits /= len(flat)
     return loss, accuracy, d_logits.reshape(probabilities.shape)
 
 
-def scatter_rows(values: np.ndarray, indices: np.ndarray, size: int) -> np.ndarray:
+def scatter_rows(values: np.ndarray, indices: np.ndarray, size: int, one_hot=None) -> np.ndarray:
     """Sum rows of ``values`` (…, G) into ``size`` bins by ``indices`` (…): the transpose of a row gather.
 
     Written as one-hotᵀ @ values: with a few dozen bins one BLAS product beats np.add.at and sorting.
+    ``one_hot``: the indices' rows of the (size × size) identity, when the caller has them already.
     """
-    one_hot = np.eye(size, dtype=values.dtype)[indices.ravel()]
-    return one_hot.T @ values.reshape(-1, values.shape[-1])
+    if one_hot is None:
+        one_hot = np.eye(size, dtype=values.dtype)[indices]
+    return outer_sum(one_hot, values)
 
 
 def evaluate(model: CharModel, text: str) -> tuple[float, float]:
