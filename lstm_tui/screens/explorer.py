@@ -6,9 +6,9 @@ printable character (q, ?, space, digits, Unicode) reaches the input.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -30,6 +30,7 @@ from ..widgets.text_input import TextInput
 HIDDEN_SIZES = (8, 16, 32, 64)
 MAX_UNITS = 16
 MIN_PLOT_ROWS = 8
+FRAME_SECONDS = 1 / 60  # Textual paints at most this often: redrawing the views more often is wasted
 FIXED_ROWS = 3  # input, status line, heat line (the footer's rows depend on the width)
 
 STEP = Binding.Group("step", compact=True)
@@ -75,6 +76,7 @@ class ExplorerScreen(Screen):
         self.views_shown = {"gates", "plot"} | {setup.view}  # the rest on F-keys: fewer bytes per key
         self.initial_text = setup.text
         self._redraw_pending = False
+        self._last_redraw = float("-inf")
         self._feature_index = -1  # the unit finder's last feature; ctrl+l moves to the next
 
     def compose(self) -> ComposeResult:
@@ -96,6 +98,7 @@ class ExplorerScreen(Screen):
     def on_mount(self) -> None:
         text_input = self.query_one("#text", Input)
         text_input.focus()
+        self.watch(text_input, "value", self._text_changed, init=False)
         self.session.set_text(self.initial_text)
         self._apply_visibility()
         self.refresh_views()
@@ -103,20 +106,25 @@ class ExplorerScreen(Screen):
     def on_resize(self) -> None:
         self.call_after_refresh(self.refresh_views)  # once the views have their new sizes
 
-    @on(Input.Changed, "#text")
-    def text_changed(self, event: Input.Changed) -> None:
-        self.session.set_text(event.value)
-        self.redraw_soon()
+    def _text_changed(self, value: str) -> None:
+        """Step the model and redraw inside the input's own key handler, so the echo and the views are
+        marked dirty together and go out in one frame (a handler of ``Input.Changed`` runs only after
+        the echo alone has been painted: two frames per key, the second a frame period later)."""
+        self.session.set_text(value)
+        if time.monotonic() - self._last_redraw < FRAME_SECONDS:
+            self.redraw_soon()  # keys faster than frames (a burst): one redraw for the lot
+        else:
+            self.refresh_views()
 
     def redraw_soon(self) -> None:
-        """Redraw once the messages already queued are handled: a burst of keys costs one redraw."""
+        """Redraw once the messages already queued are handled."""
         if not self._redraw_pending:
             self._redraw_pending = True
             self.call_later(self._redraw)
 
     def _redraw(self) -> None:
-        self._redraw_pending = False
-        self.refresh_views()
+        if self._redraw_pending:
+            self.refresh_views()
 
     # --- drawing -----------------------------------------------------------------------------------
     def layout_rows(self) -> tuple[int, int]:
@@ -142,6 +150,8 @@ class ExplorerScreen(Screen):
         return units, max(0, body - equation - views * (1 + units))
 
     def refresh_views(self) -> None:
+        self._redraw_pending = False
+        self._last_redraw = time.monotonic()
         session = self.session
         unit_count, plot_rows = self.layout_rows()
         plot = self.query_one(StatePlot)
