@@ -45,6 +45,7 @@ class ForwardResult:
     inputs: np.ndarray
     initial_state: State
     caches: list = field(repr=False, default_factory=list)
+    buffers: tuple = field(repr=False, default=())  # everything the steps wrote (the trace's arrays and more)
 
 
 class Cell:
@@ -201,7 +202,7 @@ class Cell:
         # Copies: the final state's arrays are rows of the trace, which a caller stepping on must not edit.
         final_state = {name: np.array(value) for name, value in state.items()}
         trace = self.trace_of(buffers) if caches else {}
-        return ForwardResult(final_state, trace, inputs, initial_state, caches)
+        return ForwardResult(final_state, trace, inputs, initial_state, caches, buffers)
 
     def backward(self, result: ForwardResult, dh=None, d_state: State | None = None, param_grads: bool = True):
         """Exact BPTT. ``dh[t]`` is ∂loss/∂h_t from outside the recurrence (e.g. an output layer);
@@ -230,13 +231,21 @@ class Cell:
         leading = np.broadcast_shapes(result.state["h"].shape[:-1], *(v.shape[:-1] for v in d_state.values()))
         d_terms = np.empty((steps,) + leading + (self.terms_size(),), dtype=self.dtype) if out is None else out
         per_step_grads = None if self.recurrent_grads_after_loop else grads
+        prepared = self.prepare_backward(result, d_terms)
         for t in reversed(range(steps)):
             if dh is not None:
                 d_state["h"] = d_state["h"] + dh[t]
-            _, d_state = self.recur_backward(result.caches[t], d_state, per_step_grads, out=d_terms[t])
+            step_prepared = {name: value[t] for name, value in prepared.items()}
+            _, d_state = self.recur_backward(result.caches[t], d_state, per_step_grads, d_terms[t], **step_prepared)
         if grads is not None and self.recurrent_grads_after_loop:
             self.recurrent_grads(result, d_terms, grads)
         return d_terms, d_state
+
+    def prepare_backward(self, result: ForwardResult, d_terms: np.ndarray) -> dict[str, np.ndarray]:
+        """Work ``backward_terms`` does once per call instead of once per step, given the forward result
+        and the (T, …) array that will hold ∂loss/∂terms (it may write there): (T, …) arrays whose row t
+        ``recur_backward`` receives as keyword arguments at step t. Nothing by default."""
+        return {}
 
     def recurrent_grads(self, result: ForwardResult, d_terms: np.ndarray, grads) -> None:
         """Accumulate the recurrent parameters' gradients from every step's ∂loss/∂terms at once (only

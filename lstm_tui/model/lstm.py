@@ -185,41 +185,88 @@ class LSTMCell(Cell):
         return new_state, trace, (state, trace, y)
 
     # --- backward --------------------------------------------------------------------------------
-    def recur_backward(self, cache, d_state, grads, out=None):
+    # A step's backward pass is local derivatives times cotangents. The local factors depend on the
+    # forward values alone, so for a whole sequence ``prepare_backward`` computes all steps' factors in a
+    # few large operations, straight into the ∂loss/∂terms array; each step of the loop then only
+    # multiplies its row by the cotangents. A lone step (or cotangents with an extra leading axis)
+    # computes its own factors with the same ``local_factors``.
+    def local_factors(self, c_prev, trace, y, out):
+        """Write into ``out`` (terms layout, …, gates) what each block's ∂loss/∂(pre-activation) is once
+        multiplied by the cotangent of what the block feeds: y·σ'(o) for o (its cotangent is ∂loss/∂h),
+        and for i, f, g (cotangent ∂loss/∂c) g·σ'(i) ((g − c₋₁)·σ'(i) when f = 1 − i), c₋₁·σ'(f),
+        i·tanh'. Returns ∂c/∂h's counterpart: ∂loss/∂c gains ∂loss/∂h ⊙ o ⊙ tanh'(c). σ' = a(1 − a),
+        tanh' = 1 − tanh². Works on one step's rows and on (T, …) arrays alike."""
+        i, f, g, o = trace["i"], trace["f"], trace["g"], trace["o"]
+        factor = {name: out[..., rows] for name, rows in self.rows.items()}  # views: written in place
+        for name in self.sigmoid_blocks:
+            np.subtract(1.0, trace[name], out=factor[name])
+            factor[name] *= trace[name]
+        if "o" in factor:
+            factor["o"] *= y
+        if "i" in factor:
+            factor["i"] *= g - c_prev if self.forget_gate == "coupled" else g
+        if "f" in factor:
+            factor["f"] *= c_prev
+        if self.input_activation:
+            np.multiply(g, g, out=factor["g"])
+            np.subtract(1.0, factor["g"], out=factor["g"])
+            factor["g"] *= i
+        else:
+            factor["g"][...] = i
+        if not self.output_activation:
+            return o
+        dc_of_dh = y * y
+        np.subtract(1.0, dc_of_dh, out=dc_of_dh)
+        dc_of_dh *= o
+        return dc_of_dh
+
+    def prepare_backward(self, result, d_terms):
+        if d_terms.shape[1:-1] != result.state["h"].shape[:-1]:
+            return {}  # cotangents with an extra axis: the factors stay small, per step
+        c_before = before_each_step(result.initial_state["c"], result.trace["c"])
+        # y of every step: tanh(c), in the buffer ``recur`` wrote it to (see buffer_widths); NOAF: c itself
+        y = result.buffers[2] if self.output_activation else result.trace["c"]
+        return {"dc_of_dh": self.local_factors(c_before, result.trace, y, d_terms)}
+
+    def recur_backward(self, cache, d_state, grads, out=None, dc_of_dh=None):
+        """``dc_of_dh``: this step's row of what ``prepare_backward`` returned, whose factors are already
+        in ``out``; None: this step computes its own."""
         p = self.params
         state, trace, y = cache
-        i, f, g, o, c = trace["i"], trace["f"], trace["g"], trace["o"], trace["c"]
-        c_prev = state["c"]
         dh = d_state["h"]
         if out is None:
-            leading = np.broadcast_shapes(dh.shape[:-1], d_state["c"].shape[:-1], c.shape[:-1])
+            leading = np.broadcast_shapes(dh.shape[:-1], d_state["c"].shape[:-1], y.shape[:-1])
             out = np.empty(leading + (self.terms_size(),), dtype=self.dtype)
+        if dc_of_dh is None:
+            factors = np.empty(y.shape[:-1] + (self.terms_size(),), dtype=self.dtype)
+            dc_of_dh = self.local_factors(state["c"], trace, y, factors)
+        else:
+            factors = out  # multiplied in place
+        H = self.hidden_size
         d_pre = {name: out[..., rows] for name, rows in self.rows.items()}  # views: written in place
-        # Per-unit factors (…, H) are multiplied together before they meet the cotangent, which may carry
-        # an extra leading axis (the gradient lab's H output directions) and so is the expensive operand.
-        slope = {name: trace[name] * (1.0 - trace[name]) for name in self.sigmoid_blocks}  # σ' = a(1 − a)
-        d_next = {}  # FGR: ∂loss/∂(gate activation) from the next step's gate inputs
+        d_next = {}  # FGR: ∂loss/∂(gate activation) from the next step's gate inputs, times σ'
         if self.full_gate_recurrence:
-            H = self.hidden_size
             d_next = {name: d_state["gates"][..., k * H : (k + 1) * H] for k, name in enumerate(self.sigmoid_blocks)}
-
-        def sigmoid_gate(name, d_carrier, carrier):
-            """∂loss/∂(pre-activation) of a gate that reaches the loss as ``gate ⊙ carrier`` (and via FGR)."""
-            np.multiply(d_carrier, carrier * slope[name], out=d_pre[name])
-            if name in d_next:
-                d_pre[name] += d_next[name] * slope[name]
-
         if "o" in d_pre:
-            sigmoid_gate("o", dh, y)
-        dc = dh * (o * (1.0 - y * y) if self.output_activation else o) + d_state["c"]
+            np.multiply(dh, factors[..., self.rows["o"]], out=d_pre["o"])
+            if "o" in d_next:
+                d_pre["o"] += d_next["o"] * trace["o"] * (1.0 - trace["o"])
+        dc = dh * dc_of_dh
+        dc += d_state["c"]
         if self.peepholes and "o" in d_pre:
             dc += d_pre["o"] * p["peephole_o"]
-        if "i" in d_pre:  # i reaches c through i ⊙ g and, when coupled, through f = 1 − i
-            sigmoid_gate("i", dc, g - c_prev if self.forget_gate == "coupled" else g)
-        if "f" in d_pre:
-            sigmoid_gate("f", dc, c_prev)
-        np.multiply(dc, i * (1.0 - g * g) if self.input_activation else i, out=d_pre["g"])
-        dc_prev = dc * f
+        # i, f and g are the blocks before o: one product with ∂loss/∂c broadcast over them
+        width = len(self.blocks) * H - (H if "o" in d_pre else 0)
+        blocks = (width // H, H)
+        np.multiply(
+            dc[..., None, :],
+            np.reshape(factors[..., :width], factors.shape[:-1] + blocks, copy=False),
+            out=np.reshape(out[..., :width], out.shape[:-1] + blocks, copy=False),
+        )
+        for name in ("i", "f"):
+            if name in d_next:
+                d_pre[name] += d_next[name] * trace[name] * (1.0 - trace[name])
+        dc_prev = dc * trace["f"]
         if self.peepholes:
             for name in ("i", "f"):
                 if name in d_pre:
