@@ -88,6 +88,14 @@ class FooterLines(LineView):
     def __init__(self, entries: list[tuple[str, str]]):
         super().__init__()
         self.entries = entries
+        self._rows_by_width: dict[int, int] = {}
+
+    def rows_for(self, width: int) -> int:
+        """Lines the entries wrap onto at ``width`` (asked on every key: remembered per width)."""
+        rows = self._rows_by_width.get(width)
+        if rows is None:
+            rows = self._rows_by_width[width] = len(wrap_entries(self.entries, max(width, 1)))
+        return rows
 
     def on_resize(self) -> None:
         self.show(wrap_entries(self.entries, max(self.size.width, 1)))
@@ -117,4 +125,7 @@ class KeyFooter(Footer):
         """How many rows the footer takes at ``width`` columns (none while a short screen hides it)."""
         if not self.display:
             return 0
-        return len(wrap_entries(footer_entries(self.shown_bindings(), ascii=in_ascii_mode(self)), max(width, 1)))
+        shown = next((child for child in self.children if isinstance(child, FooterLines)), None)
+        if shown is None:  # not composed yet
+            return len(wrap_entries(footer_entries(self.shown_bindings(), ascii=in_ascii_mode(self)), max(width, 1)))
+        return shown.rows_for(width)

@@ -7,6 +7,7 @@ regions, so a line that is equal to the one on screen costs nothing.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import repeat
 
 from rich.cells import cell_len
 from rich.console import COLOR_SYSTEMS
@@ -198,10 +199,18 @@ def _append(segments: list[Segment], text: str, style: Style, color_system) -> N
     segments.append(Segment(text, style))
 
 
+# Characters the views draw most (printable ASCII, box drawing, block elements, braille): one cell each,
+# so a run made only of them needs no width lookup per character.
+NARROW = frozenset(map(chr, [*range(0x20, 0x7F), *range(0x2500, 0x25A0), *range(0x2800, 0x2900)]))
+
+
 def _cells(strip: Strip) -> list:
     """(character, style) per cell; the second cell of a wide character is None."""
     cells = []
     for text, style, _ in strip:
+        if NARROW.issuperset(text):
+            cells.extend(zip(text, repeat(style)))
+            continue
         for char in text:
             cells.append((char, style))
             if cell_len(char) == 2:
