@@ -189,7 +189,7 @@ class LessonScreen(ExplorerScreen, inherit_bindings=False):
         self.load(setup)  # the explorer's loader: a bad setup becomes a notice
         text_input = self.query_one("#text", Input)
         self.session.set_text(setup.text)
-        text_input.value = setup.text  # its Changed message finds the session up to date
+        text_input.value = setup.text  # the explorer's value watcher finds the session up to date
         text_input.cursor_position = len(setup.text)
         self.views_shown = {"gates", "plot"} | {setup.view}
         self._apply_visibility()
