@@ -209,3 +209,35 @@ def test_weight_loader_on_damaged_files(data):
             assert message and "\n" not in message
         else:
             assert isinstance(model, CharModel)
+
+
+# --- pastes: whole, however long ---------------------------------------------------------------------
+async def test_a_paste_keeps_every_line_and_shows_breaks_as_one_cell_each():
+    from .test_ascii_mode import screen_text
+
+    app = LstmApp(PanelSetup(hidden=8, seed=0))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.post_message(events.Paste("one\ntwo\x85three\u2028four\tfive"))
+        await pilot.pause()
+        assert app.screen.query_one("#text", Input).value == "one\ntwo\x85three\u2028four\tfive"
+        assert "one↵two▪three▪four⇥five" in screen_text(app.export_screenshot())
+
+
+async def test_a_megabyte_paste_is_kept_and_the_input_shows_its_end():
+    from .test_ascii_mode import screen_text
+
+    text = "".join(f"{index:07d} " for index in range(125_000))  # 1 MB, every 8-character word distinct
+    app = LstmApp(PanelSetup(hidden=8, seed=0))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.post_message(events.Paste(text))
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        text_input = app.screen.query_one("#text", Input)
+        assert text_input.value == text + "x" and app.screen.session.text == text + "x"
+        assert text_input.cursor_position == len(text) + 1
+        shown = screen_text(app.export_screenshot())
+        assert "0124998 0124999 x" in shown  # the input scrolled to its end
+        await pilot.press("home")
+        await pilot.pause()
+        assert "0000000 0000001" in screen_text(app.export_screenshot())
