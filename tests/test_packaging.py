@@ -35,27 +35,38 @@ def test_every_lesson_is_in_the_wheel(wheel):
     assert "lstm_tui/curriculum.py" in names
 
 
-def test_an_installed_copy_finds_its_lessons(wheel, tmp_path):
-    target = tmp_path / "site"
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> Path:
+    """The wheel installed (non-editable, no dependencies) into a folder of its own."""
+    target = tmp_path_factory.mktemp("site")
     install = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", "--target", str(target), str(wheel)],
         capture_output=True, text=True, timeout=300,
     )
     assert install.returncode == 0, install.stderr[-2000:]
-    probe = (
-        "import sys; sys.path.insert(0, sys.argv[1]);"
+    return target
+
+
+def run_installed(installed: Path, code: str, cwd: Path) -> list[str]:
+    """Run ``code`` with only the installed copy importable (from an empty folder, so the checkout is not
+    on the path by accident); return its output lines."""
+    probe = f"import sys; sys.path.insert(0, sys.argv[1]); {code}"
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(installed)],
+        capture_output=True, text=True, cwd=cwd, timeout=60, env=dict(os.environ, PYTHONPATH=""),
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split("\n")
+
+
+def test_an_installed_copy_finds_its_lessons(installed, tmp_path):
+    code = (
         "import lstm_tui.curriculum as c;"
         "print(c.__file__); print(c.lessons_dir()); print(len(c.load_curriculum()))"
     )
-    # Run from an empty folder so the checkout is not on the path by accident.
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(target)],
-        capture_output=True, text=True, cwd=tmp_path, timeout=60, env=dict(os.environ, PYTHONPATH=""),
-    )
-    assert result.returncode == 0, result.stderr
-    module_file, directory, count = result.stdout.split("\n")[:3]
-    assert Path(module_file).is_relative_to(target)
-    assert Path(directory) == target / "lstm_tui" / "lessons"
+    module_file, directory, count = run_installed(installed, code, tmp_path)[:3]
+    assert Path(module_file).is_relative_to(installed)
+    assert Path(directory) == installed / "lstm_tui" / "lessons"
     assert int(count) == len(list((ROOT / "lessons").glob("*.md")))
 
 
@@ -70,23 +81,8 @@ def test_the_wheel_carries_the_shipped_models_the_stylesheet_and_the_license(whe
     assert any(name.endswith("licenses/LICENSE") for name in names)
 
 
-def test_an_installed_copy_loads_a_shipped_model(wheel, tmp_path):
-    target = tmp_path / "site"
-    install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", "--target", str(target), str(wheel)],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert install.returncode == 0, install.stderr[-2000:]
-    probe = (
-        "import sys; sys.path.insert(0, sys.argv[1]);"
-        "from lstm_tui.model.shipped import load_shipped, MODELS_DIR;"
-        "print(MODELS_DIR); print(load_shipped('brackets').cell.hidden_size)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(target)],
-        capture_output=True, text=True, cwd=tmp_path, timeout=60, env=dict(os.environ, PYTHONPATH=""),
-    )
-    assert result.returncode == 0, result.stderr
-    directory, hidden = result.stdout.split("\n")[:2]
-    assert Path(directory) == target / "lstm_tui" / "models"
+def test_an_installed_copy_loads_a_shipped_model(installed, tmp_path):
+    code = "from lstm_tui.model.shipped import load_shipped, MODELS_DIR; print(MODELS_DIR); print(load_shipped('brackets').cell.hidden_size)"
+    directory, hidden = run_installed(installed, code, tmp_path)[:2]
+    assert Path(directory) == installed / "lstm_tui" / "models"
     assert int(hidden) > 0
