@@ -27,10 +27,14 @@ TRAINING_MODE = "training"
 
 
 def screen_bindings(screen: Screen) -> list[Binding]:
-    """A screen's own bindings and those it inherits (a lesson screen inherits the explorer's)."""
-    bindings = []
-    for cls in reversed(type(screen).__mro__):
-        bindings.extend(binding for binding in cls.__dict__.get("BINDINGS", ()) if isinstance(binding, Binding))
+    """A screen's own bindings, then those it inherits (a lesson screen inherits the explorer's), each
+    once: a subclass may list its parent's bindings again, after its own."""
+    bindings, seen = [], set()
+    for cls in type(screen).__mro__:
+        for binding in cls.__dict__.get("BINDINGS", ()):
+            if isinstance(binding, Binding) and (binding.key, binding.action) not in seen:
+                seen.add((binding.key, binding.action))
+                bindings.append(binding)
     return bindings
 
 

@@ -313,14 +313,16 @@ class Session:
     def find_unit(self, feature: str) -> tuple[str, float] | None:
         """The unit finder: select the unit whose c (h for cells without c) follows ``feature`` (a name in
         ``model.units.FEATURES``) most closely over the window. Returns (e.g. "c[28]", correlation), or
-        None when the window is too short to correlate anything."""
+        None when the window is too short to correlate anything; a correlation of 0 (the feature does
+        not vary in the text) selects nothing."""
         from .model.units import feature_values, rank_units
 
         if self.length < 2:
             return None
         state = "c" if "c" in self.state_names else "h"
         best = rank_units(self.trace(state), feature_values(self.window_text, feature), top=1)[0]
-        self.select_unit(best.unit)
+        if best.correlation != 0:  # 0: the feature is constant over the text, and no unit follows it
+            self.select_unit(best.unit)
         return f"{state}[{best.unit}]", best.correlation
 
     def toggle_pin(self, unit: int | None = None) -> None:

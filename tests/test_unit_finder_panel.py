@@ -63,3 +63,14 @@ async def test_ctrl_l_selects_the_best_unit_for_bracket_depth():
         await pilot.press("ctrl+l")  # the next feature: inside quotes
         await pilot.pause()
         assert screen.query_one("#text").value == text  # nothing typed into the input
+
+
+async def test_a_feature_the_text_lacks_is_said_plainly():
+    app = LstmApp(PanelSetup(model="brackets", text="no brackets here"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.session.select_unit(5)
+        before = app.screen.session.selected_unit
+        await pilot.press("ctrl+l")  # bracket depth: constant 0 in this text
+        await pilot.pause()
+        assert any("does not vary" in str(notice.message) for notice in app._notifications)
+        assert app.screen.session.selected_unit == before

@@ -201,6 +201,9 @@ class ExplorerScreen(Screen):
             self.notify("type a few characters first: the unit finder correlates over the text", timeout=3)
             return
         unit, correlation = found
+        if correlation == 0:  # the feature is constant over this text (no brackets, no quotes, …)
+            self.notify(f"{feature.description}: it does not vary in this text, so no unit can follow it", timeout=4)
+            return
         self.notify(f"{feature.description}: best unit {unit}, correlation {correlation:+.2f}", timeout=4)
         self.refresh_views()
 
