@@ -179,7 +179,7 @@ def _read_npz(path: Path) -> _Source:
     _check_signature(path)
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
+    except ZIP_READ_ERRORS:  # e.g. NotImplementedError for a garbled "zip version" field
         raise UserError(f"{_shown(path)}: truncated or damaged, its zip directory cannot be read") from None
     with archive:
         keys = _check_members(archive, path)
@@ -305,7 +305,11 @@ def _refuse_constant(name: str):
 def _read_torch(path: Path) -> _Source:
     _check_file_size(path)
     if zipfile.is_zipfile(path):  # torch's own format is a zip: the same directory limits apply
-        with zipfile.ZipFile(path) as archive:
+        try:
+            archive = zipfile.ZipFile(path)
+        except ZIP_READ_ERRORS:
+            raise UserError(f"{_shown(path)}: truncated or damaged, its zip directory cannot be read") from None
+        with archive:
             declared = sum(info.file_size for info in archive.infolist())
             if len(archive.infolist()) > MAX_MEMBERS or declared > MAX_DATA_BYTES:
                 raise UserError(f"{_shown(path)}: too large ({len(archive.infolist())} entries, {_mib(declared)})")

@@ -385,3 +385,11 @@ def declare_uncompressed_size(path: pathlib.Path, member: str, size: int) -> Non
             start = data.find(signature, start + 4)
     path.write_bytes(bytes(data))
     assert size > MAX_DATA_BYTES
+
+
+def test_a_garbled_zip_version_is_a_clean_error():
+    """Found by the fuzzer: zipfile raises NotImplementedError ("zip file version 10.9") while reading
+    the directory of a file whose version field was damaged."""
+    path = pathlib.Path(__file__).parent.parent / "fixtures" / "damaged" / "zip-version-10.9.npz"
+    with pytest.raises(UserError, match="zip directory cannot be read"):
+        load_model(path)
