@@ -128,7 +128,20 @@ def main() -> int:
     args = parser.parse_args()
     characters = int(args.megabytes * 1_000_000)
 
-    print(f"### Paste of {args.megabytes:g} MB into the panel (80x24, hidden 32)\n")
+    # The soak first, in a fresh process: memory the pastes freed would otherwise hide growth.
+    samples = asyncio.run(soak_run(args.keys, args.every))
+    print(f"### Resident memory over {args.keys:,} keystrokes (bursts of {BURST})\n")
+    print("| keys | RSS |")
+    print("|---:|---:|")
+    for count, rss in samples:
+        print(f"| {count:,} | {rss:.1f} MiB |")
+    later = [rss for count, rss in samples if count >= 2 * args.every]
+    if len(later) >= 2:
+        print(f"\nFrom {2 * args.every:,} keys on: min {min(later):.1f}, max {max(later):.1f} MiB, "
+              f"last − first {later[-1] - later[0]:+.1f} MiB")
+    sys.stdout.flush()
+
+    print(f"\n### Paste of {args.megabytes:g} MB into the panel (80x24, hidden 32)\n")
     print("| paste | characters | longest stall | until stepped | nothing lost | longest stall per key after it |")
     print("|---|---:|---:|---:|---|---:|")
     for name, unit in (("ASCII", TYPED), ("mixed (newlines, CJK, emoji)", MIXED)):
@@ -138,18 +151,6 @@ def main() -> int:
         result = asyncio.run(paste_run(text))
         print(f"| {name} | {len(text):,} | {result['stall'] * 1000:.0f} ms | {result['elapsed'] * 1000:.0f} ms "
               f"| {'yes' if result['kept'] else 'NO'} | {result['key_stall'] * 1000:.1f} ms |")
-    sys.stdout.flush()
-
-    samples = asyncio.run(soak_run(args.keys, args.every))
-    print(f"\n### Resident memory over {args.keys:,} keystrokes (bursts of {BURST})\n")
-    print("| keys | RSS |")
-    print("|---:|---:|")
-    for count, rss in samples:
-        print(f"| {count:,} | {rss:.1f} MiB |")
-    later = [rss for count, rss in samples if count >= 2 * args.every]
-    if len(later) >= 2:
-        print(f"\nFrom {2 * args.every:,} keys on: min {min(later):.1f}, max {max(later):.1f} MiB, "
-              f"last − first {later[-1] - later[0]:+.1f} MiB")
     return 0
 
 
