@@ -152,11 +152,17 @@ class Cell:
                 grads["bias_hh"] += lead_sum(d_terms)
         return d_terms @ self.params["weight_ih"]
 
-    def prepare_sequence(self, terms: np.ndarray, buffers: tuple) -> tuple[np.ndarray, dict]:
-        """Work ``forward`` does once per call instead of once per step, given the input terms and the
-        step buffers: (the terms as its steps take them, keyword arguments for every ``recur`` call).
-        Nothing by default."""
-        return terms, {}
+    def prepare_terms(self, terms: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The input terms as the steps of a sequence take them (see ``prepare_sequence``), written into
+        ``out`` if given. Row by row, so a caller that looks terms up in a table can prepare the table
+        once instead (``forward``'s ``terms_prepared``). Unchanged by default."""
+        return terms
+
+    def prepare_sequence(self, terms: np.ndarray, buffers: tuple, terms_prepared: bool = False) -> tuple[np.ndarray, dict]:
+        """Work ``forward`` does once per call instead of once per step, given the input terms (already
+        through ``prepare_terms`` if ``terms_prepared``) and the step buffers: (the terms as its steps
+        take them, keyword arguments for every ``recur`` call). By default only ``prepare_terms``."""
+        return (terms if terms_prepared else self.prepare_terms(terms)), {}
 
     def recur(self, terms: np.ndarray, state: State, out: tuple | None = None) -> tuple[State, Trace, object]:
         """One step's recurrent part. ``out``: rows of ``step_buffers`` to write into (allocated if None);
@@ -177,11 +183,12 @@ class Cell:
 
     # --- sequences ----------------------------------------------------------------------------------
     def forward(self, inputs: np.ndarray, state: State | None = None, terms: np.ndarray | None = None,
-                buffers: tuple[np.ndarray, ...] | None = None) -> ForwardResult:
+                buffers: tuple[np.ndarray, ...] | None = None, terms_prepared: bool = False) -> ForwardResult:
         """Run over inputs of shape (T, …, D); the input terms of all T steps come from one product.
 
         A caller that already has ``terms = input_terms(inputs)`` (a character model looks them up in
-        a table) may pass them to skip that product. ``buffers``: ``step_buffers`` of the same shape
+        a table) may pass them to skip that product, or ``prepare_terms(input_terms(inputs))`` with
+        ``terms_prepared`` (looked up in a prepared table). ``buffers``: ``step_buffers`` of the same shape
         to write into instead of fresh ones, for a caller that runs many sequences and is done with the
         previous result (its trace lives there). Fresh multi-megabyte arrays on every call cost page
         faults: the allocator hands freed ones back to the system.
@@ -194,7 +201,9 @@ class Cell:
         initial_state = state
         if buffers is None:
             buffers = self.step_buffers(inputs.shape[:-1])  # row t of each is what step t writes
-        terms, prepared = self.prepare_sequence(self.input_terms(inputs) if terms is None else terms, buffers)
+        if terms is None:
+            terms, terms_prepared = self.input_terms(inputs), False
+        terms, prepared = self.prepare_sequence(terms, buffers, terms_prepared)
         caches = []
         for terms_t, out in zip(terms, zip(*buffers)):
             state, _, cache = self.recur(terms_t, state, out, **prepared)

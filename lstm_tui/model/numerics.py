@@ -25,12 +25,12 @@ def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def softmax(logits: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Softmax over the last axis; subtracting the max keeps exp() finite. ``out``: an array to write
-    it into (it may be ``logits`` itself)."""
-    out = np.subtract(logits, logits.max(axis=-1, keepdims=True), out=out)
+def softmax(logits: np.ndarray, out: np.ndarray | None = None, axis: int = -1) -> np.ndarray:
+    """Softmax over ``axis`` (the last by default); subtracting the max keeps exp() finite. ``out``: an
+    array to write it into (it may be ``logits`` itself)."""
+    out = np.subtract(logits, logits.max(axis=axis, keepdims=True), out=out)
     np.exp(out, out=out)
-    out /= out.sum(axis=-1, keepdims=True)
+    out /= out.sum(axis=axis, keepdims=True)
     return out
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import UserError
 from .charmodel import CharModel
-from .numerics import lead_sum, outer_sum, softmax, uniform_init
+from .numerics import softmax, uniform_init
 from .registry import build_cell
 from .vocab import Vocabulary
 
@@ -167,7 +167,7 @@ class Workspace:
     terms: np.ndarray  # (T, B, gates) input terms
     one_hot: np.ndarray  # (T, B, V) inputs
     steps: tuple[np.ndarray, ...]  # the cell's step buffers: the forward trace
-    logits: np.ndarray  # (T·B, V) logits, then ∂loss/∂logits in place
+    logits: np.ndarray  # (V, T·B) logits, then ∂loss/∂logits in place
     dh: np.ndarray  # (T·B, H) ∂loss/∂h from the output layer
     d_terms: np.ndarray  # (T, B, gates) ∂loss/∂terms
 
@@ -179,7 +179,7 @@ class Workspace:
             np.empty(shape + (cell.terms_size(),), dtype=cell.dtype),
             np.empty(shape + (vocab_size,), dtype=cell.dtype),
             cell.step_buffers(shape),
-            np.empty((rows, vocab_size), dtype=cell.dtype),
+            np.empty((vocab_size, rows), dtype=cell.dtype),
             np.empty((rows, cell.hidden_size), dtype=cell.dtype),
             np.empty(shape + (cell.terms_size(),), dtype=cell.dtype),
         )
@@ -217,24 +217,28 @@ class Trainer:
         if self.state is None:
             self.state = cell.init_state(inputs.shape[1:])
         work = self.workspace_for(inputs.shape)
-        # (T, B, gates): a row gather per character
-        terms = np.take(cell.input_terms(self.identity), inputs, axis=0, out=work.terms)
-        one_hot = np.take(self.identity, inputs, axis=0, out=work.one_hot)
-        result = cell.forward(one_hot, self.state, terms=terms, buffers=work.steps)
+        if inputs.size and not 0 <= inputs.min() <= inputs.max() < len(self.identity):
+            raise ValueError(f"inputs must be vocabulary indices, 0 to {len(self.identity) - 1}")
+        # (T, B, gates): a row gather per character. mode="clip" (a no-op after the check above) lets take
+        # write straight into ``out``; its default mode goes through a temporary, 4× slower.
+        table = cell.prepare_terms(cell.input_terms(self.identity))  # prepared per character, not per position
+        terms = np.take(table, inputs, axis=0, out=work.terms, mode="clip")
+        one_hot = np.take(self.identity, inputs, axis=0, out=work.one_hot, mode="clip")
+        result = cell.forward(one_hot, self.state, terms=terms, buffers=work.steps, terms_prepared=True)
         self.state = result.state
         h = result.trace["h"].reshape(-1, cell.hidden_size)  # 2-D products are faster than stacked 3-D ones
-        logits = np.dot(h, output["weight_out"].T, out=work.logits)
-        logits += output["bias_out"]
-        loss, accuracy, d_logits = softmax_cross_entropy(logits, targets.ravel(), out=logits)
+        logits = np.dot(output["weight_out"], h.T, out=work.logits)  # (V, T·B): see softmax_cross_entropy
+        logits += output["bias_out"][:, None]
+        loss, accuracy, d_logits = softmax_cross_entropy(logits, targets, out=logits)
         grads = {name: np.zeros_like(value) for name, value in cell.params.items()}
-        grads["weight_out"] = outer_sum(d_logits, h)
-        grads["bias_out"] = lead_sum(d_logits)
-        dh = np.dot(d_logits, output["weight_out"], out=work.dh).reshape(terms.shape[:-1] + (cell.hidden_size,))
+        grads["weight_out"] = d_logits @ h
+        grads["bias_out"] = d_logits.sum(axis=1)
+        dh = np.dot(d_logits.T, output["weight_out"], out=work.dh).reshape(terms.shape[:-1] + (cell.hidden_size,))
         # The recurrent half of Cell.backward only: its input half would form ∂loss/∂x, a
         # (T·B × gates) × (gates × V) product nobody needs here, and the input weights' gradient comes
         # cheaper from the scatter below.
         d_terms, _ = cell.backward_terms(result, dh, grads=grads, out=work.d_terms)
-        per_char = scatter_rows(d_terms, inputs, len(self.identity), one_hot=one_hot)
+        per_char = scatter_rows(d_terms, inputs, len(self.identity))
         cell.input_terms_backward(self.identity, per_char, grads)
         return loss, accuracy, grads
 
@@ -291,29 +295,53 @@ class Trainer:
 
 
 def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, out=None) -> tuple[float, float, np.ndarray]:
-    """Mean cross-entropy (nats) of logits (…, V) against integer targets (…), top-1 accuracy, ∂loss/∂logits.
-    ``out``: an array to hold ∂loss/∂logits (it may be ``logits`` itself)."""
-    probabilities = softmax(logits, out=out)
-    flat = probabilities.reshape(-1, probabilities.shape[-1])
-    rows = np.arange(len(flat))
-    picked = flat[rows, targets.ravel()]
-    loss = float(-np.mean(np.log(np.maximum(picked, np.finfo(flat.dtype).tiny))))
-    accuracy = float(np.mean(flat.argmax(axis=-1) == targets.ravel()))
-    d_logits = flat  # the probabilities are ours to overwrite
-    d_logits[rows, targets.ravel()] -= 1.0
-    d_logits /= len(flat)
-    return loss, accuracy, d_logits.reshape(probabilities.shape)
+    """Mean cross-entropy (nats) of logits (V, N), one column per position, against N integer targets, top-1
+    accuracy, ∂loss/∂logits (V, N). ``out``: an array to hold ∂loss/∂logits (it may be ``logits`` itself).
+
+    Classes run down the columns because every reduction over the vocabulary is then an elementwise
+    operation between contiguous rows; over the short rows of an (N, V) array it is several times slower.
+    """
+    targets = targets.ravel()
+    probabilities = softmax(logits, out=out, axis=0)
+    columns = np.arange(len(targets))
+    picked = probabilities[targets, columns]
+    loss = float(-np.mean(np.log(np.maximum(picked, np.finfo(probabilities.dtype).tiny))))
+    accuracy = float(np.mean(first_top_is(probabilities, targets)))
+    d_logits = probabilities  # ours to overwrite
+    d_logits[targets, columns] -= 1.0
+    d_logits /= len(targets)
+    return loss, accuracy, d_logits
 
 
-def scatter_rows(values: np.ndarray, indices: np.ndarray, size: int, one_hot=None) -> np.ndarray:
+def first_top_is(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Per column of (V, N) ``scores``: is the column's target the class argmax picks, the first of the
+    largest? argmax down the columns is slow (it copies the array), so only columns where the target
+    ties with another class go through it."""
+    columns = np.arange(len(targets))
+    at_top = scores == scores.max(axis=0)
+    hit = at_top[targets, columns]
+    at_top[targets, columns] = False
+    tied = np.flatnonzero(hit & at_top.any(axis=0))
+    hit[tied] = scores[:, tied].argmax(axis=0) == targets[tied]
+    return hit
+
+
+def scatter_rows(values: np.ndarray, indices: np.ndarray, size: int) -> np.ndarray:
     """Sum rows of ``values`` (…, G) into ``size`` bins by ``indices`` (…): the transpose of a row gather.
 
-    Written as one-hotᵀ @ values: with a few dozen bins one BLAS product beats np.add.at and sorting.
-    ``one_hot``: the indices' rows of the (size × size) identity, when the caller has them already.
+    Sorted by bin, each bin's rows are one contiguous block that one call sums. With a few dozen bins
+    that is about twice as fast as one-hotᵀ @ values, a product that mostly multiplies zeros (0.2 against
+    0.5 ms for 1600 rows of 256 into 60 bins), and twenty times as fast as np.add.at.
     """
-    if one_hot is None:
-        one_hot = np.eye(size, dtype=values.dtype)[indices]
-    return outer_sum(one_hot, values)
+    rows = values.reshape(-1, values.shape[-1])
+    indices = indices.ravel()
+    by_bin = np.take(rows, np.argsort(indices, kind="stable"), axis=0)
+    sums = np.empty((size, rows.shape[1]), dtype=values.dtype)
+    start = 0
+    for k, stop in enumerate(np.cumsum(np.bincount(indices, minlength=size))):
+        np.add.reduce(by_bin[start:stop], axis=0, out=sums[k])  # an empty block sums to 0
+        start = stop
+    return sums
 
 
 def evaluate(model: CharModel, text: str) -> tuple[float, float]:
@@ -324,5 +352,5 @@ def evaluate(model: CharModel, text: str) -> tuple[float, float]:
     if (indices < 0).any():
         raise UserError("the evaluation text has characters outside the model's vocabulary")
     hidden = model.run(text[:-1]).forward.trace["h"]
-    loss, accuracy, _ = softmax_cross_entropy(model.logits(hidden), indices[1:])
+    loss, accuracy, _ = softmax_cross_entropy(model.logits(hidden).T, indices[1:])
     return loss, accuracy

@@ -6,7 +6,7 @@ import pytest
 from lstm_tui.errors import UserError
 from lstm_tui.model.charmodel import CharModel
 from lstm_tui.model.numerics import uniform_init
-from lstm_tui.model.registry import build_cell
+from lstm_tui.model.registry import CELLS, build_cell
 from lstm_tui.model.shipped import RECIPES, best_unit, train_task
 from lstm_tui.model.tasks import TASK_NAMES, get_task
 from lstm_tui.model.trainer import (
@@ -16,6 +16,7 @@ from lstm_tui.model.trainer import (
     Trainer,
     clip_gradients,
     evaluate,
+    first_top_is,
     new_model,
     scatter_rows,
     softmax_cross_entropy,
@@ -38,7 +39,9 @@ def dense_loss_and_grads(model, state, inputs, targets):
     one_hot = np.eye(len(model.vocab))[inputs]
     result = model.cell.forward(one_hot, state)
     h = result.trace["h"]
-    loss, _, d_logits = softmax_cross_entropy(model.logits(h), targets)
+    logits = model.logits(h)  # (T, B, V); the loss takes one column per position
+    loss, _, d_logits = softmax_cross_entropy(logits.reshape(-1, logits.shape[-1]).T, targets)
+    d_logits = d_logits.T.reshape(logits.shape)
     grads, _, _ = model.cell.backward(result, dh=d_logits @ model.output["weight_out"])
     grads["weight_out"] = np.einsum("tbv,tbh->vh", d_logits, h)
     grads["bias_out"] = d_logits.sum(axis=(0, 1))
@@ -86,6 +89,45 @@ def test_scatter_rows_is_the_transpose_of_a_row_gather(rng):
     np.add.at(expected, indices.ravel(), values.reshape(-1, 2))
     np.testing.assert_allclose(scatter_rows(values, indices, 5), expected)
     assert not scatter_rows(values, indices, 5)[[1, 3]].any()  # characters that never occur get no gradient
+
+
+def test_first_top_is_argmax_down_the_columns_ties_included(rng):
+    scores = rng.integers(0, 3, (7, 400)).astype(np.float32)  # three values among seven classes: many ties
+    targets = rng.integers(0, 7, 400)
+    hits = first_top_is(scores, targets)
+    np.testing.assert_array_equal(hits, scores.argmax(axis=0) == targets)
+    assert 0 < hits.sum() < len(hits)
+
+
+def test_loss_and_gradient_of_class_first_logits_match_the_formulas(rng):
+    logits, targets = rng.normal(size=(5, 8)), rng.integers(0, 5, 8)
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=0)
+    loss, accuracy, d_logits = softmax_cross_entropy(logits.copy(), targets)
+    assert loss == pytest.approx(-np.mean(np.log(probabilities[targets, np.arange(8)])), rel=1e-12)
+    assert accuracy == np.mean(logits.argmax(axis=0) == targets)
+    np.testing.assert_allclose(d_logits, (probabilities - np.eye(5)[:, targets]) / 8, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_forward_from_prepared_terms_equals_forward_from_inputs(name, rng):
+    cell = build_cell(name, 4, 3, seed=1)
+    inputs = rng.normal(size=(5, 2, 4))
+    expected = cell.forward(inputs)
+    prepared = cell.prepare_terms(cell.input_terms(inputs))
+    result = cell.forward(inputs, terms=prepared, terms_prepared=True)
+    for key, value in expected.trace.items():
+        np.testing.assert_array_equal(result.trace[key], value, err_msg=key)
+
+
+def test_inputs_outside_the_vocabulary_are_refused():
+    vocab = Vocabulary("abc")
+    config = TrainConfig(hidden=4, batch=2, seq_len=3)
+    trainer = Trainer(new_model(vocab, config), config)
+    for bad in (3, -1):
+        inputs = np.zeros((3, 2), dtype=int)
+        inputs[1, 1] = bad
+        with pytest.raises(ValueError, match="vocabulary indices, 0 to 2"):
+            trainer.gradients(inputs, np.zeros((3, 2), dtype=int))
 
 
 def test_adam_matches_the_algorithm_written_out():
