@@ -6,8 +6,9 @@ Adam; float32. Budget (issue 6): NumPy step time ≤ 1.0 × torch step time, mea
 
     .venv/bin/python benchmarks/bench_train.py [--steps N] [--repeats R]
 
-Reports the median of R timed blocks of N steps each (NumPy and torch blocks interleaved, after a warm-up), and where a NumPy step's time
-goes (forward recurrence, backward recurrence, loss, input gradient, update).
+Reports the median of R timed blocks of N steps each (NumPy and torch blocks interleaved, after a warm-up),
+in wall clock and in CPU time of the thread, and where a NumPy step's time goes (forward recurrence,
+backward recurrence and its whole-sequence parts, loss, input gradient, update).
 """
 
 import os
@@ -37,17 +38,24 @@ def numpy_trainer():
     return trainer, batches
 
 
-def numpy_block(steps: int):
-    """A function that times ``steps`` NumPy training steps and returns seconds per step."""
-    trainer, batches = numpy_trainer()
+def timed_block(steps: int, train_step, batches):
+    """A function that times ``steps`` calls of ``train_step`` on the batches in turn and returns seconds
+    per step: (wall clock, CPU time of this thread). The CPU time leaves out waiting for a core, which on
+    a busy machine varies from block to block."""
 
     def block():
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.thread_time()
         for k in range(steps):
-            trainer.train_step(*batches[k % len(batches)])
-        return (time.perf_counter() - start) / steps
+            train_step(*batches[k % len(batches)])
+        return (time.perf_counter() - wall) / steps, (time.thread_time() - cpu) / steps
 
     return block
+
+
+def numpy_block(steps: int):
+    """``timed_block`` for NumPy training steps."""
+    trainer, batches = numpy_trainer()
+    return timed_block(steps, trainer.train_step, batches)
 
 
 def torch_block(steps: int):
@@ -79,13 +87,12 @@ def torch_block(steps: int):
         torch.nn.utils.clip_grad_norm_(params, 5.0)
         optimizer.step()
 
-    def block():
-        start = time.perf_counter()
-        for k in range(steps):
-            train_step(*batches[k % len(batches)])
-        return (time.perf_counter() - start) / steps
+    return timed_block(steps, train_step, batches)
 
-    return block
+
+# Functions of a NumPy step, indented under the one that calls them.
+PROFILE_PARTS = ("forward", "  recur", "backward_terms", "  prepare_backward", "  recur_backward", "  recurrent_grads",
+                 "softmax_cross_entropy", "scatter_rows", "input_terms_backward", "clip_gradients", "update")
 
 
 def numpy_profile(steps: int):
@@ -105,9 +112,7 @@ def numpy_profile(steps: int):
     for (_, _, function), (_, _, _, total, _) in stats.items():
         cumulative[function] = cumulative.get(function, 0.0) + total
     step = cumulative["train_step"]
-    parts = ("recur", "recur_backward", "softmax_cross_entropy", "scatter_rows", "input_terms_backward",
-             "clip_gradients", "update")
-    return {name: cumulative.get(name, 0.0) / step for name in parts}
+    return {name: cumulative.get(name.strip(), 0.0) / step for name in PROFILE_PARTS}
 
 
 def main():
@@ -124,11 +129,14 @@ def main():
     for _ in range(args.repeats):  # interleaved, so a change in machine load hits both sides alike
         for name, block in blocks.items():
             times[name].append(block())
-    numpy_time, torch_time = (statistics.median(times[name]) for name in blocks)
-    print(f"numpy  {numpy_time * 1e3:7.2f} ms/step")
-    print(f"torch  {torch_time * 1e3:7.2f} ms/step")
-    ratio = numpy_time / torch_time
-    print(f"ratio  {ratio:7.2f} × torch (budget ≤ 1.00): {'within' if ratio <= 1.0 else 'OVER'} budget")
+    # medians of wall clock and of CPU time, each over the blocks
+    (numpy_wall, numpy_cpu), (torch_wall, torch_cpu) = (map(statistics.median, zip(*times[name])) for name in blocks)
+    print("         wall clock    CPU time of the thread")
+    print(f"numpy  {numpy_wall * 1e3:7.2f} ms/step  {numpy_cpu * 1e3:7.2f} ms/step")
+    print(f"torch  {torch_wall * 1e3:7.2f} ms/step  {torch_cpu * 1e3:7.2f} ms/step")
+    ratio = numpy_wall / torch_wall
+    print(f"ratio  {ratio:7.2f} ×        {numpy_cpu / torch_cpu:7.2f} ×")
+    print(f"budget (wall clock) ≤ 1.00 × torch: {'within' if ratio <= 1.0 else 'OVER'} budget")
     print("share of a numpy step (cProfile, cumulative):")
     for name, share in numpy_profile(args.steps).items():
         print(f"  {name:22s} {share:6.1%}")
