@@ -158,7 +158,8 @@ class Cell:
         once instead (``forward``'s ``terms_prepared``). Unchanged by default."""
         return terms
 
-    def prepare_sequence(self, terms: np.ndarray, buffers: tuple, terms_prepared: bool = False) -> tuple[np.ndarray, dict]:
+    def prepare_sequence(self, terms: np.ndarray, buffers: tuple, terms_prepared: bool = False
+                         ) -> tuple[np.ndarray, dict]:
         """Work ``forward`` does once per call instead of once per step, given the input terms (already
         through ``prepare_terms`` if ``terms_prepared``) and the step buffers: (the terms as its steps
         take them, keyword arguments for every ``recur`` call). By default only ``prepare_terms``."""
