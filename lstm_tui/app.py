@@ -16,14 +16,17 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from .ascii_mode import AsciiFilter
 from .errors import UserError
 from .panel import PanelSetup
 from .screens.explorer import ExplorerScreen
 from .screens.help import HelpScreen
 
+ASCII_FILTER = AsciiFilter()
 LAB_MODE = "gradients"
 SHORT_ROWS = 16  # below this height the key footer gives its rows to the views (F1 still lists every key)
 TRAINING_MODE = "training"
+DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 
 
 def screen_bindings(screen: Screen) -> list[Binding]:
@@ -59,13 +62,15 @@ class LstmApp(App):
     ]
 
     def __init__(self, setup: PanelSetup | None = None, *, window: int | None = None, mode: str = "explore",
-                 curriculum=None, progress=None, lesson: str | int | None = None, ascii_mode: bool = False):
+                 curriculum=None, progress=None, lesson: str | int | None = None, ascii_mode: bool = False, light: bool = False):
         """``mode`` "lessons" opens ``lesson`` (default: the last one read, else the first) beside the panel,
         with ``curriculum`` and ``progress`` (default: the shipped lessons, the user's progress file).
-        ``ascii_mode``: borders, bars, plots and key names in plain ASCII (widgets read the flag)."""
+        ``ascii_mode``: borders, bars, plots and key names in plain ASCII (widgets read the flag).
+        ``light``: start in the light theme (the palette switches at any time; widgets follow)."""
         super().__init__()
         self.ascii_mode = ascii_mode
         self.set_class(ascii_mode, "-ascii")
+        self.theme = LIGHT_THEME if light else DARK_THEME
         self.setup = setup or PanelSetup()
         self.window = window
         self.start_mode = mode
@@ -75,6 +80,14 @@ class LstmApp(App):
         self.lab_return_mode = mode
         self.training_return_mode = mode
         self.crash: Exception | None = None
+
+    def get_line_filters(self):
+        """Textual's filters (NO_COLOR's greys), then, in ASCII mode, everything drawn turned into ASCII."""
+        filters = super().get_line_filters()
+        return [*filters, ASCII_FILTER] if self.ascii_mode else filters
+
+    def action_toggle_light(self) -> None:
+        self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
 
     def run_or_raise(self, *, mouse: bool = True) -> None:
         """Run the app; an exception it did not handle is raised here, once the terminal is restored."""
@@ -194,5 +207,9 @@ class LstmApp(App):
             title = f"{binding.group.description}: {binding.description}" if binding.group else binding.description
             yield SystemCommand(title.capitalize(), f"key {self.get_key_display(binding)}",
                                 partial(self.call_later, screen.run_action, binding.action))
+        light = not self.current_theme.dark
+        yield SystemCommand("Dark theme" if light else "Light theme",
+                            "colours for a dark background" if light else "colours for a light background",
+                            self.action_toggle_light)
         if self.current_mode != TRAINING_MODE:
             yield SystemCommand("Train a model", "F11: the training screen", self.action_training)

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="no mouse support in the app (the terminal sends no mouse reports over SSH)")
     parser.add_argument("--ascii", action="store_true",
                         help="draw the app in plain ASCII (automatic when the terminal's encoding lacks Unicode)")
+    parser.add_argument("--light", action="store_true",
+                        help="colours for a light terminal background (ctrl+p switches between dark and light)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = _command(name)

@@ -225,10 +225,13 @@ def fate(result: CellGradients) -> str:
     return f"holds to d={len(result.norms) - 1}"
 
 
-def readout_lines(view: LabView) -> list[str]:
-    """A header and one line per cell: fate, fitted growth per step, Π f half-life, ρ, clipping."""
-    threshold = f"{view.settings.clip_threshold:g}"
-    lines = [f"{'cell':<14}{'fate':<18}{'per step':<10}{'Πf<½':<8}{'ρ max':<7}clip at {threshold}"]
+READOUT_WIDTHS = (14, 18, 10, 8, 7)  # every column but the last (clipping), at least
+
+
+def readout_lines(view: LabView, spell=str) -> list[str]:
+    """A header and one line per cell: fate, fitted growth per step, Π f half-life, ρ, clipping.
+    ``spell`` rewrites each cell's text (e.g. into ASCII) before the columns are lined up."""
+    rows = [["cell", "fate", "per step", "Πf<½", "ρ max", f"clip at {view.settings.clip_threshold:g}"]]
     for name, result in view.cells.items():
         r, clipping = result.readouts, view.clipping[name]
         growth = "–" if r.growth_per_step is None else f"×{r.growth_per_step:.3f}"
@@ -238,8 +241,10 @@ def readout_lines(view: LabView) -> list[str]:
             half_life = "never" if r.half_life is None else f"d={r.half_life}"
         radius = f"{max(result.spectral_radii.values()):.2f}" if result.spectral_radii else "–"
         clipped = f"{clipping.before:.3g} → {clipping.after:.3g}"
-        lines.append(f"{name:<14}{fate(result):<18}{growth:<10}{half_life:<8}{radius:<7}{clipped}")
-    return lines
+        rows.append([name, fate(result), growth, half_life, radius, clipped])
+    rows = [[spell(cell) for cell in row] for row in rows]
+    widths = [max(width, *(len(row[column]) + 1 for row in rows)) for column, width in enumerate(READOUT_WIDTHS)]
+    return ["".join(cell.ljust(width) for cell, width in zip(row, widths)) + row[-1] for row in rows]
 
 
 def decade_ticks(bottom: float, top: float, most: int = 6) -> tuple[list[float], list[str]]:
@@ -267,9 +272,12 @@ def plot_series(view: LabView) -> list[tuple[str, np.ndarray]]:
     return series
 
 
-def draw_plot(plt, view: LabView) -> None:
+def draw_plot(plt, view: LabView, *, colours: tuple = (), numbered: bool = False, spell=str) -> None:
     """Draw the norms against the distance on a log₁₀ y axis. Values that underflowed to 0 (or lie more
-    than VISIBLE_DECADES below the top) are left out rather than drawn at a false floor."""
+    than VISIBLE_DECADES below the top) are left out rather than drawn at a false floor.
+
+    ``colours``: the curves' colours in turn (default: plotext's); ``numbered``: each curve drawn with
+    its number as the marker (for terminals without colours or Unicode); ``spell`` rewrites the labels."""
     plt.clear_figure()
     logged = []
     for label, values in plot_series(view):
@@ -281,14 +289,17 @@ def draw_plot(plt, view: LabView) -> None:
         return
     top = max(float(y.max()) for y in heights)
     bottom = max(min(float(y.min()) for y in heights), top - VISIBLE_DECADES)
-    for label, distance, y in logged:
+    for index, (label, distance, y) in enumerate(logged):
         shown = y >= bottom
         if shown.any():
-            plt.plot(distance[shown].tolist(), y[shown].tolist(), label=label)
+            style = {"color": colours[index % len(colours)]} if colours else {}
+            if numbered:
+                style["marker"] = str(index + 1)
+            plt.plot(distance[shown].tolist(), y[shown].tolist(), label=spell(label), **style)
     low, high = (bottom, top) if top > bottom else (bottom - 1, top + 1)
     plt.ylim(low, high)
     plt.yticks(*decade_ticks(low, high))
     last = max(len(view.text) - 1, 1)
     plt.xlim(0, last)
     plt.xticks(distance_ticks(last))
-    plt.title("‖∂h_T/∂x_t‖ and Π f by d = T−1−t (log)")
+    plt.title(spell("‖∂h_T/∂x_t‖ and Π f by d = T−1−t (log)"))

@@ -87,3 +87,28 @@ def test_top_level_flags_parse_for_home_and_explore():
     assert args.ascii and args.no_mouse and args.command == "explore"
     args = parser.parse_args([])
     assert not args.ascii and not args.no_mouse
+
+
+@pytest.mark.parametrize("key", ["f12", "f11"])  # the gradient lab, the training screen
+async def test_lab_and_training_screens_are_plain_ascii(key):
+    app = ascii_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_and_settle(*TYPED, key)(pilot)
+        await app.workers.wait_for_complete()
+        await press_and_settle()(pilot)
+        text = screen_text(app.export_screenshot())
+    assert ("rho(W_hh)" if key == "f12" else "training loss") in text  # the screen was read
+    assert text.isascii(), sorted({char for char in text if not char.isascii()})
+
+
+def test_spelt_out_lab_readouts_keep_their_columns():
+    from lstm_tui.ascii_mode import spell_ascii
+    from lstm_tui.gradient_lab import GradientLab, readout_lines
+    from lstm_tui.model.gradients import GradientSettings
+
+    view = GradientLab(GradientSettings(hidden_size=4, length=10)).compute()
+    lines = readout_lines(view, spell=spell_ascii)
+    assert all(line.isascii() for line in lines) and "Pf<1/2" in lines[0] and "rho max" in lines[0]
+    for column in ("per step", "rho max", "clip at"):
+        start = lines[0].index(column)
+        assert all(line[start - 1] == " " and line[start] != " " for line in lines[1:]), column

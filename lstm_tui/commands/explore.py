@@ -38,5 +38,6 @@ def run(args) -> int:
     setup, _ = setup_from(args)
     from ..app import LstmApp, ascii_wanted
 
-    LstmApp(setup, window=args.window, ascii_mode=ascii_wanted(args)).run_or_raise(mouse=not args.no_mouse)
+    app = LstmApp(setup, window=args.window, ascii_mode=ascii_wanted(args), light=args.light)
+    app.run_or_raise(mouse=not args.no_mouse)
     return 0

@@ -15,5 +15,6 @@ def run(args) -> int:
     curriculum = load_curriculum()  # a missing or broken lesson is a one-line error before the screen opens
     from ..app import LstmApp, ascii_wanted
 
-    LstmApp(mode="lessons", curriculum=curriculum, ascii_mode=ascii_wanted(args)).run_or_raise(mouse=not args.no_mouse)
+    app = LstmApp(mode="lessons", curriculum=curriculum, ascii_mode=ascii_wanted(args), light=args.light)
+    app.run_or_raise(mouse=not args.no_mouse)
     return 0

@@ -34,7 +34,8 @@ def is_loopback(host: str) -> bool:
 def app_command(args) -> str:
     """The shell command textual-serve runs for each connection: this Python, this package, the home app,
     with the top-level display options given to ``serve``."""
-    options = (["--ascii"] if args.ascii else []) + (["--no-mouse"] if args.no_mouse else [])
+    options = [option for option, wanted in (("--ascii", args.ascii), ("--no-mouse", args.no_mouse),
+                                               ("--light", args.light)) if wanted]
     return shlex.join([sys.executable, "-m", "lstm_tui", *options])
 
 

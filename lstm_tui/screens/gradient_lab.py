@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from ..ascii_mode import in_ascii_mode, spell_ascii
 from ..errors import UserError
 from ..gradient_lab import GradientLab, LabView, readout_lines, settings_line
 from ..model.gradients import MAX_TEXT_LENGTH, GradientSettings
@@ -72,13 +73,17 @@ class GradientLabScreen(Screen):
             yield GradientPlot(id="gradient-plot")
             with Vertical(id="gradient-side"):
                 yield Static(id="gradient-knobs", markup=False)
-                yield Static(GLOSSARY, id="gradient-glossary", markup=False)
+                yield Static(self.spell(GLOSSARY), id="gradient-glossary", markup=False)
         yield Static(id="gradient-status", markup=False)
         yield Static(id="gradient-readouts", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.changed()
+
+    def spell(self, text: str) -> str:
+        """``text`` as shown: spelt out in ASCII in ASCII mode."""
+        return spell_ascii(text) if in_ascii_mode(self) else text
 
     # --- for the app -------------------------------------------------------------------------------
     def set_text(self, text: str) -> None:
@@ -112,11 +117,11 @@ class GradientLabScreen(Screen):
     # --- drawing -----------------------------------------------------------------------------------
     def changed(self) -> None:
         self.show_knobs()
-        self.query_one("#gradient-status", Static).update("computing…")
+        self.query_one("#gradient-status", Static).update(self.spell("computing…"))
         self.recompute(self.lab.settings)
 
     def show_knobs(self) -> None:
-        self.query_one("#gradient-knobs", Static).update("\n".join(self.lab.knob_lines()))
+        self.query_one("#gradient-knobs", Static).update(self.spell("\n".join(self.lab.knob_lines())))
 
     @work(thread=True, exclusive=True, group="gradient-lab")
     def recompute(self, settings: GradientSettings) -> None:
@@ -136,9 +141,9 @@ class GradientLabScreen(Screen):
         if view.settings != self.lab.settings:  # a newer request is on its way
             return
         self.view = view
-        self.query_one("#gradient-status", Static).update(settings_line(view))
-        self.query_one("#gradient-readouts", Static).update("\n".join(readout_lines(view)))
-        self.query_one(GradientPlot).show(view)
+        self.query_one("#gradient-status", Static).update(self.spell(settings_line(view)))
+        self.query_one("#gradient-readouts", Static).update("\n".join(readout_lines(view, spell=self.spell)))
+        self.query_one(GradientPlot).draw(view)
 
     def show_error(self, message: str) -> None:
-        self.query_one("#gradient-status", Static).update(f"cannot compute: {message}")
+        self.query_one("#gradient-status", Static).update(self.spell(f"cannot compute: {message}"))

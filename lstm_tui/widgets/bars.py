@@ -10,7 +10,8 @@ from rich.text import Text
 
 from ..ascii_mode import in_ascii_mode
 from ..session import Session, format_number
-from .lines import LineView, bar, value_style
+from .lines import LineView, bar, redrawn_on_theme_change, value_style
+from .palette import palette_for
 
 BAR_WIDTH = 4
 COLUMN_WIDTH = BAR_WIDTH + 6  # bar, space, value (−0.00)
@@ -41,7 +42,9 @@ class UnitBars(LineView):
     def names(self, session: Session) -> tuple[str, ...]:
         return session.gate_names if self.kind == "gates" else session.state_names
 
+    @redrawn_on_theme_change
     def update_from(self, session: Session, units: list[int]) -> None:
+        palette, ascii = palette_for(self), in_ascii_mode(self)
         names = self.names(session)
         header = Text(style="bold")
         for name in names:
@@ -58,7 +61,7 @@ class UnitBars(LineView):
                 value = float(values[name][unit])
                 low, high = session.value_range(name)
                 # the number in the bar's colour: one run of cells, one escape sequence on the wire
-                row.append(bar(value, low, high, BAR_WIDTH, ascii=in_ascii_mode(self)) + f" {format_number(value):>5}".ljust(COLUMN_WIDTH - BAR_WIDTH),
-                           style=value_style(value, low, high, ink=True))
+                row.append(bar(value, low, high, BAR_WIDTH, ascii=ascii) + f" {format_number(value):>5}".ljust(COLUMN_WIDTH - BAR_WIDTH),
+                           style=value_style(value, low, high, palette, ink=True))
             lines.append(row)
         self.show(lines)

@@ -6,7 +6,8 @@ from rich.style import Style
 from rich.text import Text
 
 from ..session import Session, glyph
-from .lines import LineView, value_style
+from .lines import LineView, redrawn_on_theme_change, value_style
+from .palette import palette_for
 
 CURSOR = Style(underline=True, bold=True)
 UNKNOWN = Style(italic=True, dim=True)
@@ -30,7 +31,9 @@ def visible_span(session: Session, width: int) -> tuple[int, int]:
 class HeatLine(LineView):
     """The text, one cell per character, each on the colour of the selected unit's h at that step."""
 
+    @redrawn_on_theme_change
     def update_from(self, session: Session, quantity: str = "h") -> None:
+        palette = palette_for(self)
         width = max(self.size.width - 2, 1)
         start, end = visible_span(session, width)
         low, high = session.value_range(quantity)
@@ -39,7 +42,7 @@ class HeatLine(LineView):
         line = Text("…" if start > 0 else " ")
         shown = session.step_index
         for t in range(start, end):
-            style = value_style(float(values[t]), low, high)
+            style = value_style(float(values[t]), low, high, palette)
             if not known[t]:
                 style = style + UNKNOWN
             if t == shown:
@@ -51,7 +54,9 @@ class HeatLine(LineView):
 class Heatmap(LineView):
     """Shown units (rows) × recent steps (columns), coloured by h; a header row of the characters."""
 
+    @redrawn_on_theme_change
     def update_from(self, session: Session, units: list[int], quantity: str = "h") -> None:
+        palette = palette_for(self)
         label = 4
         width = max(self.size.width - label, 1)
         start, end = visible_span(session, width)
@@ -64,6 +69,6 @@ class Heatmap(LineView):
         for unit in units:
             row = Text(f"{unit:>3}{'▸' if unit == session.selected_unit else ' '}")
             for t in range(start, end):
-                row.append(" ", style=value_style(float(values[t, unit]), low, high))
+                row.append(" ", style=value_style(float(values[t, unit]), low, high, palette))
             lines.append(row)
         self.show(lines)

@@ -6,7 +6,8 @@ regions, so a line that is equal to the one on screen costs nothing.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial, wraps
 from itertools import repeat
 
 from rich.cells import cell_len
@@ -19,46 +20,38 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ..ascii_mode import in_ascii_mode, to_ascii
+from .palette import Palette, follow_theme, hex_colour, mix, text_on
 
 LEVELS = 4  # colour steps per sign: few distinct styles keep runs long and escape codes few
 
 
-def _level_rgb(level: int, signed: bool, floor: float = 0.0) -> str:
-    """Blue (negative) / orange (positive), or green for 0..1; ``floor`` keeps small levels visible."""
-    strength = floor + (1.0 - floor) * abs(level) / LEVELS
-    if not signed:
-        red, green, blue = 20 + int(30 * strength), 40 + int(160 * strength), 30 + int(50 * strength)
-    elif level < 0:
-        red, green, blue = 25 + int(15 * strength), 30 + int(80 * strength), 45 + int(180 * strength)
-    else:
-        red, green, blue = 45 + int(190 * strength), 30 + int(100 * strength), 25
-    return f"#{red:02x}{green:02x}{blue:02x}"
+def _kind(level: int, signed: bool) -> str:
+    return "unsigned" if not signed else "negative" if level < 0 else "positive"
 
 
 @lru_cache(maxsize=None)
-def _level_style(level: int, signed: bool) -> Style:
-    """A quantised value as a background (text on it in white or black, whichever reads)."""
-    foreground = "#ffffff" if abs(level) / LEVELS < 0.7 else "#000000"
-    return Style(bgcolor=_level_rgb(level, signed), color=foreground)
-
-
-INK_FLOOR = 0.45  # text in the colour of a value near 0 must still read on a dark background
+def _level_style(level: int, signed: bool, palette: Palette) -> Style:
+    """A quantised value as a background, with text on it in black or white, whichever reads."""
+    background = mix(*palette.heat[_kind(level, signed)], abs(level) / LEVELS)
+    return Style(bgcolor=hex_colour(background), color=hex_colour(text_on(background)))
 
 
 @lru_cache(maxsize=None)
-def _level_ink(level: int, signed: bool) -> Style:
-    """The same scale as a foreground colour (bars and their numbers: one escape sequence for both)."""
-    return Style(color=_level_rgb(level, signed, INK_FLOOR))
+def _level_ink(level: int, signed: bool, palette: Palette) -> Style:
+    """The value as a text colour (bars and their numbers: one escape sequence for both)."""
+    if palette.ink is None:
+        return Style.null()
+    return Style(color=hex_colour(mix(*palette.ink[_kind(level, signed)], abs(level) / LEVELS)))
 
 
-def value_style(value: float, low: float, high: float, *, ink: bool = False) -> Style:
+def value_style(value: float, low: float, high: float, palette: Palette, *, ink: bool = False) -> Style:
     """Style for ``value`` on the fixed display range [low, high] (signed ranges are centred at 0):
-    a background colour, or with ``ink`` a foreground colour."""
+    a background colour, or with ``ink`` a text colour, from ``palette``."""
     signed = low < 0
     scale = max(abs(low), abs(high)) if signed else (high - low)
     fraction = (value if signed else value - low) / scale
     level = int(round(max(-1.0, min(1.0, fraction)) * LEVELS))
-    return _level_ink(level, signed) if ink else _level_style(level, signed)
+    return _level_ink(level, signed, palette) if ink else _level_style(level, signed, palette)
 
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -100,6 +93,18 @@ def _fill(amount: float, width: int) -> str:
     return text.ljust(width)[:width]
 
 
+def redrawn_on_theme_change(update_from):
+    """For a ``LineView``'s ``update_from``: the colours are chosen when the lines are built, so the
+    last call is made again when the theme changes."""
+
+    @wraps(update_from)
+    def update_and_remember(self, *args, **kwargs):
+        self._last_update = partial(update_from, self, *args, **kwargs)
+        update_from(self, *args, **kwargs)
+
+    return update_and_remember
+
+
 class LineView(Widget):
     """Holds its content as lines; ``show(lines)`` repaints the changed lines only."""
 
@@ -112,10 +117,25 @@ class LineView(Widget):
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}
         self._base_style: Style | None = None
+        self._last_update: Callable[[], None] | None = None
 
     @property
     def lines(self) -> list[Text]:
         return self._lines
+
+    def on_mount(self) -> None:
+        follow_theme(self, self._theme_changed)
+
+    def _theme_changed(self) -> None:
+        self._strips.clear()
+        self._base_style = None
+        self.redraw()
+        self.refresh()
+
+    def redraw(self) -> None:
+        """Build the lines again, in the current theme's colours: the last ``update_from`` call again."""
+        if self._last_update is not None:
+            self._last_update()
 
     def show(self, lines: list[Text]) -> None:
         old = self._lines

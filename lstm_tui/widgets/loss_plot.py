@@ -12,7 +12,9 @@ import math
 
 from textual_plotext import PlotextPlot
 
+from ..ascii_mode import in_ascii_mode
 from .lines import LineView
+from .palette import palette_for
 from .plot import AXIS_MARGIN
 from .plotext_canvas import matrix_rows, start_figure
 
@@ -52,6 +54,9 @@ class LossPlot(LineView, PlotextPlot):
     def on_resize(self) -> None:
         self.replot()
 
+    def redraw(self) -> None:
+        self.replot()
+
     def replot(self) -> None:
         width, height = self.size.width, self.size.height
         if width < AXIS_MARGIN + 4 or height < MIN_ROWS:
@@ -64,6 +69,7 @@ class LossPlot(LineView, PlotextPlot):
         plt.yticks([0, ceiling / 2, ceiling], ["0", f"{ceiling / 2:g}", f"{ceiling:g}"])
         plt.xticks([0, self.total_steps // 2, self.total_steps])
         if self.steps:
-            plt.plot(self.steps, [min(loss, ceiling) for loss in self.losses], marker="braille", color="cyan")
+            plt.plot(self.steps, [min(loss, ceiling) for loss in self.losses], marker="*" if in_ascii_mode(self) else "braille",
+                     color=palette_for(self).plot.get("loss", "default"))
         plt.title(TITLE if self.steps else f"{TITLE}: drawn while training runs")
         self.show(matrix_rows(plt))

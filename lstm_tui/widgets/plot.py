@@ -16,9 +16,9 @@ from ..ascii_mode import in_ascii_mode
 from ..session import UNBOUNDED_RANGE, Session, glyph
 from .heat import visible_span
 from .lines import LineView
+from .palette import palette_for
 from .plotext_canvas import matrix_rows, set_x_labels, start_figure
 
-COLOURS = {"c": "orange", "h": "cyan", "i": "green", "f": "red", "o": "magenta", "g": "yellow"}
 AXIS_MARGIN = 8  # columns plotext spends on y tick labels and the frame
 FRAME_ROWS = 4  # title, top and bottom frame, x tick labels
 
@@ -44,6 +44,9 @@ class StatePlot(LineView, PlotextPlot):
     def on_resize(self) -> None:
         self._replot()
 
+    def redraw(self) -> None:
+        self._replot()
+
     def _replot(self) -> None:
         session = self._session
         width, height = self.size.width, self.size.height
@@ -58,18 +61,21 @@ class StatePlot(LineView, PlotextPlot):
         unit = session.selected_unit
         steps = list(range(start, end))
         names = session.state_names + (session.gate_names if self.show_gates else ())
-        line_marker, cursor_marker = ("+", "O") if in_ascii_mode(self) else ("braille", "●")
+        palette, ascii = palette_for(self), in_ascii_mode(self)
+        cursor_marker = "O" if ascii else "●"
         if steps:
             for name in names:
                 values = session.trace(name)[start:end, unit].clip(-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
-                plt.plot(steps, values.tolist(), color=COLOURS.get(name, "white"), label=name, marker=line_marker)
+                # without colours (ASCII terminals may have few, NO_COLOR none) each curve is drawn with its letter
+                marker = name if ascii or palette.colourless else "braille"
+                plt.plot(steps, values.tolist(), color=palette.plot.get(name, palette.cursor), label=name, marker=marker)
             labels = [glyph(char) for char in session.window_text[start:end]]
             plt.xticks(steps, labels)
             set_x_labels(plt, steps, labels)  # in step order, whatever string hashing does
             shown = session.step_index
             for name in session.state_names:
                 value = float(session.trace(name)[shown, unit])
-                plt.scatter([shown], [max(-UNBOUNDED_RANGE, min(UNBOUNDED_RANGE, value))], marker=cursor_marker, color="white")
+                plt.scatter([shown], [max(-UNBOUNDED_RANGE, min(UNBOUNDED_RANGE, value))], marker=cursor_marker, color=palette.cursor)
         else:
             plt.xticks([], [])
         plt.title(f"unit {unit}: " + ", ".join(names))

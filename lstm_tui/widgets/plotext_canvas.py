@@ -11,18 +11,27 @@ from __future__ import annotations
 from functools import lru_cache
 
 from plotext import _utility as plotext_utility
+from plotext._dict import themes as plotext_themes
 from rich.style import Style
 from rich.text import Span, Text
 
 
 def start_figure(plot, width: int, height: int):
     """``plot.plt`` cleared and sized to the widget (width × height cells), in the app's theme."""
+    plot.plt.clear_data()
+    return fit_figure(plot, width, height)
+
+
+def fit_figure(plot, width: int, height: int):
+    """``plot.plt`` sized to the widget (width × height cells), in the app's theme."""
     plt = plot.plt
-    plt.clear_data()
     plt._limit_size(False, False)  # the widget's size, not plotext's guess at the terminal's, is the limit
     plt.plotsize(width, height)
     plt._set_size(width, height)  # textual-plotext does the same before each build (its issue #5)
-    plt.theme(plot._get_plotext_theme_name(plot.app.theme))
+    name = plot._get_plotext_theme_name(plot.app.theme)
+    if name not in plotext_themes:  # a theme chosen since mount, before textual-plotext heard of it
+        plot._register_theme(plot.app.theme)
+    plt.theme(name)
     return plt
 
 

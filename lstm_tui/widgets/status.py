@@ -9,7 +9,8 @@ from __future__ import annotations
 from rich.text import Text
 
 from ..session import Session, glyph
-from .lines import LineView
+from .lines import LineView, redrawn_on_theme_change
+from .palette import palette_for
 
 
 def describe_model(session: Session) -> str:
@@ -24,6 +25,7 @@ def describe_model(session: Session) -> str:
 
 
 class StatusLine(LineView):
+    @redrawn_on_theme_change
     def update_from(self, session: Session) -> None:
         step = session.step_index
         if step is None:
@@ -31,7 +33,7 @@ class StatusLine(LineView):
         else:
             line = Text(f"step {step + 1}/{session.length} {glyph(session.window_text[step])!s}")
         if session.clipped:
-            line.append(f" · last {session.length} of {len(session.text)} chars", style="yellow")
+            line.append(f" · last {session.length} of {len(session.text)} chars", style=palette_for(self).note)
         if session.out_of_vocabulary:
             line.append(f" · {session.out_of_vocabulary} unknown", style="italic")
         line.append(f" · unit {session.selected_unit} · ")
