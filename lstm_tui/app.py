@@ -19,7 +19,6 @@ from textual.screen import Screen
 from .ascii_mode import AsciiFilter
 from .errors import UserError
 from .panel import PanelSetup
-from .screens.explorer import ExplorerScreen
 from .screens.help import HelpScreen
 
 ASCII_FILTER = AsciiFilter()
@@ -62,16 +61,23 @@ class LstmApp(App):
     ]
 
     def __init__(self, setup: PanelSetup | None = None, *, window: int | None = None, mode: str = "explore",
-                 curriculum=None, progress=None, lesson: str | int | None = None, ascii_mode: bool = False, light: bool = False):
-        """``mode`` "lessons" opens ``lesson`` (default: the last one read, else the first) beside the panel,
+                 curriculum=None, progress=None, lesson: str | int | None = None, ascii_mode: bool = False, light: bool = False,
+                 model=None):
+        """``model``: one already built for ``setup`` (by the CLI, from a file), shown by the first explorer.
+        ``mode`` "lessons" opens ``lesson`` (default: the last one read, else the first) beside the panel,
         with ``curriculum`` and ``progress`` (default: the shipped lessons, the user's progress file).
         ``ascii_mode``: borders, bars, plots and key names in plain ASCII (widgets read the flag).
         ``light``: start in the light theme (the palette switches at any time; widgets follow)."""
+        # The first screen is the start mode's, made when the app composes (switch_mode, in on_mount, would
+        # hold back the first frame 50 ms behind a blank default screen). Textual copies MODES in __init__.
+        self.MODES = {"explore": self.explorer_screen, "lessons": self.lesson_screen}
+        self.DEFAULT_MODE = mode
         super().__init__()
         self.ascii_mode = ascii_mode
         self.set_class(ascii_mode, "-ascii")
         self.theme = LIGHT_THEME if light else DARK_THEME
         self.setup = setup or PanelSetup()
+        self.model = model
         self.window = window
         self.start_mode = mode
         self.curriculum = curriculum
@@ -80,6 +86,7 @@ class LstmApp(App):
         self.lab_return_mode = mode
         self.training_return_mode = mode
         self.crash: Exception | None = None
+        self._started = False
 
     def get_line_filters(self):
         """Textual's filters (NO_COLOR's greys), then, in ASCII mode, everything drawn turned into ASCII."""
@@ -103,10 +110,22 @@ class LstmApp(App):
         super()._handle_exception(error)
         self._exit_renderables.clear()
 
-    def on_mount(self) -> None:
-        self.add_mode("explore", lambda: ExplorerScreen(self.setup, window=self.window))
-        self.add_mode("lessons", self.lesson_screen)
-        self.switch_mode(self.start_mode)
+    def is_started(self) -> bool:
+        """Whether the first frame is out. Before it (Textual batches every paint while the app starts),
+        screens put off slow work: on_ready starts it."""
+        return self._started
+
+    def on_ready(self) -> None:
+        self._started = True
+        start_panel = getattr(self.screen, "start_panel", None)
+        if start_panel is not None:
+            self.screen.call_after_refresh(start_panel)
+
+    def explorer_screen(self) -> Screen:
+        from .screens.explorer import ExplorerScreen
+
+        model, self.model = self.model, None  # a model is shown once; a later explorer builds its own
+        return ExplorerScreen(self.setup, window=self.window, model=model)
 
     def lesson_screen(self) -> Screen:
         from .curriculum import load_curriculum
@@ -174,10 +193,7 @@ class LstmApp(App):
     def open_model_in_panel(self, model, setup: PanelSetup) -> None:
         """Show ``model`` (e.g. one just trained, described by ``setup``) in the explorer, keeping its text."""
         self.switch_mode("explore")
-        explorer = self.screen
-        explorer.session.load(setup, model=model)
-        if explorer.is_mounted:  # a new explorer draws the model when it mounts
-            explorer.refresh_views()
+        self.screen.show_model(setup, model)
 
     # --- never a browser ---------------------------------------------------------------------------------
     def open_url(self, url: str, *, new_tab: bool = True) -> None:

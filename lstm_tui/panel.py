@@ -17,3 +17,23 @@ class PanelSetup:
     view: str = "gates"  # one of VIEWS
     weights: str | None = None  # a weights file path, instead of `model`
     label: str = ""  # how the status line names a model with no file or name (one trained in the app)
+
+
+# The registry's cell names in its order (``lstm_tui.model.CELLS``; a test keeps them equal), here so
+# that the command line checks ``--cell`` before the app starts without loading NumPy.
+CELL_NAMES = (
+    "rnn", "lstm", "lstm-peephole", "lstm-nig", "lstm-nfg", "lstm-nog", "lstm-niaf", "lstm-noaf", "lstm-np",
+    "lstm-cifg", "lstm-fgr", "gru", "gru-cho", "gru-colah", "gru1", "gru2", "gru3", "mgu", "mut1", "mut2", "mut3",
+)
+
+
+def check_random_setup(setup: PanelSetup) -> None:
+    """Refuse (UserError) a seeded random model that cannot be built: bad size, seed or cell."""
+    from .errors import UserError
+
+    if setup.hidden < 1:
+        raise UserError("hidden size must be at least 1")
+    if setup.seed < 0:
+        raise UserError(f"seed must be zero or more, not {setup.seed}")
+    if setup.cell not in CELL_NAMES:
+        raise UserError(f"unknown cell {setup.cell!r}; choose one of: {', '.join(CELL_NAMES)}")

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .display import format_number
 from .errors import UserError
 from .model import CELLS, CharModel
 from .model.gradients import forget_rows
 from .model.registry import split_note
-from .panel import PanelSetup
+from .panel import PanelSetup, check_random_setup
 
 DEFAULT_WINDOW = 512
 FORGET_BIAS_STEP = 0.5
@@ -42,41 +42,8 @@ def load_model(setup: PanelSetup) -> CharModel:
         from .model.shipped import load_shipped
 
         return load_shipped(setup.model)
-    if setup.hidden < 1:
-        raise UserError("hidden size must be at least 1")
-    if setup.seed < 0:
-        raise UserError(f"seed must be zero or more, not {setup.seed}")
-    if setup.cell not in CELLS:
-        raise UserError(f"unknown cell {setup.cell!r}; choose one of: {', '.join(CELLS)}")
+    check_random_setup(setup)
     return CharModel.random(setup.cell, setup.hidden, setup.seed, output_layer=True)
-
-
-def glyph(char: str) -> str:
-    """One terminal cell that stands for ``char``, so text views stay aligned one column per step.
-
-    Wide (CJK, emoji) characters become ▯, combining marks ◌, newline ↵, tab ⇥, other control or
-    format characters ▪. Everything else is shown as itself.
-    """
-    if char == "\n":
-        return "↵"
-    if char == "\t":
-        return "⇥"
-    category = unicodedata.category(char)
-    if category.startswith("M"):
-        return "◌"
-    if category[0] == "C" or category in ("Zl", "Zp"):
-        return "▪"
-    if unicodedata.east_asian_width(char) in ("W", "F"):
-        return "▯"
-    return char
-
-
-def format_number(value: float) -> str:
-    """Two decimals with a real minus sign; −0.00 shows as 0.00."""
-    text = f"{value:.2f}"
-    if text == "-0.00":
-        return "0.00"
-    return text.replace("-", "−")
 
 
 @dataclass(frozen=True)
@@ -227,6 +194,10 @@ class Session:
         self.forget_bias_offset = float(offset)
         self._apply_forget_offset()
         self._recompute(self.text, rerun=True)
+
+    def nudge_forget_bias(self, steps: int) -> None:
+        """Move the forget-bias knob by ``steps`` × FORGET_BIAS_STEP."""
+        self.set_forget_bias_offset(self.forget_bias_offset + steps * FORGET_BIAS_STEP)
 
     def _apply_forget_offset(self) -> None:
         self.model.cell.params["bias_ih"][self._forget_rows] = self._forget_base + self.forget_bias_offset

@@ -9,8 +9,9 @@ from textual.widgets import Input
 
 from lstm_tui.app import LstmApp
 from lstm_tui.model import CELLS
+from lstm_tui.display import format_number
 from lstm_tui.panel import PanelSetup
-from lstm_tui.session import format_number
+from lstm_tui.screens.explorer import ExplorerScreen
 from lstm_tui.widgets.bars import UnitBars, UnitLabels
 from lstm_tui.widgets.equation import EquationView
 from lstm_tui.widgets.heat import HeatLine
@@ -32,6 +33,22 @@ async def type_text(pilot, text: str) -> None:
     for char in text:
         await pilot.press(char)
     await pilot.pause()
+
+
+async def test_the_panel_starts_after_the_first_frame_and_keeps_keys_typed_meanwhile():
+    app = app_for(hidden=8)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = ExplorerScreen(PanelSetup(hidden=8, seed=3))
+        await app.push_screen(screen)
+        # mounted, first frame due: no session yet, the panel's keys wait, the status line says so
+        assert not screen.panel_ready and screen.session is None
+        assert screen.check_action("scrub", (1,)) is None
+        assert "loading the model" in shown_text(screen.query_one("#status"))[0]
+        await pilot.press(*"q?")
+        await pilot.pause()
+        assert screen.panel_ready and screen.session.text == "q?"
+        assert screen.check_action("scrub", (1,)) is True
+        assert shown_text(screen.query_one("#status"))[0].startswith("step 2/2")
 
 
 async def test_bars_show_the_trace_values_of_the_last_step():

@@ -10,6 +10,9 @@ def press_and_settle(*keys):
     """Type, then wait until every coalesced redraw has run, so the picture is deterministic."""
 
     async def run_before(pilot):
+        wait_for_panel = getattr(pilot.app.screen, "wait_for_panel", None)
+        if wait_for_panel is not None:  # the panel's keys act once it has started
+            await wait_for_panel()
         await pilot.press(*keys)
         for _ in range(3):
             await pilot.wait_for_scheduled_animations()

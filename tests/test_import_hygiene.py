@@ -47,8 +47,8 @@ assert captured.getvalue().strip(), "nothing printed"
 """
 
 
-def ui_modules_loaded_by(snippet: str) -> list[str]:
-    child = CHILD_TEMPLATE.format(snippet=snippet, ui_packages=UI_PACKAGES)
+def ui_modules_loaded_by(snippet: str, packages: tuple[str, ...] = UI_PACKAGES) -> list[str]:
+    child = CHILD_TEMPLATE.format(snippet=snippet, ui_packages=packages)
     completed = subprocess.run(
         [sys.executable, "-c", child], capture_output=True, text=True, timeout=120, cwd=PACKAGE_DIR.parent
     )
@@ -109,3 +109,19 @@ def test_non_interactive_commands_never_load_textual(argv):
     plot with plotext, and `lesson` renders Markdown with Rich on a terminal; neither is Textual.)"""
     loaded = ui_modules_loaded_by(RUN_CLI.format(argv=argv))
     assert not [name for name in loaded if name.split(".")[0] in ("textual", "textual_plotext")]
+
+
+# Until the first frame of the explorer: the CLI's checks, the app and the screen (the model comes after).
+BEFORE_THE_FIRST_PAINT = """
+from lstm_tui.cli import build_parser
+from lstm_tui.commands.explore import setup_from
+setup, model = setup_from(build_parser().parse_args(["explore", "--cell", "gru", "--hidden", "32"]))
+assert model is None
+import lstm_tui.app, lstm_tui.screens.explorer
+"""
+
+
+def test_the_explorer_reaches_its_first_paint_without_numpy_or_plotext():
+    """Cold start: NumPy, plotext and the model (~0.2 s) load after the explorer's first frame."""
+    assert ui_modules_loaded_by(BEFORE_THE_FIRST_PAINT, ("numpy", "plotext", "textual_plotext")) == []
+    assert "numpy" in ui_modules_loaded_by(BEFORE_THE_FIRST_PAINT + "import lstm_tui.session", ("numpy",))

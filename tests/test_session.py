@@ -14,7 +14,8 @@ from lstm_tui.errors import UserError
 from lstm_tui.model import CELLS, CharModel
 from lstm_tui.model.registry import split_note
 from lstm_tui.panel import PanelSetup
-from lstm_tui.session import Session, glyph
+from lstm_tui.display import glyph
+from lstm_tui.session import Session
 
 
 def reference_trace(model: CharModel, text: str) -> dict[str, np.ndarray]:
@@ -240,3 +241,11 @@ def test_a_label_names_only_the_in_memory_model_it_came_with():
     assert session.setup.label == "trained on brackets, 30 steps"
     session.load(replace(session.setup, seed=10))  # e.g. the explorer's "new seed" key
     assert session.setup.label == ""
+
+
+def test_the_panel_knows_the_registry_cell_names_in_order():
+    """The CLI checks --cell against panel.CELL_NAMES without loading NumPy: it must be the registry's list."""
+    from lstm_tui.model import CELLS
+    from lstm_tui.panel import CELL_NAMES
+
+    assert CELL_NAMES == tuple(CELLS)

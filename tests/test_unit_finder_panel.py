@@ -54,6 +54,7 @@ async def test_ctrl_l_selects_the_best_unit_for_bracket_depth():
     app = LstmApp(PanelSetup(model="brackets", text=text))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
+        await screen.wait_for_panel()
         await pilot.press("ctrl+l")  # the first feature is bracket depth
         await pilot.pause()
         trace = load_shipped("brackets").run(text).forward.trace
@@ -68,6 +69,7 @@ async def test_ctrl_l_selects_the_best_unit_for_bracket_depth():
 async def test_a_feature_the_text_lacks_is_said_plainly():
     app = LstmApp(PanelSetup(model="brackets", text="no brackets here"))
     async with app.run_test(size=(100, 30)) as pilot:
+        await app.screen.wait_for_panel()
         app.screen.session.select_unit(5)
         before = app.screen.session.selected_unit
         await pilot.press("ctrl+l")  # bracket depth: constant 0 in this text

@@ -18,9 +18,9 @@ def add_arguments(parser) -> None:
 
 
 def setup_from(args):
-    """A PanelSetup from the options (also checks them, so errors come before the screen opens)."""
-    from ..panel import PanelSetup
-    from ..session import load_model
+    """(PanelSetup, the model or None) from the options, checked so that errors come before the screen
+    opens. A model file is loaded here; a random model is built by the panel after its first paint."""
+    from ..panel import PanelSetup, check_random_setup
 
     if args.window < 1:
         raise UserError("--window must be at least 1")
@@ -31,13 +31,14 @@ def setup_from(args):
     random = PanelSetup()
     setup = PanelSetup(cell=args.cell or random.cell, hidden=random.hidden if args.hidden is None else args.hidden,
                        seed=random.seed if args.seed is None else args.seed, text=args.text)
-    return setup, load_model(setup)
+    check_random_setup(setup)
+    return setup, None
 
 
 def run(args) -> int:
-    setup, _ = setup_from(args)
+    setup, model = setup_from(args)
     from ..app import LstmApp, ascii_wanted
 
-    app = LstmApp(setup, window=args.window, ascii_mode=ascii_wanted(args), light=args.light)
+    app = LstmApp(setup, window=args.window, ascii_mode=ascii_wanted(args), light=args.light, model=model)
     app.run_or_raise(mouse=not args.no_mouse)
     return 0

@@ -2,13 +2,21 @@
 
 Every global key sits on an F-key, ctrl, alt, escape or an arrow the input does not use, so every
 printable character (q, ?, space, digits, Unicode) reaches the input.
+
+The first frame holds the input, the status line and the footer only: NumPy, plotext and the model
+(~0.2 s of imports and set-up) load right after it, and the views are mounted then. Keys typed
+meanwhile wait in the queue and reach the input; the panel starts from whatever it holds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import replace
 
+from typing import TYPE_CHECKING
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -17,15 +25,17 @@ from textual.widgets import Input
 
 from ..errors import UserError
 from ..panel import VIEWS, PanelSetup
-from ..session import FORGET_BIAS_STEP, Session
 from ..widgets.bars import UnitBars, UnitLabels
 from ..widgets.equation import EquationView
 from ..widgets.heat import HeatLine, Heatmap
 from ..widgets.key_footer import KeyFooter
-from ..widgets.plot import StatePlot
 from ..widgets.predictions import Predictions
 from ..widgets.status import StatusLine
 from ..widgets.text_input import TextInput
+
+if TYPE_CHECKING:
+    from ..model import CharModel
+    from ..session import Session
 
 HIDDEN_SIZES = (8, 16, 32, 64)
 MAX_UNITS = 16
@@ -40,6 +50,14 @@ VIEW_KEYS = Binding.Group("bars·plot·heatmap·equation", compact=True)
 CELL = Binding.Group("cell", compact=True)
 MODEL = Binding.Group("seed·size", compact=True)
 KNOB = Binding.Group("forget bias", compact=True)
+
+
+class PanelArea(Horizontal):
+    """Where the views go. The views share its rows, so they are laid out again whenever its size
+    changes: the terminal resized, or the key footer wrapping to more or fewer rows."""
+
+    def on_resize(self) -> None:
+        self.screen.refresh_views()
 
 
 class ExplorerScreen(Screen):
@@ -67,49 +85,80 @@ class ExplorerScreen(Screen):
         Binding("ctrl+r", "reset", "reset"),
     ]
 
-    def __init__(self, setup: PanelSetup | None = None, *, session: Session | None = None, window: int | None = None):
+    def __init__(self, setup: PanelSetup | None = None, *, session: Session | None = None,
+                 window: int | None = None, model: CharModel | None = None):
+        """``session``: one to show (its model and text); otherwise one is made for ``setup`` when the
+        panel starts, on ``model`` if given (one already built from the setup), with ``window``."""
         super().__init__()
-        setup = setup or PanelSetup()
-        if session is None:
-            session = Session(setup) if window is None else Session(setup, window=window)
+        self.setup = setup or PanelSetup()
         self.session = session
-        self.views_shown = {"gates", "plot"} | {setup.view}  # the rest on F-keys: fewer bytes per key
-        self.initial_text = setup.text
+        self.window = window
+        self._model = model
+        self.panel_ready = False
+        self._panel_started = asyncio.Event()
+        self.views_shown = {"gates", "plot"} | {self.setup.view}  # the rest on F-keys: fewer bytes per key
         self._redraw_pending = False
         self._last_redraw = float("-inf")
         self._feature_index = -1  # the unit finder's last feature; ctrl+l moves to the next
 
     def compose(self) -> ComposeResult:
-        yield TextInput(value=self.initial_text, placeholder="type here: every key steps the model", id="text")
+        yield TextInput(value=self.setup.text, placeholder="type here: every key steps the model", id="text")
         yield StatusLine(id="status")
         yield HeatLine(id="heat")
-        with Horizontal(id="panel"):
-            with Vertical(id="views"):
-                with Horizontal(id="bars", classes="view-gates"):
-                    yield UnitLabels(id="unit-labels")
-                    yield UnitBars("gates", id="gate-bars")
-                    yield UnitBars("states", id="state-bars")
-                yield StatePlot(id="plot", classes="view-plot")
-                yield EquationView(id="equation", classes="view-equation")
-                yield Heatmap(id="heatmap", classes="view-heat")
-            yield Predictions(id="predictions")
+        yield PanelArea(id="panel")  # the views, mounted by start_panel
         yield KeyFooter()
 
     def on_mount(self) -> None:
         text_input = self.query_one("#text", Input)
         text_input.focus()
         self.watch(text_input, "value", self._text_changed, init=False)
-        self.session.set_text(self.initial_text)
+        if not self.panel_ready:
+            self.query_one(StatusLine).show([Text("loading the model…")])
+            if self.app.is_started():  # otherwise the app starts the panel once its first frame is out
+                self.call_after_refresh(self.start_panel)
+
+    async def start_panel(self) -> None:
+        """Make the session (unless given), mount the views and draw them; once."""
+        if self.panel_ready or self.query("#views"):
+            return
+        from ..session import Session
+        from ..widgets.plot import StatePlot
+
+        if self.session is None:
+            options = {} if self.window is None else {"window": self.window}
+            self.session = Session(self.setup, model=self._model, **options)
+        self._model = None
+        views = Vertical(
+            Horizontal(UnitLabels(id="unit-labels"), UnitBars("gates", id="gate-bars"),
+                       UnitBars("states", id="state-bars"), id="bars", classes="view-gates"),
+            StatePlot(id="plot", classes="view-plot"),
+            EquationView(id="equation", classes="view-equation"),
+            Heatmap(id="heatmap", classes="view-heat"),
+            id="views",
+        )
+        await self.query_one("#panel").mount_all([views, Predictions(id="predictions")])
+        self.panel_ready = True
+        self.session.set_text(self.query_one("#text", Input).value)  # keys typed while loading included
         self._apply_visibility()
         self.refresh_views()
+        self.call_after_refresh(self.refresh_views)  # the views have their sizes only now
+        self.refresh_bindings()
+        self._panel_started.set()
 
-    def on_resize(self) -> None:
-        self.call_after_refresh(self.refresh_views)  # once the views have their new sizes
+    async def wait_for_panel(self) -> None:
+        """Return once the panel has started (its keys act from then on)."""
+        await self._panel_started.wait()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The panel's keys wait (shown dimmed) until the panel has started."""
+        return self.panel_ready or None
 
     def _text_changed(self, value: str) -> None:
         """Step the model and redraw inside the input's own key handler, so the echo and the views are
         marked dirty together and go out in one frame (a handler of ``Input.Changed`` runs only after
         the echo alone has been painted: two frames per key, the second a frame period later)."""
+        if not self.panel_ready:
+            return  # start_panel runs the model on the input's value
         self.session.set_text(value)
         if time.monotonic() - self._last_redraw < FRAME_SECONDS:
             self.redraw_soon()  # keys faster than frames (a burst): one redraw for the lot
@@ -150,11 +199,13 @@ class ExplorerScreen(Screen):
         return units, max(0, body - equation - views * (1 + units))
 
     def refresh_views(self) -> None:
+        if not self.panel_ready:
+            return
         self._redraw_pending = False
         self._last_redraw = time.monotonic()
         session = self.session
         unit_count, plot_rows = self.layout_rows()
-        plot = self.query_one(StatePlot)
+        plot = self.query_one("#plot")
         if plot.styles.height is None or plot.styles.height.value != plot_rows:
             plot.styles.height = plot_rows
         units = session.shown_units(unit_count)
@@ -166,7 +217,7 @@ class ExplorerScreen(Screen):
             self.query_one("#gate-bars", UnitBars).update_from(session, units)
             self.query_one("#state-bars", UnitBars).update_from(session, units)
         if "plot" in self.views_shown:
-            self.query_one(StatePlot).update_from(session)
+            plot.update_from(session)
         if "equation" in self.views_shown:
             self.query_one(EquationView).update_from(session)
         if "heat" in self.views_shown:
@@ -218,7 +269,7 @@ class ExplorerScreen(Screen):
         self.call_after_refresh(self.refresh_views)  # views that were hidden have a size only now
 
     def action_toggle_plot_gates(self) -> None:
-        plot = self.query_one(StatePlot)
+        plot = self.query_one("#plot")
         plot.show_gates = not plot.show_gates
         self.refresh_views()
 
@@ -239,12 +290,20 @@ class ExplorerScreen(Screen):
         if not self.session.has_forget_knob:
             self.notify(f"{self.session.model.name} has no learned forget gate", severity="warning", timeout=3)
             return
-        self.session.set_forget_bias_offset(self.session.forget_bias_offset + direction * FORGET_BIAS_STEP)
+        self.session.nudge_forget_bias(direction)
         self.refresh_views()
 
     def action_reset(self) -> None:
         self.session.reset()
         self.query_one("#text", Input).value = ""
+        self.refresh_views()
+
+    def show_model(self, setup: PanelSetup, model: CharModel) -> None:
+        """Show ``model`` (described by ``setup``), keeping the typed text."""
+        if not self.panel_ready:  # start_panel will make the session on it
+            self.setup, self._model = replace(setup, text=self.setup.text), model
+            return
+        self.session.load(setup, model=model)
         self.refresh_views()
 
     def load(self, setup: PanelSetup) -> None:

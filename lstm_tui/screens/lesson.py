@@ -78,6 +78,7 @@ class LessonScreen(ExplorerScreen, inherit_bindings=False):
         yield KeyFooter()
 
     async def on_mount(self) -> None:
+        await self.start_panel()  # at once: the lesson's page and its panel appear together
         self.report_progress_messages()
         self.query_one("#text", Input).select_on_focus = False  # a try-it's text is typed on, not replaced
         # What exists by now (modules, the app, the panel: ~100k objects) lives as long as the app.

@@ -6,12 +6,17 @@ labels that rarely change would otherwise be sent again with every key.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
 from ..ascii_mode import in_ascii_mode
-from ..session import Session, format_number
+from ..display import format_number
 from .lines import LineView, bar, redrawn_on_theme_change, value_style
 from .palette import palette_for
+
+if TYPE_CHECKING:
+    from ..session import Session
 
 BAR_WIDTH = 4
 COLUMN_WIDTH = BAR_WIDTH + 6  # bar, space, value (−0.00)

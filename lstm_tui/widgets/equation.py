@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
-from ..session import Session
 from .lines import LineView
+
+if TYPE_CHECKING:
+    from ..session import Session
 
 
 class EquationView(LineView):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.style import Style
 from rich.text import Text
 
-from ..session import Session, glyph
+from ..display import glyph
 from .lines import LineView, redrawn_on_theme_change, value_style
 from .palette import palette_for
+
+if TYPE_CHECKING:
+    from ..session import Session
 
 CURSOR = Style(underline=True, bold=True)
 UNKNOWN = Style(italic=True, dim=True)

@@ -13,7 +13,8 @@ from rich.text import Text
 from textual_plotext import PlotextPlot
 
 from ..ascii_mode import in_ascii_mode
-from ..session import UNBOUNDED_RANGE, Session, glyph
+from ..display import glyph
+from ..session import UNBOUNDED_RANGE, Session
 from .heat import visible_span
 from .lines import LineView
 from .palette import palette_for

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
-from ..session import Session, glyph
+from ..display import glyph
 from .lines import LineView
+
+if TYPE_CHECKING:
+    from ..session import Session
 
 COUNT = 5
 

@@ -6,11 +6,16 @@ changed cell, so the unchanging tail (cell, model, knob) is not sent again.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
-from ..session import Session, glyph
+from ..display import glyph
 from .lines import LineView, redrawn_on_theme_change
 from .palette import palette_for
+
+if TYPE_CHECKING:
+    from ..session import Session
 
 
 def describe_model(session: Session) -> str:

@@ -9,7 +9,7 @@ from textual.strip import Strip
 from textual.widgets import Input
 
 from ..ascii_mode import in_ascii_mode, to_ascii
-from ..session import glyph
+from ..display import glyph
 
 
 class TextInput(Input):
