@@ -156,6 +156,22 @@ async def test_every_printable_character_reaches_the_input():
         assert type(app.screen).__name__ == "ExplorerScreen"  # no key opened another screen
 
 
+async def test_a_burst_of_keys_keeps_one_copy_of_the_text(monkeypatch):
+    """The input posts no Changed message: each would hold its own copy of the whole text while a burst
+    of keys is queued ahead of it (k keys, k copies)."""
+    changed = []
+    monkeypatch.setattr(ExplorerScreen, "on_input_changed", lambda screen, event: changed.append(event.value), raising=False)
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.screen.wait_for_panel()
+        text_input = app.screen.query_one(Input)
+        for char in "burst of keys":
+            text_input.post_message(events.Key(char, char))
+        await pilot.pause()
+        assert text_input.value == app.screen.session.text == "burst of keys"
+    assert changed == []
+
+
 async def test_control_wide_and_combining_characters_stay_aligned():
     text = "a\x07b漢😀e\u0301z"
     app = app_for()
