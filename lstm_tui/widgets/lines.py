@@ -38,10 +38,10 @@ def _level_style(level: int, signed: bool, palette: Palette) -> Style:
 
 @lru_cache(maxsize=None)
 def _level_ink(level: int, signed: bool, palette: Palette) -> Style:
-    """The value as a text colour (bars and their numbers: one escape sequence for both)."""
+    """The value's kind as a text colour (bars and their numbers: one escape sequence for both)."""
     if palette.ink is None:
         return Style.null()
-    return Style(color=hex_colour(mix(*palette.ink[_kind(level, signed)], abs(level) / LEVELS)))
+    return Style(color=hex_colour(palette.ink[_kind(level, signed)]))
 
 
 def value_style(value: float, low: float, high: float, palette: Palette, *, ink: bool = False) -> Style:

@@ -19,12 +19,14 @@ BLACK, WHITE = (0, 0, 0), (255, 255, 255)
 
 @dataclass(frozen=True, eq=False)  # compared by identity: a key of the style caches
 class Palette:
-    """``heat`` and ``ink``: per kind of value ("unsigned" 0..1, "negative", "positive"), the colour at 0
-    and at full strength, as a background (text on it in black or white) and as text (None: the
-    terminal's own text colour). ``plot``: a curve's colour by the name of what it shows."""
+    """``heat``: per kind of value ("unsigned" 0..1, "negative", "positive"), the background colour at
+    0 and at full strength (text on it in black or white). ``ink``: per kind, the text colour of bars
+    and their numbers (None: the terminal's own text colour); one colour per kind, as a bar's length
+    already shows its size, and neighbouring columns of one kind then go out as one segment (fewer
+    escape codes per key). ``plot``: a curve's colour by the name of what it shows."""
 
     heat: dict[str, tuple[RGB, RGB]]
-    ink: dict[str, tuple[RGB, RGB]] | None
+    ink: dict[str, RGB] | None
     plot: dict[str, Colour]
     sequence: tuple[Colour, ...]  # curves without a name of their own (the gradient lab), in order
     cursor: Colour  # the plot's marker at the time cursor
@@ -35,8 +37,7 @@ class Palette:
 DARK = Palette(
     heat={"unsigned": ((20, 40, 30), (50, 200, 80)), "negative": ((25, 30, 45), (40, 110, 225)),
           "positive": ((45, 30, 25), (235, 130, 25))},
-    ink={"unsigned": ((125, 150, 130), (60, 210, 90)), "negative": ((130, 140, 165), (100, 160, 255)),
-         "positive": ((165, 140, 125), (245, 140, 40))},
+    ink={"unsigned": (60, 210, 90), "negative": (100, 160, 255), "positive": (245, 140, 40)},
     plot={"c": "orange", "h": "cyan", "i": "green", "f": "red", "o": "magenta", "g": "yellow", "loss": "cyan"},
     sequence=((0, 130, 200), (60, 180, 75), (230, 25, 75), (255, 225, 25), (245, 130, 48), (70, 240, 240)),
     cursor="white",
@@ -46,8 +47,7 @@ DARK = Palette(
 LIGHT = Palette(
     heat={"unsigned": ((236, 236, 236), (50, 180, 80)), "negative": ((236, 236, 236), (40, 110, 225)),
           "positive": ((236, 236, 236), (235, 130, 25))},
-    ink={"unsigned": ((85, 95, 88), (0, 100, 25)), "negative": ((88, 92, 105), (20, 70, 200)),
-         "positive": ((105, 88, 80), (150, 60, 0))},
+    ink={"unsigned": (0, 100, 25), "negative": (20, 70, 200), "positive": (150, 60, 0)},
     plot={"c": (170, 80, 0), "h": (0, 100, 160), "i": (0, 120, 40), "f": (190, 30, 30), "o": (140, 40, 150),
           "g": (120, 100, 0), "loss": (0, 100, 160)},
     sequence=((0, 90, 170), (40, 120, 40), (190, 20, 60), (130, 90, 0), (190, 80, 0), (110, 40, 160)),
