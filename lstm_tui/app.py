@@ -71,6 +71,8 @@ class LstmApp(App):
         # The first screen is the start mode's, made when the app composes (switch_mode, in on_mount, would
         # hold back the first frame 50 ms behind a blank default screen). Textual copies MODES in __init__.
         self.MODES = {"explore": self.explorer_screen, "lessons": self.lesson_screen}
+        if mode not in self.MODES:
+            raise ValueError(f"unknown mode {mode!r}")
         self.DEFAULT_MODE = mode
         super().__init__()
         self.ascii_mode = ascii_mode
@@ -79,7 +81,6 @@ class LstmApp(App):
         self.setup = setup or PanelSetup()
         self.model = model
         self.window = window
-        self.start_mode = mode
         self.curriculum = curriculum
         self.progress = progress
         self.start_lesson = lesson
@@ -148,8 +149,7 @@ class LstmApp(App):
         """Switch to the lab with the panel's current text; ``settings`` (from a lesson) start a fresh lab."""
         from .screens.gradient_lab import GradientLabScreen
 
-        session = getattr(self.screen, "session", None)
-        text = session.text if session is not None else ""
+        text = getattr(self.screen, "typed_text", "")
         if self.current_mode != LAB_MODE:
             self.lab_return_mode = self.current_mode
         fresh = settings is not None or LAB_MODE not in self._modes

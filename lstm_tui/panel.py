@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import UserError
+
 VIEWS = ("gates", "plot", "heat", "equation", "gradients")  # "gradients": the gradient lab, not a panel view
 
 
@@ -29,8 +31,6 @@ CELL_NAMES = (
 
 def check_random_setup(setup: PanelSetup) -> None:
     """Refuse (UserError) a seeded random model that cannot be built: bad size, seed or cell."""
-    from .errors import UserError
-
     if setup.hidden < 1:
         raise UserError("hidden size must be at least 1")
     if setup.seed < 0:

@@ -1,5 +1,6 @@
 """The explorer screen through Textual's Pilot: what it shows equals the session's model trace."""
 
+import asyncio
 import re
 import string
 
@@ -8,8 +9,8 @@ from textual import events
 from textual.widgets import Input
 
 from lstm_tui.app import LstmApp
-from lstm_tui.model import CELLS
 from lstm_tui.display import format_number
+from lstm_tui.model import CELLS
 from lstm_tui.panel import PanelSetup
 from lstm_tui.screens.explorer import ExplorerScreen
 from lstm_tui.widgets.bars import UnitBars, UnitLabels
@@ -35,20 +36,49 @@ async def type_text(pilot, text: str) -> None:
     await pilot.pause()
 
 
-async def test_the_panel_starts_after_the_first_frame_and_keeps_keys_typed_meanwhile():
+async def test_the_panel_starts_after_the_first_frame_and_keeps_keys_typed_meanwhile(monkeypatch):
     app = app_for(hidden=8)
     async with app.run_test(size=(80, 24)) as pilot:
+        monkeypatch.setattr(app, "is_started", lambda: False)  # hold the start: the keys come first
         screen = ExplorerScreen(PanelSetup(hidden=8, seed=3))
         await app.push_screen(screen)
-        # mounted, first frame due: no session yet, the panel's keys wait, the status line says so
-        assert not screen.panel_ready and screen.session is None
-        assert screen.check_action("scrub", (1,)) is None
-        assert "loading the model" in shown_text(screen.query_one("#status"))[0]
         await pilot.press(*"q?")
         await pilot.pause()
+        # on screen, keys typed: no session yet, the panel's keys wait, the status line says so
+        assert screen.session is None and not screen.panel_ready
+        assert screen.query_one(Input).value == "q?"
+        assert screen.check_action("scrub", (1,)) is None
+        assert "loading the model" in shown_text(screen.query_one("#status"))[0]
+        await screen.start_panel()
         assert screen.panel_ready and screen.session.text == "q?"
         assert screen.check_action("scrub", (1,)) is True
         assert shown_text(screen.query_one("#status"))[0].startswith("step 2/2")
+
+
+async def test_quitting_while_the_panel_starts_is_clean():
+    app = app_for(hidden=8)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await screen.wait_for_panel()
+        fresh = ExplorerScreen(PanelSetup(hidden=8, seed=3))
+        await app.push_screen(fresh)
+        starting = asyncio.create_task(fresh.start_panel())
+        app.exit()
+        await starting
+        await pilot.pause()
+    assert app.crash is None
+
+
+async def test_the_gradient_lab_gets_the_text_typed_before_the_panel_started(monkeypatch):
+    app = app_for(hidden=8)
+    async with app.run_test(size=(100, 30)) as pilot:
+        monkeypatch.setattr(app, "is_started", lambda: False)
+        await app.push_screen(ExplorerScreen(PanelSetup(hidden=8)))
+        await pilot.press(*"abc")
+        await pilot.press("f12")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "GradientLabScreen"
+        assert app.screen.lab.text == "abc"
 
 
 async def test_bars_show_the_trace_values_of_the_last_step():

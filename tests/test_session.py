@@ -245,7 +245,6 @@ def test_a_label_names_only_the_in_memory_model_it_came_with():
 
 def test_the_panel_knows_the_registry_cell_names_in_order():
     """The CLI checks --cell against panel.CELL_NAMES without loading NumPy: it must be the registry's list."""
-    from lstm_tui.model import CELLS
     from lstm_tui.panel import CELL_NAMES
 
     assert CELL_NAMES == tuple(CELLS)

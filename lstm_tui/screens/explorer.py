@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
-
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -85,13 +84,12 @@ class ExplorerScreen(Screen):
         Binding("ctrl+r", "reset", "reset"),
     ]
 
-    def __init__(self, setup: PanelSetup | None = None, *, session: Session | None = None,
-                 window: int | None = None, model: CharModel | None = None):
-        """``session``: one to show (its model and text); otherwise one is made for ``setup`` when the
-        panel starts, on ``model`` if given (one already built from the setup), with ``window``."""
+    def __init__(self, setup: PanelSetup | None = None, *, window: int | None = None, model: CharModel | None = None):
+        """The session for ``setup`` is made when the panel starts, on ``model`` if given (one already
+        built from the setup), running the model on at most ``window`` characters."""
         super().__init__()
         self.setup = setup or PanelSetup()
-        self.session = session
+        self.session: Session | None = None
         self.window = window
         self._model = model
         self.panel_ready = False
@@ -114,19 +112,22 @@ class ExplorerScreen(Screen):
         self.watch(text_input, "value", self._text_changed, init=False)
         if not self.panel_ready:
             self.query_one(StatusLine).show([Text("loading the model…")])
-            if self.app.is_started():  # otherwise the app starts the panel once its first frame is out
-                self.call_after_refresh(self.start_panel)
+
+    def on_screen_resume(self) -> None:
+        # Before the app's first frame is out (Textual holds every paint while it starts) the app's
+        # on_ready starts the panel instead; a screen that was covered then starts when it is shown.
+        if not self.panel_ready and self.app.is_started():
+            self.call_after_refresh(self.start_panel)
 
     async def start_panel(self) -> None:
-        """Make the session (unless given), mount the views and draw them; once."""
-        if self.panel_ready or self.query("#views"):
+        """Make the session, mount the views and draw them; once."""
+        if self.session is not None:
             return
         from ..session import Session
         from ..widgets.plot import StatePlot
 
-        if self.session is None:
-            options = {} if self.window is None else {"window": self.window}
-            self.session = Session(self.setup, model=self._model, **options)
+        options = {} if self.window is None else {"window": self.window}
+        self.session = Session(self.setup, model=self._model, **options)
         self._model = None
         views = Vertical(
             Horizontal(UnitLabels(id="unit-labels"), UnitBars("gates", id="gate-bars"),
@@ -137,8 +138,10 @@ class ExplorerScreen(Screen):
             id="views",
         )
         await self.query_one("#panel").mount_all([views, Predictions(id="predictions")])
+        if not self.is_attached:
+            return  # the app quit while the views were mounting
         self.panel_ready = True
-        self.session.set_text(self.query_one("#text", Input).value)  # keys typed while loading included
+        self.session.set_text(self.typed_text)  # keys typed while loading included
         self._apply_visibility()
         self.refresh_views()
         self.call_after_refresh(self.refresh_views)  # the views have their sizes only now
@@ -149,9 +152,14 @@ class ExplorerScreen(Screen):
         """Return once the panel has started (its keys act from then on)."""
         await self._panel_started.wait()
 
+    @property
+    def typed_text(self) -> str:
+        """What the input holds (the session may not exist yet)."""
+        return self.query_one("#text", Input).value
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The panel's keys wait (shown dimmed) until the panel has started."""
-        return self.panel_ready or None
+        return action not in PANEL_ACTIONS or self.panel_ready or None
 
     def _text_changed(self, value: str) -> None:
         """Step the model and redraw inside the input's own key handler, so the echo and the views are
@@ -300,7 +308,7 @@ class ExplorerScreen(Screen):
 
     def show_model(self, setup: PanelSetup, model: CharModel) -> None:
         """Show ``model`` (described by ``setup``), keeping the typed text."""
-        if not self.panel_ready:  # start_panel will make the session on it
+        if self.session is None:  # start_panel will make the session on it
             self.setup, self._model = replace(setup, text=self.setup.text), model
             return
         self.session.load(setup, model=model)
@@ -314,3 +322,7 @@ class ExplorerScreen(Screen):
             self.notify(str(error), severity="error", timeout=5)
             return
         self.refresh_views()
+
+
+# The panel's actions: disabled until it has started (a lesson screen also while the focus is elsewhere).
+PANEL_ACTIONS = frozenset(binding.action.partition("(")[0] for binding in ExplorerScreen.BINDINGS)

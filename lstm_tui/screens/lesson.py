@@ -29,13 +29,11 @@ from ..progress import Progress
 from ..widgets.key_footer import KeyFooter
 from ..widgets.lesson_view import LessonView, TryItCard
 from ..widgets.quiz import QuestionView
-from .explorer import ExplorerScreen
+from .explorer import PANEL_ACTIONS, ExplorerScreen
 from .web_link import WebLinkScreen
 
 WIDE_COLUMNS = 120
 LESSONS = Binding.Group("lesson", compact=True)
-# The explorer's actions: disabled (and out of the footer) while the focus is outside the panel.
-PANEL_ACTIONS = frozenset(binding.action.partition("(")[0] for binding in ExplorerScreen.BINDINGS)
 
 
 def lab_settings(setup: PanelSetup):

@@ -9,7 +9,6 @@ replot per frame however many keys arrived.
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual_plotext import PlotextPlot
 
 from ..ascii_mode import in_ascii_mode

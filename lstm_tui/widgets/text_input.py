@@ -18,9 +18,9 @@ class TextInput(Input):
     Textual's ``Input`` sets its virtual size on every change, and that reactive asks for a layout of
     the whole screen; the input only needs a repaint, which its value change already asks for. Skipping
     the layout saves a reflow and a repaint of every widget on every key. The cursor does not blink (a
-    blinking cursor writes to the terminal while idle). No ``Changed`` messages (see ``post_message``).
+    blinking cursor writes to the terminal while idle). No ``Changed`` messages (see ``__init__``).
 
-    Every character is drawn as one cell (``session.glyph``: the heat line's look, newline as ↵, wide
+    Every character is drawn as one cell (``display.glyph``: the heat line's look, newline as ↵, wide
     characters as ▯), so a character index is a cell offset: the cursor, scrolling and clicks cost O(1)
     and a repaint draws only the visible slice. Textual's own Input measures and renders the whole value
     on every key (seconds for megabytes). A paste is inserted whole: Textual keeps only its first line.
@@ -29,15 +29,11 @@ class TextInput(Input):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.cursor_blink = False
-
-    def post_message(self, message) -> bool:
-        # Input posts a Changed message holding the whole new value on every key; keys in a burst queue
-        # ahead of them, so a burst of k keys kept k copies of the text alive at once (k × its length,
-        # memory the C allocator then keeps: ~120 B per typed character over a 100,000-key soak). The
-        # panel watches ``value`` itself; nothing here listens for Changed.
-        if isinstance(message, Input.Changed):
-            return True
-        return super().post_message(message)
+        # Input posts a Changed message holding the whole new value on every key; the keys of a burst
+        # queue ahead of those messages, so k keys kept k copies of the text alive at once (memory the
+        # C allocator then kept: ~120 B per typed character over a 100,000-key soak). The panel watches
+        # ``value`` itself and nothing listens for Changed.
+        self.disable_messages(Input.Changed)
 
     def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
         return super().refresh(*regions, repaint=repaint or layout, layout=False, recompose=recompose)
