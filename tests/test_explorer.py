@@ -202,6 +202,32 @@ async def test_a_burst_of_keys_keeps_one_copy_of_the_text(monkeypatch):
     assert changed == []
 
 
+async def test_the_input_pages_in_half_widths_and_repaints_only_changed_cells(monkeypatch):
+    from textual.widget import Widget
+
+    from lstm_tui.widgets.text_input import TextInput
+
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.screen.wait_for_panel()
+        text_input = app.screen.query_one(TextInput)
+        width = text_input.scrollable_content_region.width
+        offsets = set()
+        for index in range(width + 10):
+            await pilot.press("abcdefghij"[index % 10])
+            left = text_input.scroll_offset.x
+            offsets.add(left)
+            assert left <= text_input.cursor_position < left + width  # the cursor stays in view
+        assert len(offsets) == 2  # one half-width jump, not one cell per key
+        painted = []
+        real_refresh = Widget.refresh
+        monkeypatch.setattr(Widget, "refresh", lambda widget, *regions, **options: (
+            painted.extend(regions) if widget is text_input else None) or real_refresh(widget, *regions, **options))
+        await pilot.press("k")
+        assert painted and all(region.width <= 2 for region in painted)  # the new character and the cursor
+        assert text_input.render_line(0).text.rstrip().endswith("k")
+
+
 async def test_control_wide_and_combining_characters_stay_aligned():
     text = "a\x07b漢😀e\u0301z"
     app = app_for()

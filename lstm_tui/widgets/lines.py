@@ -153,8 +153,8 @@ class LineView(Widget):
             if shown is None or not width:
                 self.refresh(Region(0, y, max(width, 1), 1))
                 continue
-            end = changed_end(shown, self.render_line(y))
-            if end:
+            _, end = changed_span(shown, self.render_line(y))
+            if end:  # from x = 0: a row of values changes from its left (measured: fewer bytes per key)
                 self.refresh(Region(0, y, end, 1))
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
@@ -238,21 +238,26 @@ def _cells(strip: Strip) -> list:
     return cells
 
 
-def changed_end(before: Strip, after: Strip) -> int:
-    """One past the last cell where two strips differ (0 when they are equal).
+def changed_span(before: Strip, after: Strip) -> tuple[int, int]:
+    """(first, one past the last) cell where two strips differ; (0, 0) when they are equal.
 
-    Textual repaints a line from the start of the widget up to the end of the dirty region, so the end
-    is what saves bytes: unchanged cells after it are not sent.
+    Textual sends a dirty region of a line from the start of the segment that holds its first cell up
+    to its last cell, so cells outside the span are not sent again.
     """
     old, new = _cells(before), _cells(after)
     if len(old) != len(new):
-        return max(len(old), len(new))
+        return 0, max(len(old), len(new))
     end = len(new)
     while end and old[end - 1] == new[end - 1]:
         end -= 1
     if end < len(new) and new[end] is None:  # never cut a wide character in half
         end += 1
-    return end
+    start = 0
+    while start < end and old[start] == new[start]:
+        start += 1
+    while start and new[start] is None:
+        start -= 1
+    return start, end
 
 
 def _widths(lines: list[Text]) -> int:
