@@ -47,8 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+SSH_ESCAPE_DELAY_MS = "250"
+
+
+def allow_for_slow_links() -> None:
+    """Over SSH, wait 250 ms (Textual's default: 100) for the rest of an escape sequence before taking
+    a lone ESC as the escape key: a sequence split across packets (alt+←, an F-key) would otherwise
+    reach the input as ESC plus text such as "[1;3D". Textual reads ESCDELAY when it is imported; a
+    value the user set wins."""
+    if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
+        os.environ.setdefault("ESCDELAY", SSH_ESCAPE_DELAY_MS)
+
+
 def main(argv: list[str] | None = None) -> int:
     limit_blas_threads()
+    allow_for_slow_links()
     # Characters the terminal cannot encode print as backslash escapes instead of failing.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")

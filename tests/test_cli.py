@@ -54,3 +54,48 @@ def test_reset_progress_with_nothing_saved_says_so(tmp_path, monkeypatch, capsys
     monkeypatch.setenv("HOME", str(tmp_path))
     assert main(["--reset-progress"]) == 0
     assert "Nothing to reset" in capsys.readouterr().out
+
+
+ESCAPE_DELAY_PROBE = """
+from lstm_tui.cli import allow_for_slow_links
+allow_for_slow_links()
+from textual import constants
+print(constants.ESCAPE_DELAY)
+"""
+
+
+@pytest.mark.parametrize(
+    "environment, delay",
+    [({}, 0.1), ({"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22"}, 0.25),
+     ({"SSH_TTY": "/dev/pts/3", "ESCDELAY": "40"}, 0.04)],
+    ids=["local", "ssh", "ssh-user-choice"],
+)
+def test_escape_delay_allows_for_slow_links(environment, delay):
+    """Textual's wait for the rest of an escape sequence: longer over SSH unless the user chose."""
+    import os
+
+    env = {key: value for key, value in os.environ.items() if key not in ("SSH_CONNECTION", "SSH_TTY", "ESCDELAY")}
+    completed = subprocess.run([sys.executable, "-c", ESCAPE_DELAY_PROBE], capture_output=True, text=True,
+                               env={**env, **environment}, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert float(completed.stdout) == delay
+
+
+def test_a_sequence_split_within_the_delay_is_one_key(monkeypatch):
+    """What the delay buys: ESC, then 200 ms later the rest of alt+left, is alt+left (not ESC and text)."""
+    from textual import _parser, constants
+    from textual._xterm_parser import XTermParser
+
+    clock = [0.0]
+    monkeypatch.setattr(_parser, "get_time", lambda: clock[0])
+    monkeypatch.setattr(constants, "ESCAPE_DELAY", 0.25)
+    parser = XTermParser()
+    keys = [*parser.feed("\x1b")]
+    clock[0] += 0.2
+    keys += [*parser.tick(), *parser.feed("[1;3D")]
+    assert [key.key for key in keys] == ["alt+left"]
+    clock[0] += 1.0
+    keys = [*parser.feed("\x1b")]
+    clock[0] += 0.3  # longer than the delay: a lone ESC is the escape key
+    keys += [*parser.tick()]
+    assert [key.key for key in keys] == ["escape"]
