@@ -8,6 +8,8 @@ at 80x24 and 120x40, types keys one at a time and prints Markdown tables:
   for QUIET seconds, so a frame that arrives late is never counted as the next key's;
 * bytes written to the terminal per keystroke (same boundaries), median and p95;
 * app CPU per keystroke: the child's user + system time (/proc/<pid>/stat) over all keys / keys;
+* the same bytes and CPU for a bare Textual app with one Input (the floor of echoing a key), and the
+  panel's ratios to it;
 * idle bytes per second (nothing typed for IDLE seconds);
 * cold start to first paint (the input's placeholder appears), against a bare Textual app started
   the same way, alternating the two, in the same run; and, for the panel, until its views are drawn
@@ -49,6 +51,14 @@ BARE = (
     "    def compose(self):\n"
     "        yield Static('type here: bare')\n"
     "Bare().run()\n"
+)
+BARE_INPUT = (  # the reference for a key's cost: Textual's own Input echoing it, nothing else
+    "from textual.app import App\n"
+    "from textual.widgets import Input\n"
+    "class BareInput(App):\n"
+    "    def compose(self):\n"
+    "        yield Input(placeholder='type here: bare')\n"
+    "BareInput().run()\n"
 )
 READY = b"ype here"  # the input's placeholder (its first letter sits under the cursor)
 PANEL_DRAWN = b"H=32"  # the status line names the model once the panel has started
@@ -172,6 +182,22 @@ def typing_figures(cols: int, rows: int, keys: int) -> dict:
     return {"latency": latencies, "bytes": sizes, "cpu": cpu, "idle": idle}
 
 
+def reference_figures(cols: int, rows: int, keys: int) -> dict:
+    """CPU and bytes per key of a bare Textual app with one Input (no status line to wait for: each
+    answer is complete once the output has been quiet for QUIET seconds)."""
+    terminal = Terminal(BARE_INPUT, [], cols, rows)
+    terminal.first_paint()
+    terminal.settle(time.perf_counter())
+    sizes = []
+    cpu_before = terminal.cpu_seconds()
+    for k in range(keys):
+        os.write(terminal.fd, TEXT[k % len(TEXT)].encode())
+        sizes.append(terminal.settle(time.perf_counter())[1])
+    cpu = (terminal.cpu_seconds() - cpu_before) / keys * 1000
+    terminal.close()
+    return {"bytes": sizes, "cpu": cpu}
+
+
 def memory_figures(cols: int, rows: int, total: int = 10_000, chunk: int = 100) -> list[float]:
     terminal = Terminal(EXPLORE, ["--hidden", "32"], cols, rows)
     terminal.panel_started()
@@ -211,12 +237,21 @@ def main() -> int:
     print(f"lstm-tui explore --hidden 32, TERM=xterm-256color, {args.keys} keys per size, plot visible\n")
     print("| size | key → settled median | p95 | bytes/key median | p95 | app CPU/key (mean) | idle B/s |")
     print("|---|---|---|---|---|---|---|")
+    references = {}
     for cols, rows in ((80, 24), (120, 40)):
         figures = typing_figures(cols, rows, args.keys)
         lat, size = figures["latency"], figures["bytes"]
         print(f"| {cols}x{rows} | {statistics.median(lat):.1f} ms | {percentile(lat, 0.95):.1f} ms "
               f"| {statistics.median(size):.0f} B | {percentile(size, 0.95):.0f} B "
               f"| {figures['cpu']:.1f} ms | {figures['idle']:.0f} |", flush=True)
+        references[cols, rows] = (figures, reference_figures(cols, rows, args.keys))
+    print()
+    print("| reference: bare Textual app, one Input | bytes/key median | ratio | CPU/key | ratio |")
+    print("|---|---|---|---|---|")
+    for (cols, rows), (panel, bare) in references.items():
+        panel_bytes, bare_bytes = statistics.median(panel["bytes"]), statistics.median(bare["bytes"])
+        print(f"| {cols}x{rows} | {bare_bytes:.0f} B | {panel_bytes / bare_bytes:.2f} "
+              f"| {bare['cpu']:.1f} ms | {panel['cpu'] / bare['cpu']:.2f} |", flush=True)
     panel, drawn, bare = cold_starts(args.starts)
     reference = statistics.median(bare)
     print()
