@@ -71,6 +71,22 @@ def notifications(app) -> list[str]:
 
 
 # --- try it, typing, quiz, progress ----------------------------------------------------------------
+async def test_tab_reaches_the_try_it_cards_and_quiz_choices_by_keyboard(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        assert app.focused is screen.view
+        await pilot.press("tab")
+        assert isinstance(app.focused, TryItCard)
+        reached = set()
+        for _ in range(4):
+            await pilot.press("tab")
+            reached.add(type(app.focused))
+        assert ChoiceItem in reached
+        await pilot.press("shift+tab")
+        assert app.focused is not None
+
+
 async def test_try_it_types_answers_and_marks_progress(curriculum, tmp_path):
     lesson = curriculum.get(1)
     app = lesson_app(curriculum, tmp_path)

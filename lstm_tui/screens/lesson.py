@@ -19,6 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widgets import Footer, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -53,6 +54,7 @@ class LessonScreen(ExplorerScreen, inherit_bindings=False):
         Binding("ctrl+o", "contents", "lessons & contents", id="lesson.contents"),
         Binding("ctrl+g", "toggle_panel", "panel ⇄ lesson", id="lesson.panel"),
         *ExplorerScreen.BINDINGS,  # after the lesson keys, so the footer shows those first
+        *Screen.BINDINGS,  # tab / shift+tab to the try-it cards and quiz choices (inherit_bindings=False drops them)
     ]
 
     def __init__(self, curriculum: Curriculum, progress: Progress, lesson: Lesson | None = None, *, window: int | None = None):
