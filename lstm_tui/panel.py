@@ -21,6 +21,9 @@ class PanelSetup:
     label: str = ""  # how the status line names a model with no file or name (one trained in the app)
 
 
+MAX_HIDDEN = 1024  # the panel keeps a (window, hidden) trace per quantity: larger only exhausts memory
+MAX_WINDOW = 8192  # characters the model runs on; with MAX_HIDDEN units, 64 MB per traced quantity
+
 # The registry's cell names in its order (``lstm_tui.model.CELLS``; a test keeps them equal), here so
 # that the command line checks ``--cell`` before the app starts without loading NumPy.
 CELL_NAMES = (
@@ -31,8 +34,8 @@ CELL_NAMES = (
 
 def check_random_setup(setup: PanelSetup) -> None:
     """Refuse (UserError) a seeded random model that cannot be built: bad size, seed or cell."""
-    if setup.hidden < 1:
-        raise UserError("hidden size must be at least 1")
+    if not 1 <= setup.hidden <= MAX_HIDDEN:
+        raise UserError(f"hidden size must be between 1 and {MAX_HIDDEN}, not {setup.hidden}")
     if setup.seed < 0:
         raise UserError(f"seed must be zero or more, not {setup.seed}")
     if setup.cell not in CELL_NAMES:

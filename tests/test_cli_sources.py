@@ -1,6 +1,7 @@
 """--model NAME works wherever --weights FILE does; output survives a closed pipe."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -72,13 +73,20 @@ def test_a_negative_seed_is_one_line(argv, capsys, tmp_path, monkeypatch):
     assert not (tmp_path / "unused.npz").exists()
 
 
-def test_explore_refuses_a_negative_seed_before_the_screen_opens():
+@pytest.mark.parametrize(
+    "options, message",
+    [(["--seed", "-1"], "seed must be zero or more"),
+     (["--hidden", "100000"], "hidden size must be between 1 and 1024, not 100000"),  # not a MemoryError
+     (["--window", "100000000"], "--window must be between 1 and 8192"),
+     (["--window", "0"], "--window must be between 1 and 8192")],
+)
+def test_explore_refuses_bad_sizes_before_the_screen_opens(options, message):
     from lstm_tui.cli import build_parser
     from lstm_tui.commands.explore import setup_from
     from lstm_tui.errors import UserError
 
-    with pytest.raises(UserError, match="seed"):
-        setup_from(build_parser().parse_args(["explore", "--seed", "-1"]))
+    with pytest.raises(UserError, match=re.escape(message)):
+        setup_from(build_parser().parse_args(["explore", *options]))
 
 
 def test_train_checks_where_it_will_save_before_training(capsys, tmp_path):

@@ -52,6 +52,8 @@ def test_the_text_task_learns_a_given_file(tmp_path, capsys):
         (["--task", "brackets", "--text-file", "x.txt"], "--text-file only goes with --task text"),
         (["--task", "brackets", "--steps", "0"], "steps must be at least 1"),
         (["--task", "brackets", "--hidden", "0"], "--hidden must be between 1 and 1024"),
+        (["--task", "brackets", "--batch", "100000000"], "--batch must be between 1 and 4096"),
+        (["--task", "brackets", "--seq-len", "0"], "--seq-len must be between 1 and 4096"),
         (["--task", "text", "--text-file", "/nonexistent/file.txt"], "cannot read /nonexistent/file.txt"),
     ],
 )

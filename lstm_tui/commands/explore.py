@@ -20,10 +20,10 @@ def add_arguments(parser) -> None:
 def setup_from(args):
     """(PanelSetup, the model or None) from the options, checked so that errors come before the screen
     opens. A model file is loaded here; a random model is built by the panel after its first paint."""
-    from ..panel import PanelSetup, check_random_setup
+    from ..panel import MAX_WINDOW, PanelSetup, check_random_setup
 
-    if args.window < 1:
-        raise UserError("--window must be at least 1")
+    if not 1 <= args.window <= MAX_WINDOW:
+        raise UserError(f"--window must be between 1 and {MAX_WINDOW}, not {args.window}")
     model = load_source(args, {"--hidden": args.hidden, "--seed": args.seed}, cell=args.cell)
     if model is not None:
         setup = PanelSetup(cell=model.name, text=args.text, weights=args.weights, model=args.model or "random")

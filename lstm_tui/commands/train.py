@@ -17,6 +17,8 @@ from ..errors import UserError
 
 HELP = "Train a character model on a task (brackets, quotes, counting, text) and save it as .npz."
 MAX_HIDDEN = 1024
+MAX_BATCH = 4096  # batch × seq-len floats per activation: larger only exhausts memory
+MAX_SEQ_LEN = 4096
 BAR_WIDTH = 24
 
 
@@ -52,8 +54,10 @@ def run(args) -> int:
     from ..model.trainer import TrainConfig
     from ..model.weights import save_model
 
-    if not 1 <= args.hidden <= MAX_HIDDEN:
-        raise UserError(f"--hidden must be between 1 and {MAX_HIDDEN}, not {args.hidden}")
+    for option, value, largest in (("--hidden", args.hidden, MAX_HIDDEN), ("--batch", args.batch, MAX_BATCH),
+                                   ("--seq-len", args.seq_len, MAX_SEQ_LEN)):
+        if value is not None and not 1 <= value <= largest:
+            raise UserError(f"{option} must be between 1 and {largest}, not {value}")
     if not args.out.endswith(".npz"):
         raise UserError(f"--out must name an .npz file, not {args.out!r}")
     for option, path in (("--out", args.out), ("--card", args.card)):
