@@ -263,7 +263,8 @@ class ExplorerScreen(Screen):
         if correlation == 0:  # the feature is constant over this text (no brackets, no quotes, …)
             self.notify(f"{feature.description}: it does not vary in this text, so no unit can follow it", timeout=4)
             return
-        self.notify(f"{feature.description}: best unit {unit}, correlation {correlation:+.2f}", timeout=4)
+        correlation_text = f"{correlation:+.2f}".replace("-", "−")  # the minus sign the bars use
+        self.notify(f"{feature.description}: best unit {unit}, correlation {correlation_text}", timeout=4)
         self.refresh_views()
 
     def action_pin(self) -> None:

@@ -44,5 +44,5 @@ class StatusLine(LineView):
         line.append(f" · unit {session.selected_unit} · ")
         line.append(describe_model(session), style="bold")
         if session.has_forget_knob:
-            line.append(f" · forget bias {session.forget_bias_offset:+.1f}")
+            line.append(f" · forget bias {session.forget_bias_offset:+.1f}".replace("-", "−"))  # as the bars write it
         self.show([line])
