@@ -204,8 +204,9 @@ class LstmApp(App):
 
     # --- help and palette --------------------------------------------------------------------------------
     def key_bindings(self, screen: Screen) -> list[Binding]:
-        """The bindings a user can press on ``screen``: its own, then the app's."""
-        return [*screen_bindings(screen), *self.BINDINGS]
+        """The bindings a user can press on ``screen``: its own, then the app's that apply here (F12 is
+        "gradient lab" outside the lab and "back" inside it, never both)."""
+        return [*screen_bindings(screen), *(binding for binding in self.BINDINGS if self.check_action(binding.action, ()))]
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -261,6 +261,8 @@ async def test_help_lists_every_key():
         descriptions = [description for _, description in app.screen.rows]
         explorer = app.screen_stack[-2]
         assert all(binding.description in descriptions for binding in explorer.BINDINGS)
+        assert "gradient lab" in descriptions and "train" in descriptions
+        assert "back" not in descriptions  # F11/F12 lead back only from the training screen and the lab
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "ExplorerScreen"
