@@ -31,7 +31,7 @@ def load_source(args, fixed_by_model: dict, cell: str | None = None):
 
         model = load_shipped(args.model)
         if cell is not None and cell != model.name:
-            raise UserError(f"--cell {cell} does not go with --model {args.model}, which is a {model.name} model")
+            raise UserError(f"--cell {cell} does not go with --model {args.model}, which is a model of cell {model.name}")
         return model
     from ..model.weights import load_model
 
