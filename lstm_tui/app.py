@@ -61,8 +61,8 @@ class LstmApp(App):
     ]
 
     def __init__(self, setup: PanelSetup | None = None, *, window: int | None = None, mode: str = "explore",
-                 curriculum=None, progress=None, lesson: str | int | None = None, ascii_mode: bool = False, light: bool = False,
-                 model=None):
+                 curriculum=None, progress=None, lesson: str | int | None = None, ascii_mode: bool = False,
+                 light: bool = False, model=None):
         """``model``: one already built for ``setup`` (by the CLI, from a file), shown by the first explorer.
         ``mode`` "lessons" opens ``lesson`` (default: the last one read, else the first) beside the panel,
         with ``curriculum`` and ``progress`` (default: the shipped lessons, the user's progress file).
@@ -206,7 +206,8 @@ class LstmApp(App):
     def key_bindings(self, screen: Screen) -> list[Binding]:
         """The bindings a user can press on ``screen``: its own, then the app's that apply here (F12 is
         "gradient lab" outside the lab and "back" inside it, never both)."""
-        return [*screen_bindings(screen), *(binding for binding in self.BINDINGS if self.check_action(binding.action, ()))]
+        applying = [binding for binding in self.BINDINGS if self.check_action(binding.action, ())]
+        return [*screen_bindings(screen), *applying]
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -23,10 +23,11 @@ class TextInput(Input):
     blinking cursor writes to the terminal while idle). No ``Changed`` messages (see ``__init__``).
 
     The view pages in half widths and only changed cells are repainted (``_watch_selection``,
-    ``refresh``). Every character is drawn as one cell (``display.glyph``: the heat line's look, newline as ↵, wide
-    characters as ▯), so a character index is a cell offset: the cursor, scrolling and clicks cost O(1)
-    and a repaint draws only the visible slice. Textual's own Input measures and renders the whole value
-    on every key (seconds for megabytes). A paste is inserted whole: Textual keeps only its first line.
+    ``refresh``). Every character is drawn as one cell (``display.glyph``: the heat line's look,
+    newline as ↵, wide characters as ▯), so a character index is a cell offset: the cursor, scrolling
+    and clicks cost O(1) and a repaint draws only the visible slice. Textual's own Input measures and
+    renders the whole value on every key (seconds for megabytes). A paste is inserted whole: Textual
+    keeps only its first line.
     """
 
     def __init__(self, *args, **kwargs):
