@@ -36,7 +36,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from lstm_tui.model import PRINTABLE_ASCII, Vocabulary, build_cell  # noqa: E402
-from lstm_tui.model.gradients import GradientSettings, compare, input_jacobian_norms, random_sequence  # noqa: E402
+from lstm_tui.analysis.gradient_flow import GradientSettings, compare, input_jacobian_norms, random_sequence  # noqa: E402
 
 try:
     import torch

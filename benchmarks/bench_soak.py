@@ -33,7 +33,7 @@ from textual import events
 from textual.keys import _character_to_key
 
 from lstm_tui.app import LstmApp
-from lstm_tui.panel import PanelSetup
+from lstm_tui.panel_setup import PanelSetup
 
 SIZE = (80, 24)
 TYPED = "the quick brown fox jumps over the lazy dog; q? 1 2 3 (it's) "

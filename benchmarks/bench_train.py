@@ -23,7 +23,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from lstm_tui.model.trainer import TrainConfig, Trainer, new_model  # noqa: E402
+from lstm_tui.training.trainer import TrainConfig, Trainer, new_model  # noqa: E402
 from lstm_tui.model.vocab import Vocabulary  # noqa: E402
 
 HIDDEN, VOCAB, SEQ_LEN, BATCH = 64, 60, 50, 32

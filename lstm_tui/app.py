@@ -16,9 +16,9 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from .ascii_mode import AsciiFilter
+from .widgets.ascii_mode import AsciiFilter
 from .errors import UserError
-from .panel import PanelSetup
+from .panel_setup import PanelSetup
 from .screens.help import HelpScreen
 
 ASCII_FILTER = AsciiFilter()
@@ -42,7 +42,7 @@ def screen_bindings(screen: Screen) -> list[Binding]:
 
 def ascii_wanted(args) -> bool:
     """ASCII mode from the top-level options: ``--ascii``, or a terminal/locale that cannot encode Unicode."""
-    from .ascii_mode import unicode_unsupported
+    from .widgets.ascii_mode import unicode_unsupported
 
     return args.ascii or unicode_unsupported()
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .errors import UserError
-from .panel import VIEWS, PanelSetup
+from .panel_setup import VIEWS, PanelSetup
 
 FILE_NAME = re.compile(r"^(\d\d)-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 LESSON_SETUP_KEYS = ("cell", "model", "hidden", "seed", "text", "view")  # no weight files in lessons

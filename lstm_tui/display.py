@@ -29,9 +29,17 @@ def glyph(char: str) -> str:
     return char
 
 
+def format_signed(value: float, decimals: int = 2, *, plus: bool = False) -> str:
+    """``value`` with ``decimals`` decimals and a real minus sign (U+2212, as wide as a digit's neighbours
+    in most fonts); with ``plus`` a positive value shows its +. A value that rounds to zero has no minus:
+    −0.00 would claim a sign the number shown does not have."""
+    text = f"{value:+.{decimals}f}"
+    if float(text) == 0:
+        text = "+" + text[1:]
+    text = text.replace("-", "−")
+    return text if plus else text.removeprefix("+")
+
+
 def format_number(value: float) -> str:
-    """Two decimals with a real minus sign; −0.00 shows as 0.00."""
-    text = f"{value:.2f}"
-    if text == "-0.00":
-        return "0.00"
-    return text.replace("-", "−")
+    """Two decimals with a real minus sign, as every view writes a value."""
+    return format_signed(value)

@@ -21,12 +21,12 @@ import numpy as np
 
 from .display import format_number
 from .errors import UserError
+from .limits import DEFAULT_WINDOW
 from .model import CELLS, CharModel
-from .model.gradients import forget_rows
+from .analysis.gradient_flow import forget_rows
 from .model.registry import split_note
-from .panel import PanelSetup, check_random_setup
+from .panel_setup import PanelSetup, check_random_setup
 
-DEFAULT_WINDOW = 512
 FORGET_BIAS_STEP = 0.5
 UNBOUNDED_RANGE = 2.0  # display half-range of quantities with no bound of their own (c)
 
@@ -39,7 +39,7 @@ def load_model(setup: PanelSetup) -> CharModel:
 
         return load_weights(setup.weights)
     if setup.model != "random":
-        from .model.shipped import load_shipped
+        from .training.shipped import load_shipped
 
         return load_shipped(setup.model)
     check_random_setup(setup)
@@ -283,10 +283,10 @@ class Session:
 
     def find_unit(self, feature: str) -> tuple[str, float] | None:
         """The unit finder: select the unit whose c (h for cells without c) follows ``feature`` (a name in
-        ``model.units.FEATURES``) most closely over the window. Returns (e.g. "c[28]", correlation), or
+        ``analysis.units.FEATURES``) most closely over the window. Returns (e.g. "c[28]", correlation), or
         None when the window is too short to correlate anything; a correlation of 0 (the feature does
         not vary in the text) selects nothing."""
-        from .model.units import feature_values, rank_units
+        from .analysis.units import feature_values, rank_units
 
         if self.length < 2:
             return None

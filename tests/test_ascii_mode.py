@@ -7,9 +7,9 @@ import re
 import pytest
 
 from lstm_tui.app import LstmApp
-from lstm_tui.ascii_mode import to_ascii, unicode_unsupported
+from lstm_tui.widgets.ascii_mode import to_ascii, unicode_unsupported
 from lstm_tui.cli import build_parser
-from lstm_tui.panel import PanelSetup
+from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.widgets.key_footer import key_label
 from lstm_tui.widgets.lines import bar
 
@@ -102,9 +102,9 @@ async def test_lab_and_training_screens_are_plain_ascii(key):
 
 
 def test_spelt_out_lab_readouts_keep_their_columns():
-    from lstm_tui.ascii_mode import spell_ascii
-    from lstm_tui.gradient_lab import GradientLab, readout_lines
-    from lstm_tui.model.gradients import GradientSettings
+    from lstm_tui.widgets.ascii_mode import spell_ascii
+    from lstm_tui.analysis.gradient_lab import GradientLab, readout_lines
+    from lstm_tui.analysis.gradient_flow import GradientSettings
 
     view = GradientLab(GradientSettings(hidden_size=4, length=10)).compute()
     lines = readout_lines(view, spell=spell_ascii)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lstm_tui.cli import main
-from lstm_tui.model.shipped import load_shipped
+from lstm_tui.training.shipped import load_shipped
 from lstm_tui.models import shipped_names
 
 
@@ -75,7 +75,7 @@ def test_a_negative_seed_is_one_line(argv, capsys, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     "options, message",
-    [(["--seed", "-1"], "seed must be zero or more"),
+    [(["--seed", "-1"], "seed must be between 0 and 4294967295, not -1"),
      (["--hidden", "100000"], "hidden size must be between 1 and 1024, not 100000"),  # not a MemoryError
      (["--window", "100000000"], "--window must be between 1 and 8192"),
      (["--window", "0"], "--window must be between 1 and 8192")],

@@ -156,9 +156,9 @@ def test_csv_header_and_values(capsys):
     "args, message",
     [
         (["--cell", "nope"], "unknown cell 'nope'"),
-        (["--hidden", "0"], "--hidden must be between 1 and 4096, not 0"),
-        (["--hidden", "100000"], "--hidden must be between 1 and 4096"),
-        (["--seed", "-1"], "--seed must be zero or more"),
+        (["--hidden", "0"], "hidden size must be between 1 and 1024, not 0"),
+        (["--hidden", "100000"], "hidden size must be between 1 and 1024"),
+        (["--seed", "-1"], "seed must be between 0 and 4294967295"),
         (["--weights", "missing.npz"], "missing.npz: cannot read"),
     ],
 )

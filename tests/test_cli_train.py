@@ -96,14 +96,16 @@ def test_ctrl_c_stops_cleanly_and_saves_what_was_trained(tmp_path):
     assert all(np.isfinite(value).all() for value in loaded.model.cell.params.values())
 
 
-def test_the_parser_defaults_are_the_trainers():
+def test_every_training_setting_is_an_option_with_the_trainers_default():
     from dataclasses import asdict
 
-    from lstm_tui.commands.train import DEFAULTS
-    from lstm_tui.model.trainer import TrainConfig
+    from lstm_tui.cli import build_parser
+    from lstm_tui.training.trainer import TrainConfig
 
-    assert DEFAULTS == {name: value for name, value in asdict(TrainConfig()).items() if name in DEFAULTS}
-    assert set(asdict(TrainConfig())) - set(DEFAULTS) == {"report_every"}
+    args = vars(build_parser().parse_args(["train", "--task", "brackets", "--out", "m.npz"]))
+    trainer = asdict(TrainConfig())
+    assert {name: args[name] for name in trainer if name != "report_every"} == {
+        name: value for name, value in trainer.items() if name != "report_every"}
 
 
 def test_the_text_task_learns_the_lessons_by_default(tmp_path, capsys):

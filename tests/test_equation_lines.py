@@ -4,7 +4,7 @@ import pytest
 
 from lstm_tui.model import CELLS
 from lstm_tui.model.registry import split_note
-from lstm_tui.panel import PanelSetup
+from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.session import Session
 
 

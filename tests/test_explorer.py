@@ -11,7 +11,7 @@ from textual.widgets import Input
 from lstm_tui.app import LstmApp
 from lstm_tui.display import format_number
 from lstm_tui.model import CELLS
-from lstm_tui.panel import PanelSetup
+from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.screens.explorer import ExplorerScreen
 from lstm_tui.widgets.bars import UnitBars, UnitLabels
 from lstm_tui.widgets.equation import EquationView

@@ -3,7 +3,7 @@
 import pytest
 
 from lstm_tui.app import LstmApp
-from lstm_tui.panel import PanelSetup
+from lstm_tui.panel_setup import PanelSetup
 
 
 def press_and_settle(*keys):

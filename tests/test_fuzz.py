@@ -26,7 +26,7 @@ from lstm_tui.curriculum import load_curriculum
 from lstm_tui.errors import UserError
 from lstm_tui.model import CharModel
 from lstm_tui.model.weights import load_model, save_model
-from lstm_tui.panel import PanelSetup
+from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.progress import Progress
 
 # --- what a user can send ----------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 from textual.app import App
 from textual.widgets import Static
 
-from lstm_tui.gradient_lab import GradientLab, readout_lines, settings_line
-from lstm_tui.model.gradients import GradientSettings
+from lstm_tui.analysis.gradient_lab import GradientLab, readout_lines, settings_line
+from lstm_tui.analysis.gradient_flow import GradientSettings
 from lstm_tui.screens.gradient_lab import GradientLabScreen
 from lstm_tui.widgets.gradient_plot import GradientPlot
 

@@ -8,7 +8,7 @@ import unicodedata
 
 import pytest
 
-from lstm_tui.ascii_mode import to_ascii
+from lstm_tui.widgets.ascii_mode import to_ascii
 
 from lstm_tui.curriculum import (
     Curriculum,
@@ -19,7 +19,7 @@ from lstm_tui.curriculum import (
 )
 from lstm_tui.errors import UserError
 from lstm_tui.model import CELLS, CharModel
-from lstm_tui.panel import PanelSetup, VIEWS
+from lstm_tui.panel_setup import PanelSetup, VIEWS
 from lstm_tui.session import load_model
 
 MAX_LINES = 250

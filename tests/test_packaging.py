@@ -82,7 +82,7 @@ def test_the_wheel_carries_the_shipped_models_the_stylesheet_and_the_license(whe
 
 
 def test_an_installed_copy_loads_a_shipped_model(installed, tmp_path):
-    code = "from lstm_tui.model.shipped import load_shipped, MODELS_DIR; print(MODELS_DIR); print(load_shipped('brackets').cell.hidden_size)"
+    code = "from lstm_tui.training.shipped import load_shipped, MODELS_DIR; print(MODELS_DIR); print(load_shipped('brackets').cell.hidden_size)"
     directory, hidden = run_installed(installed, code, tmp_path)[:2]
     assert Path(directory) == installed / "lstm_tui" / "models"
     assert int(hidden) > 0

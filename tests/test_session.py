@@ -13,7 +13,7 @@ import pytest
 from lstm_tui.errors import UserError
 from lstm_tui.model import CELLS, CharModel
 from lstm_tui.model.registry import split_note
-from lstm_tui.panel import PanelSetup
+from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.display import glyph
 from lstm_tui.session import Session
 
@@ -243,8 +243,8 @@ def test_a_label_names_only_the_in_memory_model_it_came_with():
     assert session.setup.label == ""
 
 
-def test_the_panel_knows_the_registry_cell_names_in_order():
-    """The CLI checks --cell against panel.CELL_NAMES without loading NumPy: it must be the registry's list."""
-    from lstm_tui.panel import CELL_NAMES
+def test_the_registry_lists_cells_in_the_limits_order():
+    """The CLI checks --cell against limits.CELL_NAMES without loading NumPy: it must be the registry's list."""
+    from lstm_tui.limits import CELL_NAMES
 
     assert CELL_NAMES == tuple(CELLS)

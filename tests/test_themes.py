@@ -7,7 +7,7 @@ from textual.theme import BUILTIN_THEMES
 from lstm_tui.app import LstmApp
 from lstm_tui.cli import build_parser
 from lstm_tui.commands.serve import app_command
-from lstm_tui.panel import PanelSetup
+from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.widgets.bars import UnitBars
 from lstm_tui.widgets.heat import HeatLine
 from lstm_tui.widgets.lines import LEVELS, value_style

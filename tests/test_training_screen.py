@@ -10,10 +10,11 @@ from textual.widgets import Input, ProgressBar, Static
 from lstm_tui.app import LstmApp
 from lstm_tui.curriculum import load_curriculum
 from lstm_tui.model.weights import load_model, load_model_file
-from lstm_tui.panel import PanelSetup
+from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.progress import Progress
 from lstm_tui.screens.help import HelpScreen
-from lstm_tui.screens.training import TrainingScreen, build_task
+from lstm_tui.screens.training import TrainingScreen
+from lstm_tui.training.run import build_task
 from lstm_tui.widgets.key_footer import KeyFooter
 from lstm_tui.widgets.loss_plot import LossPlot
 
@@ -174,7 +175,7 @@ async def test_save_to_an_unwritable_folder_says_so_and_keeps_the_model(tmp_path
 
 @pytest.mark.parametrize("field, value, message", [
     ("hidden", "abc", "hidden size must be a whole number, not 'abc'"),
-    ("hidden", "0", "hidden size must be between 1 and 512, not 0"),
+    ("hidden", "0", "hidden size must be between 1 and 1024, not 0"),
     ("hidden", "4.5", "hidden size must be a whole number, not '4.5'"),
     ("steps", "", "steps must be a whole number, not ''"),
     ("steps", "-3", "steps must be between 1 and 100000, not -3"),
@@ -257,8 +258,8 @@ def test_snapshot_before_training(snap_compare):
 
 
 def test_the_relay_keeps_every_report_and_passes_on_a_few():
-    from lstm_tui.model.trainer import Progress
-    from lstm_tui.screens.training import ProgressRelay
+    from lstm_tui.training.trainer import Progress
+    from lstm_tui.training.run import ProgressRelay
 
     now = [0.0]
     posted = []

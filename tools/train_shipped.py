@@ -2,7 +2,7 @@
 
     .venv/bin/python tools/train_shipped.py [NAME ...]      # from the repository root; all when no names
 
-Each model is trained by ``lstm-tui train`` with the arguments in ``lstm_tui.model.shipped.RECIPES``; its
+Each model is trained by ``lstm-tui train`` with the arguments in ``lstm_tui.training.shipped.RECIPES``; its
 card records the exact command, the training time and the load average. The whole run takes a few
 minutes on two cores.
 """
@@ -16,7 +16,7 @@ from lstm_tui.blas import limit_blas_threads
 limit_blas_threads()  # before NumPy is imported, as `lstm-tui train` does
 
 from lstm_tui.cli import main  # noqa: E402
-from lstm_tui.model.shipped import RECIPES, command_line  # noqa: E402
+from lstm_tui.training.shipped import RECIPES, command_line  # noqa: E402
 
 
 def train(names: list[str]) -> int:

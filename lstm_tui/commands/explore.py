@@ -20,7 +20,8 @@ def add_arguments(parser) -> None:
 def setup_from(args):
     """(PanelSetup, the model or None) from the options, checked so that errors come before the screen
     opens. A model file is loaded here; a random model is built by the panel after its first paint."""
-    from ..panel import MAX_WINDOW, PanelSetup, check_random_setup
+    from ..limits import MAX_WINDOW
+    from ..panel_setup import PanelSetup, check_random_setup
 
     if not 1 <= args.window <= MAX_WINDOW:
         raise UserError(f"--window must be between 1 and {MAX_WINDOW}, not {args.window}")

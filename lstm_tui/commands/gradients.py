@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+from ..limits import LAB_HIDDEN
 from .sources import add_source_arguments, load_source
 
 HELP = "exact gradient norms ‖∂h_T/∂x_t‖ of rnn, lstm, gru (or any cell): vanishing and exploding, compared"
@@ -18,7 +19,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--text", help="the input text (1 to 1000 characters) instead of a random sequence")
     parser.add_argument("--length", metavar="N", help="length of the random sequence, 10 to 1000 (default 200)")
     add_source_arguments(parser, "a weights file: its cell and vocabulary replace --cells")
-    parser.add_argument("--hidden", metavar="N", help="hidden size of the random cells (default 32)")
+    parser.add_argument("--hidden", metavar="N", help=f"hidden size of the random cells (default {LAB_HIDDEN}: the lab differentiates every unit, so its cost grows with H)")
     parser.add_argument("--seed", metavar="S", help="seed of the random weights and sequence (default 0)")
     parser.add_argument("--scale", metavar="X", help="spectral radius of each recurrent weight block, 0.5 to 2.0 (default: as built)")
     parser.add_argument("--forget-bias", metavar="B", help="forget-gate bias of LSTM cells with a learned forget gate, -3 to 5 (default: as built)")
@@ -28,7 +29,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..errors import UserError
-    from ..gradient_lab import GradientLab
+    from ..analysis.gradient_lab import GradientLab
 
     if args.format not in FORMATS:
         raise UserError(f"--format must be table or json, not {args.format!r}")
@@ -59,7 +60,7 @@ def parse_number(flag: str, text: str | None, kind):
 def settings_from(args):
     """GradientSettings (validated there) and the model from --weights or --model, or None."""
     from ..errors import UserError
-    from ..model.gradients import DEFAULT_CELLS, GradientSettings
+    from ..analysis.gradient_flow import DEFAULT_CELLS, GradientSettings
 
     if args.text is not None and args.length is not None:
         raise UserError("give --text or --length, not both")
@@ -118,7 +119,7 @@ def print_table(view) -> None:
 
     import plotext
 
-    from ..gradient_lab import draw_plot, readout_lines, settings_line
+    from ..analysis.gradient_lab import draw_plot, readout_lines, settings_line
 
     lines = [settings_line(view), *readout_lines(view)]
     print("\n".join(lines))

@@ -27,7 +27,7 @@ def load_source(args, fixed_by_model: dict, cell: str | None = None):
         if value is not None:
             raise UserError(f"{option} does not go with {source}: the model fixes the cell and its size")
     if args.model is not None:
-        from ..model.shipped import load_shipped
+        from ..training.shipped import load_shipped
 
         model = load_shipped(args.model)
         if cell is not None and cell != model.name:

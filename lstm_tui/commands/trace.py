@@ -5,14 +5,11 @@ Nothing here draws a terminal UI: the model and the report are plain NumPy and P
 
 from __future__ import annotations
 
-from ..errors import UserError
+from ..limits import DEFAULT_CELL, VIEW_HIDDEN
 from .sources import add_source_arguments, load_source
 
 HELP = "Run a model over TEXT and print every step's gates and states (table, JSON or CSV)."
 FORMATS = ("table", "json", "csv")
-DEFAULT_CELL = "lstm"
-DEFAULT_HIDDEN = 16
-MAX_HIDDEN = 4096
 
 
 def add_arguments(parser) -> None:
@@ -26,7 +23,7 @@ def add_arguments(parser) -> None:
     add_source_arguments(
         parser, "a weights file: .npz (lstm-tui or Keras layout) or a PyTorch .pt state_dict with a .json sidecar"
     )
-    parser.add_argument("--hidden", metavar="N", type=int, help=f"hidden size of the random model (default {DEFAULT_HIDDEN})")
+    parser.add_argument("--hidden", metavar="N", type=int, help=f"hidden size of the random model (default {VIEW_HIDDEN}, as in explore)")
     parser.add_argument("--seed", metavar="S", type=int, help="seed of the random model (default 0)")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
 
@@ -44,16 +41,12 @@ def resolve_model(args):
     """The model the options ask for: a weights file, a shipped model, or a seeded random model over
     printable ASCII."""
     from ..model.charmodel import CharModel
-    from ..model.registry import get_spec
+    from ..panel_setup import PanelSetup, check_random_setup
 
     model = load_source(args, {"--hidden": args.hidden, "--seed": args.seed}, cell=args.cell)
     if model is not None:
         return model
-    hidden = DEFAULT_HIDDEN if args.hidden is None else args.hidden
-    seed = 0 if args.seed is None else args.seed
-    if not 1 <= hidden <= MAX_HIDDEN:
-        raise UserError(f"--hidden must be between 1 and {MAX_HIDDEN}, not {hidden}")
-    if seed < 0:
-        raise UserError(f"--seed must be zero or more, not {seed}")
-    spec = get_spec(args.cell or DEFAULT_CELL)
-    return CharModel.random(spec.name, hidden, seed=seed)
+    setup = PanelSetup(cell=args.cell or DEFAULT_CELL, hidden=VIEW_HIDDEN if args.hidden is None else args.hidden,
+                       seed=0 if args.seed is None else args.seed)
+    check_random_setup(setup)
+    return CharModel.random(setup.cell, setup.hidden, seed=setup.seed)

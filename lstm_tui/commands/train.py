@@ -14,17 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import UserError
+from ..limits import MAX_BATCH, MAX_HIDDEN, MAX_SEQ_LEN, TRAINING_DEFAULTS
 
 HELP = "Train a character model on a task (brackets, quotes, counting, text) and save it as .npz."
-MAX_HIDDEN = 1024
-MAX_BATCH = 4096  # batch × seq-len floats per activation: larger only exhausts memory
-MAX_SEQ_LEN = 4096
 BAR_WIDTH = 24
-
-
-# TrainConfig's defaults, repeated here so building the parser does not import NumPy (a test keeps them equal).
-DEFAULTS = {"cell": "lstm", "hidden": 64, "steps": 1000, "seed": 0, "batch": 32, "seq_len": 50,
-            "learning_rate": 0.003, "clip": 5.0}
 
 
 def add_arguments(parser) -> None:
@@ -42,16 +35,16 @@ def add_arguments(parser) -> None:
         ("--lr", float, "RATE", "learning_rate", "Adam learning rate"),
         ("--clip", float, "NORM", "clip", "maximum gradient norm"),
     ):
-        parser.add_argument(option, dest=name, type=kind, default=DEFAULTS[name], metavar=metavar,
-                            help=f"{what} (default {DEFAULTS[name]})")
+        parser.add_argument(option, dest=name, type=kind, default=TRAINING_DEFAULTS[name], metavar=metavar,
+                            help=f"{what} (default {TRAINING_DEFAULTS[name]})")
     parser.add_argument("--report-every", type=int, metavar="N", help="steps between progress updates")
 
 
 def run(args) -> int:
     from ..model.registry import get_spec
-    from ..model.shipped import best_unit, card_markdown, command_line, train_argv, train_task
-    from ..model.tasks import get_task
-    from ..model.trainer import TrainConfig
+    from ..training.shipped import best_unit, card_markdown, command_line, train_argv, train_task
+    from ..training.tasks import get_task
+    from ..training.trainer import TrainConfig
     from ..model.weights import save_model
 
     for option, value, largest in (("--hidden", args.hidden, MAX_HIDDEN), ("--batch", args.batch, MAX_BATCH),
@@ -65,7 +58,7 @@ def run(args) -> int:
             check_writable_folder(option, Path(path))
     tty = sys.stdout.isatty()
     config = TrainConfig(
-        **{name: getattr(args, name) for name in DEFAULTS},
+        **{name: getattr(args, name) for name in TRAINING_DEFAULTS},
         report_every=args.report_every or max(1, args.steps // (100 if tty else 20)),
     )
     get_spec(config.cell)  # an unknown cell is reported before any text is generated
@@ -140,7 +133,7 @@ class ProgressPrinter:
         self.drawn = False
 
     def __call__(self, progress) -> None:
-        from ..model.trainer import format_duration  # loaded by now: training has started
+        from ..training.trainer import format_duration  # loaded by now: training has started
 
         fraction = progress.step / progress.steps
         eta = format_duration(progress.eta_seconds)

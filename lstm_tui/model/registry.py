@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import UserError
+from ..limits import CELL_NAMES
 from .cell import Cell
 from .gru import GRUCell, gru_equations
 from .lstm import LSTMCell, lstm_equations
@@ -81,7 +82,10 @@ _SPECS = [
              "Jozefowicz, Zaremba & Sutskever 2015 (ICML)", {"variant": 3}),
 ]
 
-CELLS: dict[str, CellSpec] = {spec.name: spec for spec in _SPECS}
+_BY_NAME = {spec.name: spec for spec in _SPECS}
+if set(_BY_NAME) != set(CELL_NAMES) or len(_BY_NAME) != len(_SPECS):
+    raise ImportError(f"limits.CELL_NAMES and the registry's cells differ: {sorted(set(_BY_NAME) ^ set(CELL_NAMES))}")
+CELLS: dict[str, CellSpec] = {name: _BY_NAME[name] for name in CELL_NAMES}  # in the order lists show them
 
 
 # An equation line may end with a note for the reader, set off by two or more spaces and in parentheses:

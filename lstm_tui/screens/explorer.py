@@ -22,8 +22,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input
 
+from ..display import format_signed
 from ..errors import UserError
-from ..panel import VIEWS, PanelSetup
+from ..panel_setup import VIEWS, PanelSetup
 from ..widgets.bars import UnitBars, UnitLabels
 from ..widgets.equation import EquationView
 from ..widgets.heat import HeatLine, Heatmap
@@ -251,7 +252,7 @@ class ExplorerScreen(Screen):
 
     def action_find_unit(self) -> None:
         """Select the unit that best tracks the next feature (bracket depth, quotes, column, …)."""
-        from ..model.units import FEATURES
+        from ..analysis.units import FEATURES
 
         self._feature_index = (self._feature_index + 1) % len(FEATURES)
         feature = FEATURES[list(FEATURES)[self._feature_index]]
@@ -263,8 +264,8 @@ class ExplorerScreen(Screen):
         if correlation == 0:  # the feature is constant over this text (no brackets, no quotes, …)
             self.notify(f"{feature.description}: it does not vary in this text, so no unit can follow it", timeout=4)
             return
-        correlation_text = f"{correlation:+.2f}".replace("-", "−")  # the minus sign the bars use
-        self.notify(f"{feature.description}: best unit {unit}, correlation {correlation_text}", timeout=4)
+        self.notify(f"{feature.description}: best unit {unit}, correlation {format_signed(correlation, plus=True)}",
+                    timeout=4)
         self.refresh_views()
 
     def action_pin(self) -> None:

@@ -16,10 +16,11 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from ..ascii_mode import in_ascii_mode, spell_ascii
+from ..widgets.ascii_mode import in_ascii_mode, spell_ascii
 from ..errors import UserError
-from ..gradient_lab import GradientLab, LabView, readout_lines, settings_line
-from ..model.gradients import MAX_TEXT_LENGTH, GradientSettings
+from ..limits import LAB_MAX_TEXT
+from ..analysis.gradient_lab import GradientLab, LabView, readout_lines, settings_line
+from ..analysis.gradient_flow import GradientSettings
 from ..widgets.gradient_plot import GradientPlot
 from ..widgets.key_footer import KeyFooter
 
@@ -88,7 +89,7 @@ class GradientLabScreen(Screen):
     # --- for the app -------------------------------------------------------------------------------
     def set_text(self, text: str) -> None:
         """Give the lab the panel's current text (call when the panel's text changes or on switching)."""
-        if text[-MAX_TEXT_LENGTH:] != self.lab.text:
+        if text[-LAB_MAX_TEXT:] != self.lab.text:
             self.lab.set_text(text)
             self.changed()
 

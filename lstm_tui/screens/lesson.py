@@ -25,7 +25,7 @@ from textual.widgets.option_list import Option
 
 from ..curriculum import Curriculum, Lesson
 from ..errors import UserError
-from ..panel import PanelSetup
+from ..panel_setup import PanelSetup
 from ..progress import Progress
 from ..widgets.key_footer import KeyFooter
 from ..widgets.lesson_view import LessonView, TryItCard
@@ -40,7 +40,7 @@ LESSONS = Binding.Group("lesson", compact=True)
 def lab_settings(setup: PanelSetup):
     """The gradient lab's knobs for a try-it with view "gradients": the usual comparison (plus the
     setup's cell if it is not among them) on the setup's text, hidden size and seed."""
-    from ..model.gradients import DEFAULT_CELLS, GradientSettings
+    from ..analysis.gradient_flow import DEFAULT_CELLS, GradientSettings
 
     cells = DEFAULT_CELLS if setup.cell in DEFAULT_CELLS else (*DEFAULT_CELLS, setup.cell)
     return GradientSettings(cells=cells, hidden_size=setup.hidden, seed=setup.seed, text=setup.text or None)

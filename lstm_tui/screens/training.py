@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import copy
 import threading
-import time
 from pathlib import Path
-from typing import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,112 +24,18 @@ from textual.widgets import Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..errors import UserError
+from ..limits import SCREEN_TRAINING_DEFAULTS as DEFAULTS
 from ..model.registry import CELLS
-from ..model.shipped import TrainingRun, command_line, train_argv, train_task
-from ..model.tasks import GENERATED, TASK_NAMES, get_task
-from ..model.trainer import Progress, TrainConfig, format_duration
 from ..model.weights import save_model
-from ..panel import PanelSetup
+from ..panel_setup import PanelSetup
+from ..training.run import ProgressRelay, build_task, count_line, numbers_line, read_config, result_line, save_path
+from ..training.shipped import TrainingRun, command_line, train_argv, train_task
+from ..training.tasks import GENERATED, TASK_NAMES
+from ..training.trainer import Progress, TrainConfig
 from ..widgets.key_footer import KeyFooter
 from ..widgets.loss_plot import LossPlot
 
-MAX_HIDDEN = 512
-MAX_STEPS = 100_000
-MAX_SEED = 2**32 - 1
-DEFAULTS = {"task": "brackets", "cell": "lstm", "hidden": 32, "steps": 500, "seed": 0}
-CURVE_POINTS = 200  # progress reports per run at most: the curve's resolution
-POST_INTERVAL = 0.25  # seconds between progress updates sent to the screen
 PLOT_INTERVAL = 0.5  # seconds between loss-curve redraws while training
-MODELS_FOLDER = "models"
-
-
-def whole_number(text: str, what: str, low: int, high: int) -> int:
-    """``text`` as an int in [low, high], or a UserError that says what was wrong."""
-    try:
-        value = int(text.strip().replace("_", ""))
-    except ValueError:
-        raise UserError(f"{what} must be a whole number, not {text.strip()!r}") from None
-    if not low <= value <= high:
-        raise UserError(f"{what} must be between {low} and {high}, not {value}")
-    return value
-
-
-def read_config(cell: object, hidden: str, steps: str, seed: str) -> TrainConfig:
-    """The form's fields as a training configuration (every other setting as in ``lstm-tui train``)."""
-    if cell not in CELLS:
-        raise UserError("choose a cell")
-    steps_value = whole_number(steps, "steps", 1, MAX_STEPS)
-    return TrainConfig(
-        cell=str(cell),
-        hidden=whole_number(hidden, "hidden size", 1, MAX_HIDDEN),
-        steps=steps_value,
-        seed=whole_number(seed, "seed", 0, MAX_SEED),
-        report_every=max(1, steps_value // CURVE_POINTS),
-    )
-
-
-def build_task(name: str):
-    """A task by name; ``text`` learns the lessons."""
-    if name != "text":
-        return get_task(name)
-    from ..curriculum import lesson_files
-
-    return get_task(name, lesson_files(), "the lessons")
-
-
-def models_dir() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("lstm-tui", appauthor=False)) / MODELS_FOLDER
-
-
-def save_path(meta: dict) -> Path:
-    """A new file under the user data folder, named after the run (never an existing file)."""
-    folder = models_dir()
-    stem = f"{meta['task']}-{meta['cell']}-h{meta['hidden']}-{meta['steps']}steps-seed{meta['seed']}"
-    path, number = folder / f"{stem}.npz", 1
-    while path.exists():
-        number += 1
-        path = folder / f"{stem}-{number}.npz"
-    return path
-
-
-def count_line(progress: Progress) -> str:
-    return f"step {progress.step}/{progress.steps} · ETA {format_duration(progress.eta_seconds)}"
-
-
-def numbers_line(progress: Progress) -> str:
-    return (f"loss {progress.loss:.4f} · accuracy {progress.accuracy:.3f}"
-            f" · {progress.steps_per_second:.1f} steps/s")
-
-
-def result_line(meta: dict) -> str:
-    """What the run reached: training loss of its last steps and the loss on fresh text."""
-    head = (f"stopped after {meta['steps']} of {meta['steps_planned']} steps" if meta["stopped_early"]
-            else f"trained {meta['steps']} steps")
-    if meta["train_loss"] is None:
-        return f"{head} · fresh text {meta['fresh_loss']:.4f}, acc {meta['fresh_accuracy']:.3f}"
-    return (f"{head} · final loss {meta['train_loss']:.4f}, acc {meta['train_accuracy']:.3f}"
-            f" · fresh text {meta['fresh_loss']:.4f}, acc {meta['fresh_accuracy']:.3f}")
-
-
-class ProgressRelay:
-    """The trainer's progress callback, in the worker thread: keeps every report (the curve) and passes
-    one to ``post`` at most every ``interval`` seconds (the first and the last at once)."""
-
-    def __init__(self, post: Callable[[Progress], None], interval: float = POST_INTERVAL, clock=time.monotonic):
-        self.post = post
-        self.interval = interval
-        self.clock = clock
-        self.reports: list[Progress] = []
-        self.last_post = float("-inf")
-
-    def __call__(self, progress: Progress) -> None:
-        self.reports.append(progress)  # read by the screen's plot timer: list appends are atomic
-        now = self.clock()
-        if now - self.last_post >= self.interval or progress.step == progress.steps:  # the last one always
-            self.last_post = now
-            self.post(progress)
 
 
 class TrainingScreen(Screen):

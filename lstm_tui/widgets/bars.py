@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..ascii_mode import in_ascii_mode
+from .ascii_mode import in_ascii_mode
 from ..display import format_number
 from .lines import LineView, bar, redrawn_on_theme_change, value_style
 from .palette import palette_for

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from textual_plotext import PlotextPlot
 
-from ..ascii_mode import in_ascii_mode, spell_ascii
-from ..gradient_lab import LabView, draw_plot
+from .ascii_mode import in_ascii_mode, spell_ascii
+from ..analysis.gradient_lab import LabView, draw_plot
 from .lines import LineView
 from .palette import palette_for
 from .plot import AXIS_MARGIN

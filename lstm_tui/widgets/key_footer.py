@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Footer
 
-from ..ascii_mode import in_ascii_mode
+from .ascii_mode import in_ascii_mode
 from .lines import LineView
 
 KEY_NAMES = {"left": "←", "right": "→", "up": "↑", "down": "↓", "pageup": "PgUp", "pagedown": "PgDn",

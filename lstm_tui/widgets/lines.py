@@ -19,7 +19,7 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..ascii_mode import in_ascii_mode, to_ascii
+from .ascii_mode import in_ascii_mode, to_ascii
 from .palette import Palette, follow_theme, hex_colour, mix, text_on
 
 LEVELS = 4  # colour steps per sign: few distinct styles keep runs long and escape codes few

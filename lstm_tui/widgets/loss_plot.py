@@ -12,7 +12,7 @@ import math
 
 from textual_plotext import PlotextPlot
 
-from ..ascii_mode import in_ascii_mode
+from .ascii_mode import in_ascii_mode
 from .lines import LineView
 from .palette import palette_for
 from .plot import AXIS_MARGIN

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from textual_plotext import PlotextPlot
 
-from ..ascii_mode import in_ascii_mode
+from .ascii_mode import in_ascii_mode
 from ..display import glyph
 from ..session import UNBOUNDED_RANGE, Session
 from .heat import visible_span

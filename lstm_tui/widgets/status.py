@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..display import glyph
+from ..display import format_signed, glyph
 from .lines import LineView, redrawn_on_theme_change
 from .palette import palette_for
 
@@ -44,5 +44,5 @@ class StatusLine(LineView):
         line.append(f" · unit {session.selected_unit} · ")
         line.append(describe_model(session), style="bold")
         if session.has_forget_knob:
-            line.append(f" · forget bias {session.forget_bias_offset:+.1f}".replace("-", "−"))  # as the bars write it
+            line.append(f" · forget bias {format_signed(session.forget_bias_offset, 1, plus=True)}")
         self.show([line])

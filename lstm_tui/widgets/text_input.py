@@ -9,7 +9,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import Input
 
-from ..ascii_mode import in_ascii_mode, to_ascii
+from .ascii_mode import in_ascii_mode, to_ascii
 from ..display import glyph
 from .lines import changed_span
 

@@ -15,7 +15,7 @@ from lstm_tui.model import CELLS, build_cell
 from lstm_tui.model.gru import GRUCell
 from lstm_tui.model.mut import MUTCell
 
-from .helpers import random_state
+from ..helpers import random_state
 
 NEW_CELLS = sorted(name for name, spec in CELLS.items() if spec.family in ("gru", "mgu", "mut"))
 SATURATE = 1000.0  # σ(±1000) is exactly 1 or 0 in float64: 0.5 · (1 + tanh(±500))

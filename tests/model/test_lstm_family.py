@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from lstm_tui.model import CELLS, build_cell
 from lstm_tui.model.numerics import sigmoid
 
-from .helpers import random_state
+from ..helpers import random_state
 
 LSTM_NAMES = sorted(name for name, spec in CELLS.items() if spec.family == "lstm")
 

@@ -1,6 +1,6 @@
 """The gradient lab's state: knobs, cached results, readout text and the plot, for the screen and the CLI.
 
-Plain Python over ``lstm_tui.model.gradients``: no terminal code. The plot is drawn through a
+Plain Python over ``lstm_tui.analysis.gradient_flow``: no terminal code. The plot is drawn through a
 plotext-like object passed in (the ``plotext`` module in the CLI, a ``PlotextPlot``'s ``plt`` in the
 screen), so this module never imports plotext itself.
 """
@@ -13,8 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .model.gradients import (
-    MAX_TEXT_LENGTH,
+from .gradient_flow import (
     CellGradients,
     Clipping,
     GradientSettings,
@@ -24,7 +23,8 @@ from .model.gradients import (
     comparison_vocab,
     input_text,
 )
-from .model.registry import CELLS
+from ..limits import LAB_MAX_TEXT
+from ..model.registry import CELLS
 
 # Knob ladders; None means "the weights as built (or loaded)".
 RADII = (None,) + tuple(round(0.5 + 0.1 * k, 1) for k in range(16))
@@ -150,7 +150,7 @@ class GradientLab:
 
     def set_text(self, text: str) -> None:
         """The panel's text; non-empty text becomes the input (its last 1000 characters at most)."""
-        self.text = text[-MAX_TEXT_LENGTH:]
+        self.text = text[-LAB_MAX_TEXT:]
         self.use_text = bool(self.text)
         self._sync_text()
         self.selected = min(self.selected, len(self.knob_names()) - 1)  # the input knob may have gone

@@ -10,8 +10,8 @@ import pytest
 from lstm_tui import cli
 from lstm_tui.errors import UserError
 from lstm_tui.model import CELLS, PRINTABLE_ASCII, CharModel, Vocabulary, build_cell
-from lstm_tui.model import gradients
-from lstm_tui.model.gradients import (
+from lstm_tui.analysis import gradient_flow as gradients
+from lstm_tui.analysis.gradient_flow import (
     GradientSettings,
     clip,
     compare,

@@ -26,22 +26,23 @@ from typing import Callable
 import numpy as np
 
 from ..errors import UserError
-from .charmodel import CharModel
-from .numerics import softmax, uniform_init
-from .registry import build_cell
-from .vocab import Vocabulary
+from ..limits import TRAINING_DEFAULTS
+from ..model.charmodel import CharModel
+from ..model.numerics import softmax, uniform_init
+from ..model.registry import build_cell
+from ..model.vocab import Vocabulary
 
 
 @dataclass
 class TrainConfig:
-    cell: str = "lstm"
-    hidden: int = 64
-    steps: int = 1000
-    seed: int = 0
-    batch: int = 32
-    seq_len: int = 50
-    learning_rate: float = 3e-3
-    clip: float = 5.0  # maximum global gradient norm
+    cell: str = TRAINING_DEFAULTS["cell"]
+    hidden: int = TRAINING_DEFAULTS["hidden"]
+    steps: int = TRAINING_DEFAULTS["steps"]
+    seed: int = TRAINING_DEFAULTS["seed"]
+    batch: int = TRAINING_DEFAULTS["batch"]
+    seq_len: int = TRAINING_DEFAULTS["seq_len"]
+    learning_rate: float = TRAINING_DEFAULTS["learning_rate"]
+    clip: float = TRAINING_DEFAULTS["clip"]  # maximum global gradient norm
     report_every: int = 10  # steps between progress callbacks
 
     def check(self) -> None:

@@ -21,8 +21,8 @@ from .. import __version__
 from ..errors import UserError
 from .tasks import Task, TextTask
 from .trainer import ChunkStream, TrainConfig, Trainer, TrainResult, evaluate, new_model
-from .units import FEATURES, rank_units
-from .weights import load_model, load_model_file
+from ..analysis.units import FEATURES, rank_units
+from ..model.weights import load_model, load_model_file
 from ..models import MODELS_DIR, shipped_names as list_shipped
 
 MAX_TRAINING_CHARS = 1_000_000  # generated text beyond this repeats; enough variety for these tasks

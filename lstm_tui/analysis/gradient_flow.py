@@ -27,16 +27,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import UserError
-from .cell import Cell, ForwardResult
-from .registry import build_cell, get_spec
-from .vocab import PRINTABLE_ASCII, Vocabulary
+from ..limits import (
+    LAB_FORGET_BIAS_RANGE,
+    LAB_HIDDEN,
+    LAB_HIDDEN_RANGE,
+    LAB_LENGTH_RANGE,
+    LAB_MAX_TEXT,
+    LAB_RADIUS_RANGE,
+)
+from ..model.cell import Cell, ForwardResult
+from ..model.registry import build_cell, get_spec
+from ..model.vocab import PRINTABLE_ASCII, Vocabulary
 
 DEFAULT_CELLS = ("rnn", "lstm", "gru")
-LENGTH_RANGE = (10, 1000)  # a random sequence's length
-MAX_TEXT_LENGTH = 1000
-RADIUS_RANGE = (0.5, 2.0)
-FORGET_BIAS_RANGE = (-3.0, 5.0)
-HIDDEN_RANGE = (1, 256)
 VANISHED_BELOW = 1e-6  # "vanished": the norm has fallen below this fraction of its value at d = 0
 EXPLODED_ABOVE = 1e6  # "exploded": the norm has grown above this multiple of its value at d = 0
 SEQUENCE_STREAM = 5  # random sequences use generator [seed, 5], apart from the weights' generator [seed]
@@ -225,7 +228,7 @@ class GradientSettings:
     """Everything that decides the lab's numbers. ``None`` for a knob means: weights as built or loaded."""
 
     cells: tuple[str, ...] = DEFAULT_CELLS
-    hidden_size: int = 32
+    hidden_size: int = LAB_HIDDEN
     seed: int = 0
     length: int = 200  # of the random sequence; ignored when ``text`` is given
     text: str | None = None
@@ -234,16 +237,16 @@ class GradientSettings:
     clip_threshold: float = 1.0
 
     def __post_init__(self):
-        check_range("length", self.length, LENGTH_RANGE)
-        check_range("hidden size", self.hidden_size, HIDDEN_RANGE)
+        check_range("length", self.length, LAB_LENGTH_RANGE)
+        check_range("hidden size", self.hidden_size, LAB_HIDDEN_RANGE)
         if self.spectral_radius is not None:
-            check_range("spectral radius", self.spectral_radius, RADIUS_RANGE)
+            check_range("spectral radius", self.spectral_radius, LAB_RADIUS_RANGE)
         if self.forget_bias is not None:
-            check_range("forget bias", self.forget_bias, FORGET_BIAS_RANGE)
+            check_range("forget bias", self.forget_bias, LAB_FORGET_BIAS_RANGE)
         if not self.clip_threshold > 0:
             raise UserError(f"the clipping threshold must be positive, not {self.clip_threshold}")
-        if self.text is not None and not 1 <= len(self.text) <= MAX_TEXT_LENGTH:
-            raise UserError(f"the text must have 1 to {MAX_TEXT_LENGTH} characters, not {len(self.text)}")
+        if self.text is not None and not 1 <= len(self.text) <= LAB_MAX_TEXT:
+            raise UserError(f"the text must have 1 to {LAB_MAX_TEXT} characters, not {len(self.text)}")
         if not self.cells:
             raise UserError("choose at least one cell")
         if len(set(self.cells)) != len(self.cells):

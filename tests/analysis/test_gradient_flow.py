@@ -5,7 +5,7 @@ import pytest
 
 from lstm_tui.model import CELLS, build_cell
 
-from .helpers import random_state
+from ..helpers import random_state
 
 T, BATCH, INPUT, HIDDEN = 5, 2, 3, 4
 

@@ -5,7 +5,7 @@ import pytest
 
 from lstm_tui.errors import UserError
 from lstm_tui.model.charmodel import CharModel
-from lstm_tui.model.shipped import (
+from lstm_tui.training.shipped import (
     FRESH_CHARS,
     MODELS_DIR,
     best_unit,
@@ -14,9 +14,9 @@ from lstm_tui.model.shipped import (
     load_shipped,
     load_shipped_card,
 )
-from lstm_tui.model.tasks import get_task
-from lstm_tui.model.trainer import evaluate
-from lstm_tui.model.units import (
+from lstm_tui.training.tasks import get_task
+from lstm_tui.training.trainer import evaluate
+from lstm_tui.analysis.units import (
     bracket_depth,
     column,
     correlations,

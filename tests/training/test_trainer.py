@@ -7,9 +7,9 @@ from lstm_tui.errors import UserError
 from lstm_tui.model.charmodel import CharModel
 from lstm_tui.model.numerics import uniform_init
 from lstm_tui.model.registry import CELLS, build_cell
-from lstm_tui.model.shipped import RECIPES, best_unit, train_task
-from lstm_tui.model.tasks import TASK_NAMES, get_task
-from lstm_tui.model.trainer import (
+from lstm_tui.training.shipped import RECIPES, best_unit, train_task
+from lstm_tui.training.tasks import TASK_NAMES, get_task
+from lstm_tui.training.trainer import (
     Adam,
     ChunkStream,
     TrainConfig,

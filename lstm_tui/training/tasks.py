@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from .units import bracket_depth, inside_quotes
-from .vocab import Vocabulary
+from ..analysis.units import bracket_depth, inside_quotes
+from ..model.vocab import Vocabulary
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 TRAINING_STREAM, FRESH_STREAM = 0, 1

@@ -1,0 +1,49 @@
+"""Every limit and default the app applies, stated once with its reason.
+
+NumPy-free, so the command line checks its options against these before it loads anything heavy, and the
+core, the screens and the gradient lab read the same numbers. (Weight-file limits live with the loader in
+``model/weights.py``: nothing else applies them.)
+"""
+
+from __future__ import annotations
+
+# --- cells -------------------------------------------------------------------------------------------
+# The registry's cells, in the order lists show them; ``model/registry.py`` builds ``CELLS`` in this order
+# and refuses to import if a name has no cell or a cell no name.
+CELL_NAMES = (
+    "rnn", "lstm", "lstm-peephole", "lstm-nig", "lstm-nfg", "lstm-nog", "lstm-niaf", "lstm-noaf", "lstm-np",
+    "lstm-cifg", "lstm-fgr", "gru", "gru-cho", "gru-colah", "gru1", "gru2", "gru3", "mgu", "mut1", "mut2", "mut3",
+)
+DEFAULT_CELL = "lstm"
+
+# --- model sizes -------------------------------------------------------------------------------------
+# Every model the app runs keeps a (window, hidden) trace per quantity, and training keeps (batch × seq-len,
+# 4 × hidden) activations: beyond this only memory runs out.
+MAX_HIDDEN = 1024
+# A random model to look at: 16 units fit the bars and the heatmap at 80x24 (explore, trace, lessons).
+VIEW_HIDDEN = 16
+MAX_SEED = 2**32 - 1  # NumPy's seed sequences take any non-negative int; this keeps seeds easy to type and store
+
+# --- the live panel ----------------------------------------------------------------------------------
+DEFAULT_WINDOW = 512  # characters the panel's model runs on: a recompute of all of them stays within a frame
+MAX_WINDOW = 8192  # with MAX_HIDDEN units, 64 MB per traced quantity
+
+# --- training ----------------------------------------------------------------------------------------
+# ``TrainConfig``'s defaults and ``lstm-tui train``'s: 64 units learn every shipped task in ~1,000 steps.
+TRAINING_DEFAULTS = {"cell": DEFAULT_CELL, "hidden": 64, "steps": 1000, "seed": 0, "batch": 32, "seq_len": 50,
+                     "learning_rate": 0.003, "clip": 5.0}
+# The training screen starts smaller, to see a unit appear within a minute on a 2-core machine.
+SCREEN_TRAINING_DEFAULTS = {"task": "brackets", "cell": DEFAULT_CELL, "hidden": 32, "steps": 500, "seed": 0}
+MAX_STEPS = 100_000  # at ~5 ms a step, a few minutes; more is a job for a GPU, not this app
+MAX_BATCH = 4096  # batch × seq-len floats per activation: larger only exhausts memory
+MAX_SEQ_LEN = 4096
+
+# --- the gradient lab --------------------------------------------------------------------------------
+# The lab pushes all H output directions back at once: a recompute costs H × a backward pass, so it stops
+# at 256 units (32 by default: a recompute within a frame or two).
+LAB_HIDDEN = 32
+LAB_HIDDEN_RANGE = (1, 256)
+LAB_LENGTH_RANGE = (10, 1000)  # a random sequence's length
+LAB_MAX_TEXT = 1000  # characters of typed text the lab takes (the last ones)
+LAB_RADIUS_RANGE = (0.5, 2.0)  # the spectral radius knob
+LAB_FORGET_BIAS_RANGE = (-3.0, 5.0)
