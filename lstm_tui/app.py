@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from .display import shown
 from .widgets.ascii_mode import AsciiFilter
 from .errors import UserError
 from .panel_setup import PanelSetup
@@ -194,6 +195,16 @@ class LstmApp(App):
         """Show ``model`` (e.g. one just trained, described by ``setup``) in the explorer, keeping its text."""
         self.switch_mode("explore")
         self.screen.show_model(setup, model)
+
+    # --- notices ---------------------------------------------------------------------------------------
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notice (screens' and widgets' ``notify`` lands here) is plain text, escaped: it may quote a
+        file name or a file's contents, whose escape codes Textual would pass to the terminal and whose
+        brackets it would read as markup (a stray "[/]" raised MarkupError)."""
+        del markup  # no notice uses markup
+        options = {} if timeout is None else {"timeout": timeout}
+        super().notify(shown(message), title=shown(title), severity=severity, markup=False, **options)
 
     # --- never a browser ---------------------------------------------------------------------------------
     def open_url(self, url: str, *, new_tab: bool = True) -> None:

@@ -14,7 +14,8 @@ import sys
 
 from . import __version__
 from .blas import limit_blas_threads
-from .errors import UserError
+from .display import shown
+from .errors import UserError, print_message
 
 # Subcommands, in the order --help lists them. With no subcommand, ``home`` opens the app.
 COMMANDS = ("trace", "lessons", "lesson", "gradients", "explore", "train", "serve")
@@ -24,8 +25,16 @@ def _command(name: str):
     return importlib.import_module(f"lstm_tui.commands.{name}")
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse quotes a bad value with repr, but lists unrecognised arguments and some names raw: escape
+    its messages like every other (subcommand parsers are made of this class too)."""
+
+    def error(self, message: str):
+        super().error(shown(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="lstm-tui",
         description="Learn LSTMs and GRUs in the terminal: lessons beside a live model that steps on every key.",
     )
@@ -71,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             return _reset_progress()
         return _command(args.command or "home").run(args)
     except UserError as error:
-        print(f"lstm-tui: {error}", file=sys.stderr)
+        print_message(error)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -83,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # a bug: the traceback goes to a log file, the user gets one line
         from .crash import report_crash
 
-        print(f"lstm-tui: {report_crash(error)}", file=sys.stderr)
+        print_message(report_crash(error))
         return 1
 
 
@@ -94,7 +103,7 @@ def _reset_progress() -> int:
     existed = progress.path.exists()
     removed = progress.reset()
     for message in progress.take_messages():
-        print(f"lstm-tui: {message}", file=sys.stderr)
+        print_message(message)
     if removed:
-        print(f"Progress reset: {progress.path} removed." if existed else "Nothing to reset: no progress saved yet.")
+        print(f"Progress reset: {shown(progress.path)} removed." if existed else "Nothing to reset: no progress saved yet.")
     return 0 if removed else 1

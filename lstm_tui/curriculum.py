@@ -449,10 +449,12 @@ class Curriculum:
         return len(self.lessons)
 
     def get(self, key: str | int) -> Lesson:
-        """By number (3 or "03"), slug ("forget-gate"), name ("03-forget-gate") or file name."""
+        """By number (3 or "03"), slug ("forget-gate"), name ("03-forget-gate") or file name. Only ASCII
+        digits make a number: ``str.isdigit`` also accepts "²" (which ``int`` refuses) and "٣"."""
         key = str(key).strip().removesuffix(".md")
+        number = int(key) if key.isascii() and key.isdigit() else None
         for lesson in self.lessons:
-            if key in (lesson.slug, lesson.name) or (key.isdigit() and int(key) == lesson.number):
+            if key in (lesson.slug, lesson.name) or number == lesson.number:
                 return lesson
         raise UserError(f"no lesson {key!r}; `lstm-tui lessons` lists them")
 

@@ -1,6 +1,7 @@
-"""How characters and numbers are shown: one terminal cell per character, two-decimal numbers.
+"""How characters, text from outside and numbers are shown: one terminal cell per character, escaped
+text, two-decimal numbers.
 
-Shared by the session, the widgets and the reports; plain Python (no NumPy), so widgets that only
+Shared by the CLI, the session, the widgets and the reports; plain Python (no NumPy), so widgets that only
 draw text load nothing heavy before the first paint.
 """
 
@@ -38,6 +39,35 @@ def format_signed(value: float, decimals: int = 2, *, plus: bool = False) -> str
         text = "+" + text[1:]
     text = text.replace("-", "−")
     return text if plus else text.removeprefix("+")
+
+
+# Format characters that join or shape ordinary text (emoji sequences, Persian and Indic scripts): kept.
+JOINERS = frozenset("\u200c\u200d")
+NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def code_escape(char: str) -> str:
+    """``char`` as a Python-style escape: \\n, \\x1b, \\u202e, \\U000e0041."""
+    if char in NAMED_ESCAPES:
+        return NAMED_ESCAPES[char]
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def shown(text: object) -> str:
+    """``text`` (a file name, a key from a file, a message quoting either) made safe to print or draw.
+
+    Every character a terminal could act on or that hides what the text says becomes a visible escape:
+    C0 and C1 controls (ESC, so no CSI, OSC or OSC 52 sequence survives), DEL, newlines, bidi overrides
+    and isolates and other format characters, separators other than the space, lone surrogates,
+    private-use and unassigned code points. Ordinary Unicode (accents, CJK, emoji) stays as it is.
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() or char in JOINERS else code_escape(char) for char in text)
 
 
 def format_number(value: float) -> str:

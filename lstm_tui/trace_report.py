@@ -13,6 +13,7 @@ import json
 import unicodedata
 from dataclasses import dataclass
 
+from .display import code_escape
 from .model.charmodel import CharModel
 
 TOP_K = 5  # next-character predictions per step, when the model has an output layer
@@ -66,8 +67,6 @@ def trace_report(model: CharModel, text: str) -> TraceReport:
 
 # --- characters as safe text ---------------------------------------------------------------------
 
-NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\"}
-
 
 def escape_char(char: str) -> str:
     """A character as printable text: itself when it is visible and harmless, else a Python-style escape.
@@ -76,14 +75,11 @@ def escape_char(char: str) -> str:
     other than the space, surrogates, unassigned and private-use code points (all that ``isprintable``
     refuses), and lone combining marks, which would otherwise fuse with the text around them.
     """
-    if char in NAMED_ESCAPES:
-        return NAMED_ESCAPES[char]
+    if char == "\\":  # a backslash, so that an escape below cannot be mistaken for the text itself
+        return "\\\\"
     if char.isprintable() and unicodedata.category(char) not in ("Mn", "Me"):
         return char
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    return code_escape(char)
 
 
 def quoted_char(char: str) -> str:

@@ -68,6 +68,13 @@ def test_unknown_lesson_is_one_line_and_exit_2(env):
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("lstm-tui: no lesson 'no-such-lesson'")
 
 
+def test_a_superscript_or_arabic_indic_digit_is_no_lesson(env):
+    for key in ("²", "٣"):
+        result = lstm_tui("lesson", key, env=env)
+        assert (result.returncode, result.stdout) == (2, "")
+        assert result.stderr == f"lstm-tui: no lesson '{key}'; `lstm-tui lessons` lists them\n"
+
+
 def test_lesson_is_rendered_on_a_terminal(env):
     primary, secondary = pty.openpty()
     process = subprocess.Popen(

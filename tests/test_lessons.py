@@ -355,6 +355,13 @@ def test_lessons_are_found_in_the_checkout_and_looked_up_every_way(curriculum):
         curriculum.get("nope")
 
 
+@pytest.mark.parametrize("key", ["²", "³", "٣", "३", "３", "¹²"])
+def test_only_ascii_digits_are_lesson_numbers(curriculum, key):
+    # str.isdigit accepts these; int("²") raised ValueError (a crash) and int("٣") opened lesson 3
+    with pytest.raises(UserError, match="no lesson"):
+        curriculum.get(key)
+
+
 def test_lesson_text_is_clean_unicode(curriculum):
     for lesson in curriculum:
         text = (lessons_dir() / f"{lesson.name}.md").read_text(encoding="utf-8")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 HELP = "list the lessons (number, name, title, read or not)"
 
 
@@ -13,12 +11,13 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..curriculum import load_curriculum
+    from ..errors import print_message
     from ..progress import Progress
 
     curriculum = load_curriculum()
     progress = Progress.load()
     for message in progress.take_messages():
-        print(f"lstm-tui: {message}", file=sys.stderr)
+        print_message(message)
     width = max(len(lesson.slug) for lesson in curriculum)
     for lesson in curriculum:
         mark = "read" if progress.is_read(lesson.slug) else ""

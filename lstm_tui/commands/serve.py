@@ -10,7 +10,7 @@ import ipaddress
 import shlex
 import sys
 
-from ..errors import UserError
+from ..errors import UserError, print_message
 
 HELP = "serve the app in a web browser (needs the serve extra; loopback only by default)"
 
@@ -47,8 +47,8 @@ def run(args) -> int:
     except ImportError:
         raise UserError(f"serving in a browser needs textual-serve: {INSTALL_HINT}") from None
     if not is_loopback(args.host):
-        print(f"lstm-tui: warning: serving on {args.host}, not loopback: anyone who can reach port {args.port} "
-              "gets the app without a password (textual-serve has no authentication)", file=sys.stderr)
+        print_message(f"warning: serving on {args.host}, not loopback: anyone who can reach port {args.port} "
+                      "gets the app without a password (textual-serve has no authentication)")
     server = Server(command=app_command(args), host=args.host, port=args.port, title="lstm-tui")
     try:
         server.serve()

@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..display import shown
 from ..errors import UserError
 from .charmodel import CharModel
 from .registry import get_spec
@@ -100,11 +101,11 @@ def save_model(model: CharModel, path, meta: dict | None = None) -> None:
         arrays.update({key: model.output[key] for key in OUTPUT_KEYS})
     for key, value in arrays.items():
         if not np.all(np.isfinite(value)):
-            raise UserError(f"{_shown(path)}: not saved, {key} holds NaN or infinite values")
+            raise UserError(f"{shown(path)}: not saved, {key} holds NaN or infinite values")
     arrays["cell"] = np.array(model.cell.name)
     arrays["vocab"] = np.array(model.vocab.chars)
     if arrays["vocab"].item() != model.vocab.chars:  # NumPy strings drop trailing NUL characters
-        raise UserError(f"{_shown(path)}: not saved, a vocabulary of only NUL cannot be stored")
+        raise UserError(f"{shown(path)}: not saved, a vocabulary of only NUL cannot be stored")
     if meta is not None:
         arrays["meta"] = np.array(_meta_json(meta, path))
     partial = path.with_name(path.name + ".partial")
@@ -114,18 +115,18 @@ def save_model(model: CharModel, path, meta: dict | None = None) -> None:
         os.replace(partial, path)
     except OSError as error:
         partial.unlink(missing_ok=True)
-        raise UserError(f"{_shown(path)}: cannot write ({error.strerror or error})") from None
+        raise UserError(f"{shown(path)}: cannot write ({error.strerror or error})") from None
 
 
 def _meta_json(meta, path) -> str:
     if not isinstance(meta, dict):
-        raise UserError(f"{_shown(path)}: not saved, meta must be a dict, not {type(meta).__name__}")
+        raise UserError(f"{shown(path)}: not saved, meta must be a dict, not {type(meta).__name__}")
     try:
         text = json.dumps(meta, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as error:
-        raise UserError(f"{_shown(path)}: not saved, meta is not JSON ({error})") from None
+        raise UserError(f"{shown(path)}: not saved, meta is not JSON ({error})") from None
     if len(text) > MAX_META_CHARS:
-        raise UserError(f"{_shown(path)}: not saved, meta is {len(text)} characters of JSON (limit {MAX_META_CHARS})")
+        raise UserError(f"{shown(path)}: not saved, meta is {len(text)} characters of JSON (limit {MAX_META_CHARS})")
     return text
 
 
@@ -149,24 +150,24 @@ def load_model_file(path, *, cell: str | None = None, vocab: str | None = None, 
     arrays = source.arrays
     vocab_chars = _agree(source.names.get("vocab"), vocab, "vocab", path)
     if vocab_chars is None:
-        raise UserError(f"{_shown(path)}: {_not_named('vocab', source, path)}")
+        raise UserError(f"{shown(path)}: {_not_named('vocab', source, path)}")
     vocabulary = _vocabulary(vocab_chars, path)
     cell_name = _agree(source.names.get("cell"), cell, "cell", path)
     output = {key: arrays.pop(key) for key in OUTPUT_KEYS if key in arrays}
     if source.layout == "keras":
         cell_name, arrays = _from_keras(arrays, cell_name, len(vocabulary), path)
     if cell_name is None:
-        raise UserError(f"{_shown(path)}: {_not_named('cell', source, path)}")
+        raise UserError(f"{shown(path)}: {_not_named('cell', source, path)}")
     try:
         spec = get_spec(cell_name)
     except UserError as error:
-        raise UserError(f"{_shown(path)}: {error}") from None
+        raise UserError(f"{shown(path)}: {error}") from None
     dtype = dtype or _natural_dtype([*arrays.values(), *output.values()])
     params, hidden = _cell_params(spec, arrays, len(vocabulary), path)
     try:
         built = spec.build(len(vocabulary), hidden, dtype=dtype, params=params)
     except ValueError as error:
-        raise UserError(f"{_shown(path)}: {error}") from None
+        raise UserError(f"{shown(path)}: {error}") from None
     model = CharModel(built, vocabulary, _output_layer(output, len(vocabulary), hidden, built.dtype, path))
     return LoadedModel(model, source.meta, source.layout)
 
@@ -180,14 +181,14 @@ def _read_npz(path: Path) -> _Source:
     try:
         archive = zipfile.ZipFile(path)
     except ZIP_READ_ERRORS:  # e.g. NotImplementedError for a garbled "zip version" field
-        raise UserError(f"{_shown(path)}: truncated or damaged, its zip directory cannot be read") from None
+        raise UserError(f"{shown(path)}: truncated or damaged, its zip directory cannot be read") from None
     with archive:
         keys = _check_members(archive, path)
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in keys}
     except ZIP_READ_ERRORS as error:
-        raise UserError(f"{_shown(path)}: damaged, an array cannot be read ({_first_line(error)})") from None
+        raise UserError(f"{shown(path)}: damaged, an array cannot be read ({_first_line(error)})") from None
     names = {key: _string(arrays.pop(key), key, path) for key in STRING_KEYS if key in arrays}
     for key, array in arrays.items():
         _check_finite(key, array, path)
@@ -200,11 +201,11 @@ def _check_file_size(path: Path) -> None:
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise UserError(f"{_shown(path)}: cannot read ({error.strerror or error})") from None
+        raise UserError(f"{shown(path)}: cannot read ({error.strerror or error})") from None
     if not path.is_file():
-        raise UserError(f"{_shown(path)}: not a file")
+        raise UserError(f"{shown(path)}: not a file")
     if size > MAX_FILE_BYTES:
-        raise UserError(f"{_shown(path)}: {_mib(size)} on disk, over the {_mib(MAX_FILE_BYTES)} limit")
+        raise UserError(f"{shown(path)}: {_mib(size)} on disk, over the {_mib(MAX_FILE_BYTES)} limit")
 
 
 def _check_signature(path: Path) -> None:
@@ -212,34 +213,34 @@ def _check_signature(path: Path) -> None:
         with open(path, "rb") as stream:
             head = stream.read(6)
     except OSError as error:
-        raise UserError(f"{_shown(path)}: cannot read ({error.strerror or error})") from None
+        raise UserError(f"{shown(path)}: cannot read ({error.strerror or error})") from None
     if head.startswith(b"\x93NUMPY"):
-        raise UserError(f"{_shown(path)}: a single .npy array, not an .npz archive of named arrays")
+        raise UserError(f"{shown(path)}: a single .npy array, not an .npz archive of named arrays")
     if not head.startswith(b"PK"):
-        raise UserError(f"{_shown(path)}: not an .npz file (no zip signature)")
+        raise UserError(f"{shown(path)}: not an .npz file (no zip signature)")
 
 
 def _check_members(archive: zipfile.ZipFile, path: Path) -> list[str]:
     """Check the zip directory and every array header, decompressing no array data; return the keys."""
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise UserError(f"{_shown(path)}: {len(infos)} entries, over the limit of {MAX_MEMBERS}")
+        raise UserError(f"{shown(path)}: {len(infos)} entries, over the limit of {MAX_MEMBERS}")
     declared = sum(info.file_size for info in infos)
     if declared > MAX_DATA_BYTES:
         raise UserError(
-            f"{_shown(path)}: declares {_mib(declared)} of uncompressed data, over the {_mib(MAX_DATA_BYTES)} limit"
+            f"{shown(path)}: declares {_mib(declared)} of uncompressed data, over the {_mib(MAX_DATA_BYTES)} limit"
         )
     keys = []
     for info in infos:
         if not info.filename.endswith(".npy"):
-            raise UserError(f"{_shown(path)}: entry {info.filename!r} is not a NumPy array")
+            raise UserError(f"{shown(path)}: entry {info.filename!r} is not a NumPy array")
         key = info.filename[: -len(".npy")]
         if key in keys:
-            raise UserError(f"{_shown(path)}: entry {info.filename!r} appears twice")
+            raise UserError(f"{shown(path)}: entry {info.filename!r} appears twice")
         shape, dtype = _npy_header(archive, info, key, path)
         _check_dtype(key, dtype, path)
         if math.prod(shape) * dtype.itemsize > info.file_size:
-            raise UserError(f"{_shown(path)}: {key} claims shape {shape} but its entry is only {info.file_size} bytes")
+            raise UserError(f"{shown(path)}: {key} claims shape {shape} but its entry is only {info.file_size} bytes")
         keys.append(key)
     return keys
 
@@ -253,45 +254,45 @@ def _npy_header(archive, info, key, path):
             elif version == (2, 0):
                 shape, _, dtype = np.lib.format.read_array_header_2_0(member, max_header_size=MAX_HEADER_BYTES)
             else:
-                raise UserError(f"{_shown(path)}: {key} uses .npy format version {version}, which is not supported")
+                raise UserError(f"{shown(path)}: {key} uses .npy format version {version}, which is not supported")
     except ZIP_READ_ERRORS as error:
-        raise UserError(f"{_shown(path)}: damaged, {key} cannot be read ({_first_line(error)})") from None
+        raise UserError(f"{shown(path)}: damaged, {key} cannot be read ({_first_line(error)})") from None
     return shape, dtype
 
 
 def _check_dtype(key: str, dtype: np.dtype, path: Path) -> None:
     if dtype.hasobject:
-        raise UserError(f"{_shown(path)}: {key} holds Python objects (pickled data), which are never loaded")
+        raise UserError(f"{shown(path)}: {key} holds Python objects (pickled data), which are never loaded")
     if key in STRING_KEYS:
         if dtype.kind != "U":
-            raise UserError(f"{_shown(path)}: {key} must be a text string, not {dtype}")
+            raise UserError(f"{shown(path)}: {key} must be a text string, not {dtype}")
     elif dtype.kind == "c":
-        raise UserError(f"{_shown(path)}: {key} is complex ({dtype}); weights must be real floating point")
+        raise UserError(f"{shown(path)}: {key} is complex ({dtype}); weights must be real floating point")
     elif dtype.kind != "f":
-        raise UserError(f"{_shown(path)}: {key} has dtype {dtype}; weights must be floating point")
+        raise UserError(f"{shown(path)}: {key} has dtype {dtype}; weights must be floating point")
 
 
 def _check_finite(key: str, array: np.ndarray, path: Path) -> None:
     if not np.isfinite(array).all():
         problem = "NaN" if np.isnan(array).any() else "infinite values"
-        raise UserError(f"{_shown(path)}: {key} contains {problem}")
+        raise UserError(f"{shown(path)}: {key} contains {problem}")
 
 
 def _string(array: np.ndarray, key: str, path: Path) -> str:
     if array.size != 1:
-        raise UserError(f"{_shown(path)}: {key} must be one string, not an array of shape {array.shape}")
+        raise UserError(f"{shown(path)}: {key} must be one string, not an array of shape {array.shape}")
     return str(array.item())
 
 
 def _parse_meta(text: str, path: Path) -> dict:
     if len(text) > MAX_META_CHARS:
-        raise UserError(f"{_shown(path)}: meta is {len(text)} characters, over the limit of {MAX_META_CHARS}")
+        raise UserError(f"{shown(path)}: meta is {len(text)} characters, over the limit of {MAX_META_CHARS}")
     try:
         meta = json.loads(text, parse_constant=_refuse_constant)
     except ValueError as error:
-        raise UserError(f"{_shown(path)}: meta is not valid JSON ({_first_line(error)})") from None
+        raise UserError(f"{shown(path)}: meta is not valid JSON ({_first_line(error)})") from None
     if not isinstance(meta, dict):
-        raise UserError(f"{_shown(path)}: meta must be a JSON object, not {type(meta).__name__}")
+        raise UserError(f"{shown(path)}: meta must be a JSON object, not {type(meta).__name__}")
     return meta
 
 
@@ -308,36 +309,36 @@ def _read_torch(path: Path) -> _Source:
         try:
             archive = zipfile.ZipFile(path)
         except ZIP_READ_ERRORS:
-            raise UserError(f"{_shown(path)}: truncated or damaged, its zip directory cannot be read") from None
+            raise UserError(f"{shown(path)}: truncated or damaged, its zip directory cannot be read") from None
         with archive:
             declared = sum(info.file_size for info in archive.infolist())
             if len(archive.infolist()) > MAX_MEMBERS or declared > MAX_DATA_BYTES:
-                raise UserError(f"{_shown(path)}: too large ({len(archive.infolist())} entries, {_mib(declared)})")
+                raise UserError(f"{shown(path)}: too large ({len(archive.infolist())} entries, {_mib(declared)})")
     try:
         import torch
     except ImportError:
-        raise UserError(f"{_shown(path)}: reading a PyTorch file needs torch (pip install torch==2.13.0)") from None
+        raise UserError(f"{shown(path)}: reading a PyTorch file needs torch (pip install torch==2.13.0)") from None
     try:
         state = torch.load(path, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError:  # torch's own text here is a long how-to for trusted files
         raise UserError(
-            f"{_shown(path)}: not a PyTorch weights file, or it holds objects other than tensors "
+            f"{shown(path)}: not a PyTorch weights file, or it holds objects other than tensors "
             "(refused by torch.load with weights_only=True)"
         ) from None
     except Exception as error:  # torch raises many types for a bad file; all mean the same to the user
         raise UserError(
-            f"{_shown(path)}: not a loadable PyTorch weights file ({type(error).__name__}: {_first_line(error)})"
+            f"{shown(path)}: not a loadable PyTorch weights file ({type(error).__name__}: {_first_line(error)})"
         ) from None
     if not isinstance(state, dict):
-        raise UserError(f"{_shown(path)}: holds a {type(state).__name__}, not a state_dict")
+        raise UserError(f"{shown(path)}: holds a {type(state).__name__}, not a state_dict")
     arrays = {}
     for key, tensor in state.items():
         if not isinstance(key, str) or not isinstance(tensor, torch.Tensor):
-            raise UserError(f"{_shown(path)}: entry {key!r} is not a named tensor")
+            raise UserError(f"{shown(path)}: entry {key!r} is not a named tensor")
         if tensor.is_complex():
-            raise UserError(f"{_shown(path)}: {key} is complex ({tensor.dtype}); weights must be real floating point")
+            raise UserError(f"{shown(path)}: {key} is complex ({tensor.dtype}); weights must be real floating point")
         if not tensor.is_floating_point():
-            raise UserError(f"{_shown(path)}: {key} has dtype {tensor.dtype}; weights must be floating point")
+            raise UserError(f"{shown(path)}: {key} has dtype {tensor.dtype}; weights must be floating point")
         if tensor.dtype == torch.bfloat16:  # NumPy has no bfloat16; float32 holds it exactly
             tensor = tensor.float()
         arrays[key] = tensor.detach().cpu().numpy().copy()
@@ -355,12 +356,12 @@ def _read_sidecar(path: Path) -> tuple[dict, dict | None]:
     try:
         data = json.loads(sidecar.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise UserError(f"{_shown(sidecar)}: not a readable JSON sidecar ({_first_line(error)})") from None
+        raise UserError(f"{shown(sidecar)}: not a readable JSON sidecar ({_first_line(error)})") from None
     if not isinstance(data, dict) or set(data) - set(STRING_KEYS):
-        raise UserError(f"{_shown(sidecar)}: expected a JSON object with only the keys cell, vocab and meta")
+        raise UserError(f"{shown(sidecar)}: expected a JSON object with only the keys cell, vocab and meta")
     for key in ("cell", "vocab"):
         if key in data and not isinstance(data[key], str):
-            raise UserError(f"{_shown(sidecar)}: {key} must be a string")
+            raise UserError(f"{shown(sidecar)}: {key} must be a string")
     meta = data.get("meta")
     if meta is not None:
         meta = _parse_meta(json.dumps(meta), sidecar)
@@ -375,18 +376,18 @@ def _from_keras(arrays: dict, cell_name: str | None, vocab_size: int, path: Path
     missing = [key for key in KERAS_KEYS if key not in arrays]
     extra = sorted(set(arrays) - set(KERAS_KEYS))
     if missing or extra:
-        raise UserError(f"{_shown(path)}: Keras layout {_key_problems(missing, extra)}")
+        raise UserError(f"{shown(path)}: Keras layout {_key_problems(missing, extra)}")
     kernel, recurrent, bias = (arrays[key] for key in KERAS_KEYS)
     units = recurrent.shape[0] if recurrent.ndim == 2 else 0
     blocks = recurrent.shape[1] // units if units and recurrent.shape[1] % units == 0 else 0
     if blocks not in (3, 4):
         raise UserError(
-            f"{_shown(path)}: recurrent_kernel has shape {recurrent.shape}, "
+            f"{shown(path)}: recurrent_kernel has shape {recurrent.shape}, "
             "expected (U, 4U) for an LSTM or (U, 3U) for a GRU"
         )
     if kernel.shape != (vocab_size, blocks * units):
         raise UserError(
-            f"{_shown(path)}: kernel has shape {kernel.shape}, expected {(vocab_size, blocks * units)} "
+            f"{shown(path)}: kernel has shape {kernel.shape}, expected {(vocab_size, blocks * units)} "
             f"for {vocab_size} characters and {units} units"
         )
     zeros = np.zeros(blocks * units, dtype=bias.dtype)
@@ -409,14 +410,14 @@ def _from_keras(arrays: dict, cell_name: str | None, vocab_size: int, path: Path
             implied = "gru-cho"
             params.update(bias_ih=to_rzn(bias), bias_hh=zeros)
     if cell_name not in (None, implied):
-        raise UserError(f"{_shown(path)}: this Keras {layer} computes cell {implied!r}, not {cell_name!r}")
+        raise UserError(f"{shown(path)}: this Keras {layer} computes cell {implied!r}, not {cell_name!r}")
     return implied, {file_key(name): value for name, value in params.items()}
 
 
 def _check_bias(bias: np.ndarray, shapes: list, path: Path) -> None:
     if bias.shape not in shapes:
         expected = " or ".join(str(shape) for shape in shapes)
-        raise UserError(f"{_shown(path)}: bias has shape {bias.shape}, expected {expected}")
+        raise UserError(f"{shown(path)}: bias has shape {bias.shape}, expected {expected}")
 
 
 # --- matching arrays to a cell --------------------------------------------------------------------
@@ -429,13 +430,13 @@ def _cell_params(spec, arrays: dict, vocab_size: int, path: Path) -> tuple[dict,
     missing = [key for key in expected_keys if key not in arrays]
     extra = sorted(set(arrays) - set(expected_keys))
     if missing or extra:
-        raise UserError(f"{_shown(path)}: {_key_problems(missing, extra)} for cell {spec.name!r}")
+        raise UserError(f"{shown(path)}: {_key_problems(missing, extra)} for cell {spec.name!r}")
     hidden = _infer_hidden(rules, arrays, path)
     for key, name in expected_keys.items():
         shape = tuple(offset + slope * hidden for offset, slope in rules[name])
         if arrays[key].shape != shape:
             raise UserError(
-                f"{_shown(path)}: {key} has shape {arrays[key].shape}, expected {shape} "
+                f"{shown(path)}: {key} has shape {arrays[key].shape}, expected {shape} "
                 f"(cell {spec.name!r}, hidden size {hidden}, {vocab_size} characters)"
             )
     return {name: arrays[key] for key, name in expected_keys.items()}, hidden
@@ -457,12 +458,12 @@ def _infer_hidden(rules: dict, arrays: dict, path: Path) -> int:
     for name, rule in rules.items():
         array = arrays[file_key(name)]
         if array.ndim != len(rule):
-            raise UserError(f"{_shown(path)}: {file_key(name)} has {array.ndim} dimensions, expected {len(rule)}")
+            raise UserError(f"{shown(path)}: {file_key(name)} has {array.ndim} dimensions, expected {len(rule)}")
         for dim, (offset, slope) in zip(array.shape, rule):
             if slope and dim - offset >= slope and (dim - offset) % slope == 0:
                 votes[(dim - offset) // slope] += 1
     if not votes:
-        raise UserError(f"{_shown(path)}: no array shape gives a hidden size")
+        raise UserError(f"{shown(path)}: no array shape gives a hidden size")
     return votes.most_common(1)[0][0]
 
 
@@ -471,22 +472,22 @@ def _output_layer(output: dict, vocab_size: int, hidden: int, dtype, path: Path)
         return None
     missing = [key for key in OUTPUT_KEYS if key not in output]
     if missing:
-        raise UserError(f"{_shown(path)}: has {', '.join(output)} but no {missing[0]}")
+        raise UserError(f"{shown(path)}: has {', '.join(output)} but no {missing[0]}")
     for key, shape in (("weight_out", (vocab_size, hidden)), ("bias_out", (vocab_size,))):
         if output[key].shape != shape:
-            raise UserError(f"{_shown(path)}: {key} has shape {output[key].shape}, expected {shape}")
+            raise UserError(f"{shown(path)}: {key} has shape {output[key].shape}, expected {shape}")
     return {key: np.array(output[key], dtype=dtype) for key in OUTPUT_KEYS}
 
 
 def _vocabulary(chars: str, path: Path) -> Vocabulary:
     if not chars:
-        raise UserError(f"{_shown(path)}: vocab is empty")
+        raise UserError(f"{shown(path)}: vocab is empty")
     repeated = "".join(sorted(char for char, count in Counter(chars).items() if count > 1))
     if repeated:
-        raise UserError(f"{_shown(path)}: vocab repeats characters {_brief(repeated)}; they must be distinct")
+        raise UserError(f"{shown(path)}: vocab repeats characters {_brief(repeated)}; they must be distinct")
     if list(chars) != sorted(chars):
         raise UserError(
-            f"{_shown(path)}: vocab is not sorted; its order is the order of the input weight columns, "
+            f"{shown(path)}: vocab is not sorted; its order is the order of the input weight columns, "
             "so sort the characters and the columns together"
         )
     return Vocabulary(chars)
@@ -494,7 +495,7 @@ def _vocabulary(chars: str, path: Path) -> Vocabulary:
 
 def _agree(from_file: str | None, given: str | None, what: str, path: Path) -> str | None:
     if from_file is not None and given is not None and from_file != given:
-        raise UserError(f"{_shown(path)}: the file's {what} {_brief(from_file)} differs from the one given, {_brief(given)}")
+        raise UserError(f"{shown(path)}: the file's {what} {_brief(from_file)} differs from the one given, {_brief(given)}")
     return from_file if from_file is not None else given
 
 
@@ -520,25 +521,18 @@ def _key_problems(missing: list, extra: list) -> str:
     return "; ".join(parts)
 
 
-def _shown(path) -> str:
-    """A path as it can be printed: escaped if it holds control or other unprintable characters."""
-    text = str(path)
-    return text if text.isprintable() else ascii(text)
-
-
 def _brief(text: str, limit: int = 40) -> str:
     shown = repr(text)
     return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
 
 
 def _first_line(error: BaseException) -> str:
-    """The first line of a library's error text, without terminal escape sequences, made printable."""
-    lines = ANSI_ESCAPE.sub("", str(error)).strip().splitlines()
-    line = lines[0][:160] if lines else type(error).__name__
-    return line if line.isprintable() else ascii(line)
+    """The first line of a library's error text, without its colour codes, escaped."""
+    lines = ANSI_COLOUR.sub("", str(error)).strip().splitlines()
+    return shown(lines[0][:160] if lines else type(error).__name__)
 
 
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+ANSI_COLOUR = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
 def _mib(size: int) -> str:

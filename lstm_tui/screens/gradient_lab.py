@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from ..display import shown
 from ..widgets.ascii_mode import in_ascii_mode, spell_ascii
 from ..errors import UserError
 from ..limits import LAB_MAX_TEXT
@@ -147,4 +148,4 @@ class GradientLabScreen(Screen):
         self.query_one(GradientPlot).draw(view)
 
     def show_error(self, message: str) -> None:
-        self.query_one("#gradient-status", Static).update(self.spell(f"cannot compute: {message}"))
+        self.query_one("#gradient-status", Static).update(self.spell(f"cannot compute: {shown(message)}"))

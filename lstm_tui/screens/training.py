@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from ..display import shown
 from ..errors import UserError
 from ..limits import SCREEN_TRAINING_DEFAULTS as DEFAULTS
 from ..model.registry import CELLS
@@ -102,7 +103,7 @@ class TrainingScreen(Screen):
     def say(self, message: str, *, error: bool = False) -> None:
         widget = self.query_one("#training-message", Static)
         widget.set_class(error, "-error")
-        widget.update(message)
+        widget.update(shown(message))  # an error may quote a file's name or text
 
     @on(Select.Changed, "#training-task")
     def task_changed(self, event: Select.Changed) -> None:

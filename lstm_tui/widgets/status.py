@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..display import format_signed, glyph
+from ..display import format_signed, glyph, shown
 from .lines import LineView, redrawn_on_theme_change
 from .palette import palette_for
 
@@ -26,7 +26,7 @@ def describe_model(session: Session) -> str:
         source = f"weights {setup.weights}"
     else:
         source = f"seed {setup.seed}" if setup.model == "random" else setup.model
-    return f"{session.model.name} H={session.hidden_size} {source}"
+    return f"{session.model.name} H={session.hidden_size} {shown(source)}"  # a file name is shown escaped
 
 
 class StatusLine(LineView):
