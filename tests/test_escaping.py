@@ -176,7 +176,7 @@ def test_progress_messages_are_escaped(tmp_path, monkeypatch, capsys):
 
 
 class RefusingServer:
-    def __init__(self, command, host, port, title):
+    def __init__(self, command, host, port, title, max_sessions):
         pass
 
     def serve(self):
@@ -184,7 +184,7 @@ class RefusingServer:
 
 
 def test_serve_host_is_escaped(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "textual_serve.server", types.SimpleNamespace(Server=RefusingServer))
+    monkeypatch.setitem(sys.modules, "lstm_tui.web_server", types.SimpleNamespace(GuardedServer=RefusingServer))
     code, out, err = run(capsys, "serve", "--host", NAME)
     assert code == 2 and "warning" in err
     assert_harmless(out, err)
