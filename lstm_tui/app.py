@@ -135,7 +135,7 @@ class LstmApp(App):
         from .screens.lesson import LessonScreen
 
         self.curriculum = self.curriculum or load_curriculum()
-        self.progress = self.progress or Progress.load()
+        self.progress = self.progress or Progress.load(known=[lesson.slug for lesson in self.curriculum])
         key = self.start_lesson if self.start_lesson is not None else self.progress.last_lesson
         lesson = None
         if key is not None:

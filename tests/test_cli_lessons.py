@@ -100,3 +100,21 @@ def test_lesson_is_rendered_on_a_terminal(env):
     assert ESCAPE in output  # styled by rich
     assert "Sequences and the plain RNN" in output
     assert "# Sequences" not in output  # the Markdown was rendered, not echoed
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX special files")
+@pytest.mark.parametrize("kind", ["fifo", "deep", "unknown lesson"])
+def test_lessons_start_whatever_the_progress_file_holds(env, tmp_path, kind):
+    path = tmp_path / "data" / "lstm-tui" / "progress.json"
+    path.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(path)  # reading it used to wait for a writer forever
+    elif kind == "deep":
+        path.write_text('{"version": 1, "read": ' + "[" * 50_000 + "]" * 50_000 + "}")  # RecursionError: a crash
+    else:
+        path.write_text('{"version": 1, "read": ["forget-gate", "no-such-lesson"], "answers": {}, "last_lesson": null}')
+    result = lstm_tui("lessons", env=env)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == len(load_curriculum())
+    assert result.stderr.count("\n") == 1 and str(path) in result.stderr
+    assert ("no-such-lesson" in result.stderr) == (kind == "unknown lesson")

@@ -15,7 +15,7 @@ def run(args) -> int:
     from ..progress import Progress
 
     curriculum = load_curriculum()
-    progress = Progress.load()
+    progress = Progress.load(known=[lesson.slug for lesson in curriculum])
     for message in progress.take_messages():
         print_message(message)
     width = max(len(lesson.slug) for lesson in curriculum)
