@@ -47,3 +47,13 @@ LAB_LENGTH_RANGE = (10, 1000)  # a random sequence's length
 LAB_MAX_TEXT = 1000  # characters of typed text the lab takes (the last ones)
 LAB_RADIUS_RANGE = (0.5, 2.0)  # the spectral radius knob
 LAB_FORGET_BIAS_RANGE = (-3.0, 5.0)
+
+# --- serve -------------------------------------------------------------------------------------------
+SERVE_SESSIONS = 8  # app processes at once by default (--max-sessions); each is a Python process of ~60 MB
+MAX_SERVE_SESSIONS = 64
+# The largest terminal a browser may ask for: a 4K screen at a small font. An app given 100,000 columns
+# grew for minutes after its client left.
+MAX_SERVE_COLUMNS, MAX_SERVE_ROWS = 500, 200
+
+# --- files the app reads -----------------------------------------------------------------------------
+MAX_PROGRESS_BYTES = 1 << 20  # some thousand lessons' worth of progress; a larger file is not ours

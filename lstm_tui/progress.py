@@ -24,10 +24,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .limits import MAX_PROGRESS_BYTES
+
 FILE_NAME = "progress.json"
 LOCK_SUFFIX = ".lock"
 FORMAT_VERSION = 1
-MAX_FILE_BYTES = 1 << 20  # some thousand lessons' worth; a larger file is not ours
 LOCK_SECONDS = 2.0  # a save waits this long for another process's save, then writes anyway (still atomically)
 
 
@@ -90,9 +91,9 @@ class Progress:
             os.close(handle)
             return None, f"{self.path} is not a regular file; it will be replaced"
         with os.fdopen(handle, "rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            return None, f"{self.path} is over {MAX_FILE_BYTES // 1024} KiB, too large for progress; it will be replaced"
+            raw = stream.read(MAX_PROGRESS_BYTES + 1)
+        if len(raw) > MAX_PROGRESS_BYTES:
+            return None, f"{self.path} is over {MAX_PROGRESS_BYTES // 1024} KiB, too large for progress; it will be replaced"
         try:
             return _parse(json.loads(raw.decode("utf-8"))), None
         except RecursionError:

@@ -26,8 +26,7 @@ from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
-
-MAX_SERVE_COLUMNS, MAX_SERVE_ROWS = 500, 200  # a 4K screen at a small font; limits.py once it lands
+from .limits import MAX_SERVE_COLUMNS, MAX_SERVE_ROWS
 QUIT_SECONDS = 3.0  # an app asked to quit gets this long before it is terminated, then as long again before a kill
 MAX_MESSAGE_BYTES = 1 << 20  # one WebSocket message from the browser: a paste of up to a megabyte
 LOOPBACK_NAMES = ("localhost",)
@@ -35,7 +34,7 @@ LOOPBACK_NAMES = ("localhost",)
 
 def clamp_size(width: object, height: object) -> tuple[int, int]:
     """A terminal size a client asked for, as whole cells within [1, MAX_SERVE_COLUMNS] × [1, MAX_SERVE_ROWS]
-    (anything that is not a number counts as 80 × 24). An app given 100,000 columns grew for minutes."""
+    (anything that is not a number counts as 80 × 24)."""
 
     def whole(value: object, default: int, largest: int) -> int:
         try:

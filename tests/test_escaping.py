@@ -199,7 +199,7 @@ def screen_text(app) -> str:
 
 async def test_the_app_draws_file_names_and_notices_escaped(tmp_path):
     from lstm_tui.app import LstmApp
-    from lstm_tui.panel import PanelSetup
+    from lstm_tui.panel_setup import PanelSetup
 
     path = tmp_path / f"m{NAME}.npz"
     model = CharModel.random("lstm", 4, seed=0, vocab="ab")

@@ -12,19 +12,18 @@ import shlex
 import sys
 
 from ..errors import UserError, print_message
+from ..limits import MAX_SERVE_SESSIONS, SERVE_SESSIONS
 
 HELP = "serve the app in a web browser (needs the serve extra; loopback only by default)"
 
 INSTALL_HINT = "pip install 'lstm-tui[serve]'"
-DEFAULT_SESSIONS = 8
-MAX_SESSIONS = 64  # each is a Python process of ~60 MB
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
-    parser.add_argument("--max-sessions", type=int, default=DEFAULT_SESSIONS, metavar="N",
-                        help=f"app processes running at once, 1 to {MAX_SESSIONS} (default: {DEFAULT_SESSIONS}); "
+    parser.add_argument("--max-sessions", type=int, default=SERVE_SESSIONS, metavar="N",
+                        help=f"app processes running at once, 1 to {MAX_SERVE_SESSIONS} (default: {SERVE_SESSIONS}); "
                         "a browser tab is one")
 
 
@@ -48,8 +47,8 @@ def app_command(args) -> str:
 def run(args) -> int:
     if not 0 < args.port < 65536:
         raise UserError(f"--port must be between 1 and 65535, not {args.port}")
-    if not 1 <= args.max_sessions <= MAX_SESSIONS:
-        raise UserError(f"--max-sessions must be between 1 and {MAX_SESSIONS}, not {args.max_sessions}")
+    if not 1 <= args.max_sessions <= MAX_SERVE_SESSIONS:
+        raise UserError(f"--max-sessions must be between 1 and {MAX_SERVE_SESSIONS}, not {args.max_sessions}")
     try:
         from ..web_server import GuardedServer
     except ImportError:
