@@ -57,3 +57,10 @@ MAX_SERVE_COLUMNS, MAX_SERVE_ROWS = 500, 200
 
 # --- files the app reads -----------------------------------------------------------------------------
 MAX_PROGRESS_BYTES = 1 << 20  # some thousand lessons' worth of progress; a larger file is not ours
+
+# --- sampling ----------------------------------------------------------------------------------------
+# Each character of a prime or a continuation is one model step (~15 µs for the shipped models): 100,000
+# of them take a few seconds.
+MAX_SAMPLE_CHARS = 100_000
+# Above ~10 every character is nearly equally likely; 100 leaves room to show that, and no more.
+MAX_TEMPERATURE = 100.0
