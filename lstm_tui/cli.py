@@ -18,11 +18,11 @@ from .display import shown
 from .errors import UserError, print_message
 
 # Subcommands, in the order --help lists them. With no subcommand, ``home`` opens the app.
-COMMANDS = ("trace", "lessons", "lesson", "gradients", "explore", "train", "serve")
+COMMANDS = ("trace", "sample", "lessons", "lesson", "gradients", "explore", "train", "serve")
 
 
 def _command(name: str):
-    return importlib.import_module(f"lstm_tui.commands.{name}")
+    return importlib.import_module(f"lstm_tui.commands.{name.replace('-', '_')}")
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -102,6 +102,7 @@ def test_model_sources_import_no_ui_package():
         pytest.param(["lessons"], id="lessons"),
         pytest.param(["lesson", "1"], id="lesson-piped"),
         pytest.param(["trace", "ab", "--model", "brackets", "--format", "csv"], id="trace-shipped-model"),
+        pytest.param(["sample", "--model", "text", "--length", "20"], id="sample"),
     ],
 )
 def test_non_interactive_commands_never_load_textual(argv):

@@ -6,6 +6,7 @@ import json
 import math
 
 from ..limits import LAB_HIDDEN
+from .options import parse_number
 from .sources import add_source_arguments, load_source
 
 HELP = "exact gradient norms ‖∂h_T/∂x_t‖ of rnn, lstm, gru (or any cell): vanishing and exploding, compared"
@@ -40,21 +41,6 @@ def run(args) -> int:
     else:
         print_table(view)
     return 0
-
-
-def parse_number(flag: str, text: str | None, kind):
-    from ..errors import UserError
-
-    if text is None:
-        return None
-    try:
-        value = kind(text)
-    except ValueError:
-        noun = "an integer" if kind is int else "a number"
-        raise UserError(f"{flag} must be {noun}, not {text!r}") from None
-    if kind is float and not math.isfinite(value):
-        raise UserError(f"{flag} must be a finite number, not {text!r}")
-    return value
 
 
 def settings_from(args):
