@@ -64,3 +64,8 @@ MAX_PROGRESS_BYTES = 1 << 20  # some thousand lessons' worth of progress; a larg
 MAX_SAMPLE_CHARS = 100_000
 # Above ~10 every character is nearly equally likely; 100 leaves room to show that, and no more.
 MAX_TEMPERATURE = 100.0
+
+# --- export-code ---------------------------------------------------------------------------------------
+# panel.npz holds (text length × hidden size) numbers per gate and state: 1,000 characters of a 1,024-unit
+# LSTM is 6 × 8 MB before compression. A script that reproduces the panel needs a sentence, not a book.
+EXPORT_MAX_TEXT = 1000

@@ -103,11 +103,13 @@ def test_model_sources_import_no_ui_package():
         pytest.param(["lesson", "1"], id="lesson-piped"),
         pytest.param(["trace", "ab", "--model", "brackets", "--format", "csv"], id="trace-shipped-model"),
         pytest.param(["sample", "--model", "text", "--length", "20"], id="sample"),
+        pytest.param(["export-code", "--cell", "gru", "--text", "ab", "--out", "{tmp}/out"], id="export-code"),
     ],
 )
-def test_non_interactive_commands_never_load_textual(argv):
+def test_non_interactive_commands_never_load_textual(argv, tmp_path):
     """The house rule: the CLI never imports Textual for a non-interactive command. (A table may draw its
     plot with plotext, and `lesson` renders Markdown with Rich on a terminal; neither is Textual.)"""
+    argv = [arg.replace("{tmp}", str(tmp_path)) for arg in argv]
     loaded = ui_modules_loaded_by(RUN_CLI.format(argv=argv))
     assert not [name for name in loaded if name.split(".")[0] in ("textual", "textual_plotext")]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import UserError
+from ..limits import DEFAULT_CELL, VIEW_HIDDEN
 from ..models import shipped_names
 
 
@@ -36,3 +37,40 @@ def load_source(args, fixed_by_model: dict, cell: str | None = None):
     from ..model.weights import load_model
 
     return load_model(args.weights, cell=cell)
+
+
+def add_model_arguments(parser, weights_help: str) -> None:
+    """``--cell``, ``--weights`` or ``--model``, and ``--hidden``/``--seed`` of a random model."""
+    parser.add_argument(
+        "--cell",
+        metavar="NAME",
+        help=f"registry cell name (default {DEFAULT_CELL}); with --weights it must match the file, "
+        "and it names the cell of a PyTorch .pt file",
+    )
+    add_source_arguments(parser, weights_help)
+    parser.add_argument("--hidden", metavar="N", type=int, help=f"hidden size of the random model (default {VIEW_HIDDEN}, as in explore)")
+    parser.add_argument("--seed", metavar="S", type=int, help="seed of the random model (default 0)")
+
+
+def load_or_random(args):
+    """The model the options of ``add_model_arguments`` ask for: a weights file, a shipped model, or a
+    seeded random model over printable ASCII."""
+    from ..model.charmodel import CharModel
+    from ..panel_setup import PanelSetup, check_random_setup
+
+    model = load_source(args, {"--hidden": args.hidden, "--seed": args.seed}, cell=args.cell)
+    if model is not None:
+        return model
+    setup = PanelSetup(cell=args.cell or DEFAULT_CELL, hidden=VIEW_HIDDEN if args.hidden is None else args.hidden,
+                       seed=0 if args.seed is None else args.seed)
+    check_random_setup(setup)
+    return CharModel.random(setup.cell, setup.hidden, seed=setup.seed)
+
+
+def describe_source(args, model) -> str:
+    """How a report names the model the options gave."""
+    if args.model is not None:
+        return f"shipped model {args.model}, cell {model.name}, {model.cell.hidden_size} units"
+    if args.weights is not None:
+        return f"weights file {args.weights}, cell {model.name}, {model.cell.hidden_size} units"
+    return f"random model of cell {model.name}, {model.cell.hidden_size} units, seed {args.seed or 0}"

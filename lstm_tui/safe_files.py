@@ -1,0 +1,94 @@
+"""Writing files the user asked for: whole or not at all, never through a symbolic link.
+
+Every file is written under a fresh name in its own folder (``tempfile.mkstemp`` creates it exclusively, so
+nothing planted at that name is followed), then renamed over the target: ``os.replace`` replaces a link at
+the target itself, never the file it points to. Plain Python, no NumPy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .display import shown
+from .errors import UserError
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path``: a temporary file beside it, flushed, then renamed over it."""
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        raise UserError(f"{shown(path)} is a folder, not a file")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".partial", dir=path.parent)
+    except OSError as error:
+        raise UserError(f"cannot write in {shown(path.parent)} ({error.strerror or error})") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise UserError(f"cannot write {shown(path)} ({error.strerror or error})") from None
+
+
+def output_folder(path, *, force: bool, option: str = "--out") -> Path:
+    """The folder to write into, made if missing (its parent must exist). A folder that already holds
+    files is refused unless ``force``; a symbolic link or a file at ``path`` always is."""
+    path = Path(path)
+    if path.is_symlink():
+        raise UserError(f"{option}: {shown(path)} is a symbolic link; give the folder itself")
+    if path.exists():
+        if not path.is_dir():
+            raise UserError(f"{option}: {shown(path)} exists and is not a folder")
+        if any(path.iterdir()) and not force:
+            raise UserError(f"{option}: {shown(path)} is not empty; give --force to write into it anyway")
+        return path
+    if not path.parent.is_dir():
+        raise UserError(f"{option}: the folder {shown(path.parent)} does not exist")
+    try:
+        path.mkdir()
+    except OSError as error:
+        raise UserError(f"{option}: cannot make {shown(path)} ({error.strerror or error})") from None
+    return path
+
+
+class StagedFiles:
+    """Files made in a private folder inside ``folder`` (``stage / name``), moved into ``folder`` together by
+    ``commit``; dropped if anything fails first. ``replaces``: other names this set owns, removed from
+    ``folder`` on commit when not written this time (so a second export leaves no stale file)."""
+
+    def __init__(self, folder: Path, replaces: tuple[str, ...] = ()):
+        self.folder = Path(folder)
+        self.replaces = replaces
+        try:
+            self.stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.folder))
+        except OSError as error:
+            raise UserError(f"cannot write in {shown(self.folder)} ({error.strerror or error})") from None
+
+    def __enter__(self) -> "StagedFiles":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+    def commit(self) -> list[Path]:
+        written = sorted(self.stage.iterdir())
+        for source in written:
+            target = self.folder / source.name
+            if target.is_dir() and not target.is_symlink():
+                raise UserError(f"{shown(target)} is a folder; remove it or write elsewhere")
+            try:
+                os.replace(source, target)
+            except OSError as error:
+                raise UserError(f"cannot write {shown(target)} ({error.strerror or error})") from None
+        names = {source.name for source in written}
+        for name in self.replaces:
+            stale = self.folder / name
+            if name not in names and (stale.is_symlink() or stale.is_file()):
+                stale.unlink()
+        return [self.folder / source.name for source in written]
