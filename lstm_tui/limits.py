@@ -59,9 +59,9 @@ MAX_SERVE_COLUMNS, MAX_SERVE_ROWS = 500, 200
 MAX_PROGRESS_BYTES = 1 << 20  # some thousand lessons' worth of progress; a larger file is not ours
 
 # --- sampling ----------------------------------------------------------------------------------------
-# Each character of a prime or a continuation is one model step (~15 µs for the shipped models): 100,000
-# of them take a few seconds.
-MAX_SAMPLE_CHARS = 100_000
+# Each character of a prime or a continuation costs a model step, its logits and a draw: ~0.2 ms for the
+# shipped text model on this project's 2-core machine under load, so 20,000 (some ten pages) take ~4 s.
+MAX_SAMPLE_CHARS = 20_000
 # Above ~10 every character is nearly equally likely; 100 leaves room to show that, and no more.
 MAX_TEMPERATURE = 100.0
 

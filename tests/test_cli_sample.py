@@ -47,7 +47,7 @@ def test_options_reach_the_sampler(capsys):
         (["--model", "text", "--temperature", "-1"], "temperature must be a number from 0 to 100"),
         (["--model", "text", "--top-k", "0"], "top-k must be a whole number of at least 1"),
         (["--model", "text", "--top-k", "x"], "--top-k must be an integer"),
-        (["--model", "text", "--length", "10000000"], "length must be a whole number from 0 to 100,000"),
+        (["--model", "text", "--length", "10000000"], "length must be a whole number from 0 to 20,000"),
         (["--model", "text", "--seed", "-4"], "seed must be a whole number"),
         (["--model", "nope"], "unknown model 'nope'"),
     ],
