@@ -48,6 +48,45 @@ class ForwardResult:
     buffers: tuple = field(repr=False, default=())  # everything the steps wrote (the trace's arrays and more)
 
 
+class DenseInputs:
+    """Inputs as given, (…, D): what ``input_terms`` and ``input_terms_backward`` work on."""
+
+    def __init__(self, x: np.ndarray):
+        self.x = x
+        self.leading_shape = x.shape[:-1]
+
+    def project(self, weight: np.ndarray) -> np.ndarray:
+        return self.x @ weight.T
+
+    def weight_gradient(self, d_projected: np.ndarray) -> np.ndarray:
+        return outer_sum(d_projected, self.x)
+
+    def input_gradient(self, d_projected: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        return d_projected @ weight
+
+
+class OneHotRows:
+    """Every one-hot input of size D in turn, then x = 0 (D + 1 rows), without the (D × D) identity: the
+    projection of one-hot k is column k of the weight, so it is gathered, not multiplied. Exactly what
+    the product gives (its other terms are zeros), and a vocabulary of 50,000 characters costs a copy of
+    the weights instead of 2.5 billion floats."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.leading_shape = (size + 1,)
+
+    def project(self, weight: np.ndarray) -> np.ndarray:
+        rows = np.zeros((self.size + 1, weight.shape[0]), dtype=weight.dtype)
+        rows[: self.size] = weight.T
+        return rows
+
+    def weight_gradient(self, d_projected: np.ndarray) -> np.ndarray:
+        return d_projected[: self.size].T  # rows past the vocabulary (x = 0) contribute nothing
+
+    def input_gradient(self, d_projected: np.ndarray, weight: np.ndarray) -> None:
+        return None  # a table's callers want parameter gradients only
+
+
 class Cell:
     """Base class: named parameters, state handling and the BPTT loops.
 
@@ -136,21 +175,39 @@ class Cell:
 
     # --- one step --------------------------------------------------------------------------------
     def input_terms(self, x: np.ndarray) -> np.ndarray:
-        bias = self.params["bias_ih"]
-        if self.merge_recurrent_bias:
-            bias = bias + self.params["bias_hh"]
-        terms = np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T
-        terms += bias  # in place: a second (T, …) array costs a fresh allocation's page faults
-        return terms
+        return self.terms_from(DenseInputs(np.asarray(x, dtype=self.dtype)))
+
+    def one_hot_terms(self) -> np.ndarray:
+        """``input_terms`` of every one-hot input, then of x = 0: a (D + 1, terms) table of weight columns."""
+        return self.terms_from(OneHotRows(self.input_size))
 
     def input_terms_backward(self, x: np.ndarray, d_terms: np.ndarray, grads) -> np.ndarray:
         """Accumulate the input-side parameter gradients; return ∂loss/∂x."""
+        return self.terms_backward(DenseInputs(x), d_terms, grads)
+
+    def one_hot_terms_backward(self, d_terms: np.ndarray, grads) -> None:
+        """Accumulate the input-side parameter gradients given ∂loss/∂(row k of ``one_hot_terms``) for
+        each one-hot input k (rows past D, if any, are the x = 0 row's and add to the biases only)."""
+        self.terms_backward(OneHotRows(self.input_size), d_terms, grads)
+
+    def terms_from(self, inputs) -> np.ndarray:
+        """The input terms of ``DenseInputs`` or ``OneHotRows``: every cell's are affine in x, built from
+        ``inputs.project(weight)`` and biases."""
+        bias = self.params["bias_ih"]
+        if self.merge_recurrent_bias:
+            bias = bias + self.params["bias_hh"]
+        terms = inputs.project(self.params["weight_ih"])
+        terms += bias  # in place: a second (T, …) array costs a fresh allocation's page faults
+        return terms
+
+    def terms_backward(self, inputs, d_terms: np.ndarray, grads) -> np.ndarray | None:
+        """The gradients of ``terms_from``; returns ∂loss/∂x (None for ``OneHotRows``)."""
         if grads is not None:
-            grads["weight_ih"] += outer_sum(d_terms, x)
+            grads["weight_ih"] += inputs.weight_gradient(d_terms)
             grads["bias_ih"] += lead_sum(d_terms)
             if self.merge_recurrent_bias:
                 grads["bias_hh"] += lead_sum(d_terms)
-        return d_terms @ self.params["weight_ih"]
+        return inputs.input_gradient(d_terms, self.params["weight_ih"])
 
     def prepare_terms(self, terms: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """The input terms as the steps of a sequence take them (see ``prepare_sequence``), written into

@@ -63,12 +63,11 @@ class CharModel:
     def input_table(self) -> np.ndarray:
         """Input terms of every vocabulary entry, plus a last row for an unknown character (x = 0).
 
-        Row k equals ``cell.input_terms(one_hot(k))`` exactly, so a step is a row lookup, not a product.
+        Row k equals ``cell.input_terms(one_hot(k))`` exactly, so a step is a row lookup, not a product; the
+        table is gathered from weight columns (``Cell.one_hot_terms``), never from a (V × V) identity.
         """
         if self._input_table is None:
-            size = len(self.vocab)
-            inputs = np.vstack([np.eye(size), np.zeros((1, size))]).astype(self.cell.dtype)
-            self._input_table = self.cell.input_terms(inputs)
+            self._input_table = self.cell.one_hot_terms()
         return self._input_table
 
     def init_state(self) -> State:

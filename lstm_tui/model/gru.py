@@ -124,21 +124,20 @@ class GRUCell(Cell):
     def terms_size(self):
         return 3 * self.hidden_size  # rows r|z|n for every variant
 
-    def input_terms(self, x):
-        x = np.asarray(x, dtype=self.dtype)
-        terms = np.zeros(x.shape[:-1] + (3 * self.hidden_size,), dtype=self.dtype)
-        terms[..., self.input_rows] = x @ self.params[self.input_weight].T
+    def terms_from(self, inputs):
+        terms = np.zeros(inputs.leading_shape + (3 * self.hidden_size,), dtype=self.dtype)
+        terms[..., self.input_rows] = inputs.project(self.params[self.input_weight])
         for name, rows, part in self.merged_biases:
             terms[..., rows] += self.params[name][part]
         return terms
 
-    def input_terms_backward(self, x, d_terms, grads):
+    def terms_backward(self, inputs, d_terms, grads):
         d_projected = d_terms[..., self.input_rows]
         if grads is not None:
-            grads[self.input_weight] += outer_sum(d_projected, x)
+            grads[self.input_weight] += inputs.weight_gradient(d_projected)
             for name, rows, part in self.merged_biases:
                 grads[name][part] += lead_sum(d_terms[..., rows])
-        return d_projected @ self.params[self.input_weight]
+        return inputs.input_gradient(d_projected, self.params[self.input_weight])
 
     # --- forward ---------------------------------------------------------------------------------
     def _candidate_weight(self):

@@ -24,16 +24,16 @@ class MGUCell(Cell):
         H, D = self.hidden_size, self.input_size
         return {"weight_ih": (2 * H, D), "weight_hh": (2 * H, H), "bias": (2 * H,)}
 
-    def input_terms(self, x):
-        terms = np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T
-        terms += self.params["bias"]  # in place, as in Cell.input_terms
+    def terms_from(self, inputs):
+        terms = inputs.project(self.params["weight_ih"])
+        terms += self.params["bias"]  # in place, as in Cell.terms_from
         return terms
 
-    def input_terms_backward(self, x, d_terms, grads):
+    def terms_backward(self, inputs, d_terms, grads):
         if grads is not None:
-            grads["weight_ih"] += outer_sum(d_terms, x)
+            grads["weight_ih"] += inputs.weight_gradient(d_terms)
             grads["bias"] += lead_sum(d_terms)
-        return d_terms @ self.params["weight_ih"]
+        return inputs.input_gradient(d_terms, self.params["weight_ih"])
 
     def buffer_widths(self):
         """f, n, h."""

@@ -77,26 +77,26 @@ class MUTCell(Cell):
     def terms_size(self):
         return 3 * self.hidden_size  # rows r|z|n for every mutant
 
-    def input_terms(self, x):
-        x = np.asarray(x, dtype=self.dtype)
-        affine = x @ self.params["weight_ih"].T
+    def terms_from(self, inputs):
+        affine = inputs.project(self.params["weight_ih"])
         blocks = dict(zip(self.input_blocks, np.split(affine, len(self.input_blocks), axis=-1)))
         if self.projected_block:
-            blocks[self.projected_block] = x @ self.params["weight_proj"].T
+            blocks[self.projected_block] = inputs.project(self.params["weight_proj"])
         terms = np.concatenate([blocks[b] for b in BLOCKS], axis=-1)
         terms[..., self.merged_bias_rows] += self.params["bias"][self.merged_bias_rows]
         return terms
 
-    def input_terms_backward(self, x, d_terms, grads):
+    def terms_backward(self, inputs, d_terms, grads):
         d_affine = np.concatenate([d_terms[..., self.rows[b]] for b in self.input_blocks], axis=-1)
-        dx = d_affine @ self.params["weight_ih"]
+        dx = inputs.input_gradient(d_affine, self.params["weight_ih"])
         if self.projected_block:
             d_projected = d_terms[..., self.rows[self.projected_block]]
-            dx = dx + d_projected @ self.params["weight_proj"]
+            if dx is not None:
+                dx = dx + inputs.input_gradient(d_projected, self.params["weight_proj"])
         if grads is not None:
-            grads["weight_ih"] += outer_sum(d_affine, x)
+            grads["weight_ih"] += inputs.weight_gradient(d_affine)
             if self.projected_block:
-                grads["weight_proj"] += outer_sum(d_projected, x)
+                grads["weight_proj"] += inputs.weight_gradient(d_projected)
             grads["bias"][self.merged_bias_rows] += lead_sum(d_terms[..., self.merged_bias_rows])
         return dx
 

@@ -56,6 +56,9 @@ MAX_DATA_BYTES = 256 * 2**20  # uncompressed, all arrays together
 MAX_MEMBERS = 64
 MAX_META_CHARS = 64 * 2**10
 MAX_HEADER_BYTES = 10_000  # numpy's own default limit for an .npy header
+MAX_SIDECAR_BYTES = 16 * 2**20  # a .pt file's JSON sidecar: a vocabulary of a million characters and meta
+LAST_CODE_POINT = 0x10FFFF
+TORCH_DTYPES = ("float16", "bfloat16", "float32", "float64")  # the floating dtypes NumPy can hold (bfloat16 as float32)
 
 PYTORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 STRING_KEYS = ("cell", "vocab", "meta")
@@ -197,15 +200,16 @@ def _read_npz(path: Path) -> _Source:
     return _Source(arrays, names, meta, layout)
 
 
-def _check_file_size(path: Path) -> None:
+def _check_file_size(path: Path, limit: int | None = None) -> None:
+    limit = MAX_FILE_BYTES if limit is None else limit
     try:
         size = path.stat().st_size
     except OSError as error:
         raise UserError(f"{shown(path)}: cannot read ({error.strerror or error})") from None
     if not path.is_file():
         raise UserError(f"{shown(path)}: not a file")
-    if size > MAX_FILE_BYTES:
-        raise UserError(f"{shown(path)}: {_mib(size)} on disk, over the {_mib(MAX_FILE_BYTES)} limit")
+    if size > limit:
+        raise UserError(f"{shown(path)}: {_mib(size)} on disk, over the {_mib(limit)} limit")
 
 
 def _check_signature(path: Path) -> None:
@@ -239,6 +243,8 @@ def _check_members(archive: zipfile.ZipFile, path: Path) -> list[str]:
             raise UserError(f"{shown(path)}: entry {info.filename!r} appears twice")
         shape, dtype = _npy_header(archive, info, key, path)
         _check_dtype(key, dtype, path)
+        if any(dim < 0 or dim > MAX_DATA_BYTES for dim in shape):  # NumPy would overflow int64 on these
+            raise UserError(f"{shown(path)}: {key} claims shape {shape}, which no array can have")
         if math.prod(shape) * dtype.itemsize > info.file_size:
             raise UserError(f"{shown(path)}: {key} claims shape {shape} but its entry is only {info.file_size} bytes")
         keys.append(key)
@@ -281,6 +287,9 @@ def _check_finite(key: str, array: np.ndarray, path: Path) -> None:
 def _string(array: np.ndarray, key: str, path: Path) -> str:
     if array.size != 1:
         raise UserError(f"{shown(path)}: {key} must be one string, not an array of shape {array.shape}")
+    if array.dtype.itemsize and np.ascontiguousarray(array).view(np.uint32).max() > LAST_CODE_POINT:
+        # NumPy's UTF-32 may hold any 32-bit value; turning one beyond Unicode into str raises SystemError
+        raise UserError(f"{shown(path)}: {key} holds a code point beyond U+10FFFF, which is not a character")
     return str(array.item())
 
 
@@ -289,6 +298,8 @@ def _parse_meta(text: str, path: Path) -> dict:
         raise UserError(f"{shown(path)}: meta is {len(text)} characters, over the limit of {MAX_META_CHARS}")
     try:
         meta = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise UserError(f"{shown(path)}: meta is nested too deeply") from None
     except ValueError as error:
         raise UserError(f"{shown(path)}: meta is not valid JSON ({_first_line(error)})") from None
     if not isinstance(meta, dict):
@@ -331,20 +342,41 @@ def _read_torch(path: Path) -> _Source:
         ) from None
     if not isinstance(state, dict):
         raise UserError(f"{shown(path)}: holds a {type(state).__name__}, not a state_dict")
+    if len(state) > MAX_MEMBERS:
+        raise UserError(f"{shown(path)}: {len(state)} entries, over the limit of {MAX_MEMBERS}")
+    for key, tensor in state.items():
+        _check_tensor(key, tensor, torch, path)
+    # Entries may be views of one storage: the copies below must fit, whatever the file's size.
+    total = sum(tensor.numel() * tensor.element_size() for tensor in state.values())
+    if total > MAX_DATA_BYTES:
+        raise UserError(f"{shown(path)}: its tensors hold {_mib(total)}, over the {_mib(MAX_DATA_BYTES)} limit")
     arrays = {}
     for key, tensor in state.items():
-        if not isinstance(key, str) or not isinstance(tensor, torch.Tensor):
-            raise UserError(f"{shown(path)}: entry {key!r} is not a named tensor")
-        if tensor.is_complex():
-            raise UserError(f"{shown(path)}: {key} is complex ({tensor.dtype}); weights must be real floating point")
-        if not tensor.is_floating_point():
-            raise UserError(f"{shown(path)}: {key} has dtype {tensor.dtype}; weights must be floating point")
         if tensor.dtype == torch.bfloat16:  # NumPy has no bfloat16; float32 holds it exactly
             tensor = tensor.float()
-        arrays[key] = tensor.detach().cpu().numpy().copy()
+        try:
+            arrays[key] = tensor.detach().cpu().numpy().copy()
+        except (TypeError, RuntimeError, NotImplementedError) as error:  # a tensor torch itself cannot export
+            raise UserError(f"{shown(path)}: {key} cannot be read as an array ({_first_line(error)})") from None
         _check_finite(key, arrays[key], path)
     names, meta = _read_sidecar(path)
     return _Source(arrays, names, meta, "pytorch")
+
+
+def _check_tensor(key, tensor, torch, path: Path) -> None:
+    """A state_dict entry must be a named, dense tensor with data, of a floating dtype NumPy can hold."""
+    if not isinstance(key, str) or not isinstance(tensor, torch.Tensor):
+        raise UserError(f"{shown(path)}: entry {key!r} is not a named tensor")
+    if tensor.layout != torch.strided:
+        raise UserError(f"{shown(path)}: {key} is a {str(tensor.layout).removeprefix('torch.')} tensor; "
+                        "weights must be dense (tensor.to_dense())")
+    if tensor.is_meta:
+        raise UserError(f"{shown(path)}: {key} is on the meta device: it has a shape but no values")
+    if tensor.is_complex():
+        raise UserError(f"{shown(path)}: {key} is complex ({tensor.dtype}); weights must be real floating point")
+    if str(tensor.dtype).removeprefix("torch.") not in TORCH_DTYPES:
+        raise UserError(f"{shown(path)}: {key} has dtype {tensor.dtype}; weights must be floating point "
+                        f"that NumPy can hold ({', '.join(TORCH_DTYPES)})")
 
 
 def _read_sidecar(path: Path) -> tuple[dict, dict | None]:
@@ -352,9 +384,11 @@ def _read_sidecar(path: Path) -> tuple[dict, dict | None]:
     sidecar = path.with_suffix(".json")
     if not sidecar.exists():
         return {}, None
-    _check_file_size(sidecar)
+    _check_file_size(sidecar, MAX_SIDECAR_BYTES)
     try:
         data = json.loads(sidecar.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+    except RecursionError:
+        raise UserError(f"{shown(sidecar)}: not a readable JSON sidecar (nested too deeply)") from None
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise UserError(f"{shown(sidecar)}: not a readable JSON sidecar ({_first_line(error)})") from None
     if not isinstance(data, dict) or set(data) - set(STRING_KEYS):

@@ -5,11 +5,12 @@ Truncated BPTT over batches of parallel streams (char-rnn style): the training t
 chunk to the next so the model sees context longer than one chunk while gradients stop at its start.
 Adam with global-norm gradient clipping; float32; every random choice comes from the seed.
 
-Inputs are one-hot, so the input half of every step is a row of a table: ``cell.input_terms(I)`` for
-the identity I gives each vocabulary entry's terms, a chunk gathers rows, and the gradient of those
-terms is summed per character (a scatter-add) and handed back to ``cell.input_terms_backward`` with the
-same identity. That is the cell's own input maths evaluated once per vocabulary entry instead of once
-per position, exact for any cell, and it saves the forward input product and the unused ∂loss/∂x.
+Inputs are one-hot, so the input half of every step is a row of a table: ``cell.one_hot_terms()`` gives
+each vocabulary entry's terms (gathered from weight columns, no V × V identity), a chunk gathers rows,
+and the gradient of those terms is summed per character (a scatter-add) and handed back to
+``cell.one_hot_terms_backward``. That is the cell's own input maths evaluated once per vocabulary entry
+instead of once per position, exact for any cell, and it saves the forward input product and the unused
+∂loss/∂x.
 
 ``Trainer.run`` reports through a callback and checks a stop flag (anything with ``is_set()``, e.g. a
 ``threading.Event``) before every step, so a command line or a UI worker thread can drive it. The
@@ -195,7 +196,7 @@ class Trainer:
         self.model = model
         self.config = config
         self.cell = model.cell
-        self.identity = np.eye(len(model.vocab), dtype=self.cell.dtype)
+        self.vocab_size = len(model.vocab)
         self.optimizer = Adam(self.all_params(), config.learning_rate)
         self.state = None
         self.workspace: Workspace | None = None
@@ -218,14 +219,15 @@ class Trainer:
         if self.state is None:
             self.state = cell.init_state(inputs.shape[1:])
         work = self.workspace_for(inputs.shape)
-        if inputs.size and not 0 <= inputs.min() <= inputs.max() < len(self.identity):
-            raise ValueError(f"inputs must be vocabulary indices, 0 to {len(self.identity) - 1}")
+        if inputs.size and not 0 <= inputs.min() <= inputs.max() < self.vocab_size:
+            raise ValueError(f"inputs must be vocabulary indices, 0 to {self.vocab_size - 1}")
         # (T, B, gates): a row gather per character. mode="clip" (a no-op after the check above) lets take
         # write straight into ``out``; its default mode goes through a temporary, 4× slower.
-        table = cell.prepare_terms(cell.input_terms(self.identity))  # prepared per character, not per position
+        table = cell.prepare_terms(cell.one_hot_terms())  # prepared per character, not per position
         terms = np.take(table, inputs, axis=0, out=work.terms, mode="clip")
-        one_hot = np.take(self.identity, inputs, axis=0, out=work.one_hot, mode="clip")
-        result = cell.forward(one_hot, self.state, terms=terms, buffers=work.steps, terms_prepared=True)
+        work.one_hot.fill(0)
+        np.put_along_axis(work.one_hot, inputs[..., None], 1, axis=-1)
+        result = cell.forward(work.one_hot, self.state, terms=terms, buffers=work.steps, terms_prepared=True)
         self.state = result.state
         h = result.trace["h"].reshape(-1, cell.hidden_size)  # 2-D products are faster than stacked 3-D ones
         logits = np.dot(output["weight_out"], h.T, out=work.logits)  # (V, T·B): see softmax_cross_entropy
@@ -239,8 +241,8 @@ class Trainer:
         # (T·B × gates) × (gates × V) product nobody needs here, and the input weights' gradient comes
         # cheaper from the scatter below.
         d_terms, _ = cell.backward_terms(result, dh, grads=grads, out=work.d_terms)
-        per_char = scatter_rows(d_terms, inputs, len(self.identity))
-        cell.input_terms_backward(self.identity, per_char, grads)
+        per_char = scatter_rows(d_terms, inputs, self.vocab_size)
+        cell.one_hot_terms_backward(per_char, grads)
         return loss, accuracy, grads
 
     def workspace_for(self, shape: tuple[int, int]) -> Workspace:
@@ -248,7 +250,7 @@ class Trainer:
         faults (glibc hands freed multi-megabyte blocks back to the system), which measured a third of a
         step's time. A step overwrites everything the previous one left there."""
         if self.workspace is None or self.workspace.shape != shape:
-            self.workspace = Workspace.allocate(self.cell, len(self.identity), shape)
+            self.workspace = Workspace.allocate(self.cell, self.vocab_size, shape)
         return self.workspace
 
     def reset_state(self) -> None:

@@ -65,3 +65,37 @@ def test_params_changed_rebuilds_the_table():
     model.cell.params["bias_ih"][4:8] += 3.0
     model.params_changed()
     assert np.all(model.step("a").trace["f"] > before)
+
+
+@pytest.mark.parametrize("name", CELLS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_input_table_gathers_exactly_what_the_identity_product_gives(name, dtype):
+    model = CharModel.random(name, 5, seed=2, vocab="abcdefg", dtype=dtype)
+    size = len(model.vocab)
+    identity_rows = np.vstack([np.eye(size), np.zeros((1, size))]).astype(dtype)
+    np.testing.assert_array_equal(model.input_table(), model.cell.input_terms(identity_rows))
+    assert model.input_table().dtype == model.cell.dtype
+    # the trainer's input half: gradients from the table's rows equal those through the identity
+    d_terms = np.random.default_rng(0).standard_normal((size, model.cell.terms_size())).astype(dtype)
+    gathered = {key: np.zeros_like(value) for key, value in model.cell.params.items()}
+    multiplied = {key: np.zeros_like(value) for key, value in model.cell.params.items()}
+    model.cell.one_hot_terms_backward(d_terms, gathered)
+    model.cell.input_terms_backward(identity_rows[:size], d_terms, multiplied)
+    for key in gathered:
+        np.testing.assert_array_equal(gathered[key], multiplied[key], err_msg=key)
+
+
+def test_a_vocabulary_of_fifty_thousand_characters_allocates_no_square_table():
+    import tracemalloc
+
+    chars = "".join(chr(code) for code in range(0x4E00, 0x4E00 + 50_000))  # CJK and beyond: 50,000 code points
+    model = CharModel.random("lstm", 2, vocab=chars)
+    tracemalloc.start()
+    try:
+        table = model.input_table()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert table.shape == (50_001, 8)
+    assert peak < 20 * 2**20  # the table is 3 MB; an identity would be 50,000² floats (20 GB)
+    assert model.step(chars[123]).in_vocab

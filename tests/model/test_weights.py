@@ -207,6 +207,67 @@ def test_pytorch_file_with_a_pickled_object_is_refused(tmp_path):
 
 
 @pytest.mark.torch
+def torch_lstm_state(torch, **replaced):
+    state = dict(torch.nn.LSTM(len(VOCAB), HIDDEN).state_dict())
+    state.update(replaced)
+    return state
+
+
+def torch_load_error(tmp_path, state, sidecar=None) -> str:
+    import torch
+
+    torch.save(state, tmp_path / "m.pt")
+    (tmp_path / "m.json").write_text(sidecar or json.dumps({"cell": "lstm", "vocab": VOCAB}))
+    return load_error(tmp_path / "m.pt")
+
+
+@pytest.mark.torch
+def test_pytorch_tensors_numpy_cannot_hold_are_refused(tmp_path):
+    """Each of these crashed in tensor.numpy() (TypeError, NotImplementedError) instead of a one-line error."""
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    weight = torch.zeros(4 * HIDDEN, len(VOCAB))
+    for tensor, expected in (
+        (weight.to_sparse(), "weight_ih_l0 is a sparse_coo tensor; weights must be dense"),
+        (weight.to_sparse_csr(), "weight_ih_l0 is a sparse_csr tensor"),
+        (torch.zeros(4 * HIDDEN, len(VOCAB), device="meta"), "weight_ih_l0 is on the meta device"),
+        (weight.to(torch.float8_e4m3fn), "weight_ih_l0 has dtype torch.float8_e4m3fn; weights must be floating point"),
+        (weight.to(torch.float8_e5m2), "has dtype torch.float8_e5m2"),
+        (weight.to(torch.uint16), "has dtype torch.uint16"),
+    ):
+        assert expected in torch_load_error(tmp_path, torch_lstm_state(torch, weight_ih_l0=tensor))
+
+
+@pytest.mark.torch
+def test_pytorch_half_and_bfloat16_load(tmp_path):
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    for dtype in (torch.float16, torch.bfloat16):
+        state = {key: value.to(dtype) for key, value in torch_lstm_state(torch).items()}
+        torch.save(state, tmp_path / "m.pt")
+        (tmp_path / "m.json").write_text(json.dumps({"cell": "lstm", "vocab": VOCAB}))
+        assert load_model(tmp_path / "m.pt").cell.hidden_size == HIDDEN
+
+
+@pytest.mark.torch
+def test_pytorch_views_of_one_storage_are_counted_in_full(tmp_path, monkeypatch):
+    """Many keys can view one stored tensor: the copies they would make are what is bounded."""
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    storage = torch.zeros(1000, 1000)
+    monkeypatch.setattr("lstm_tui.model.weights.MAX_DATA_BYTES", 10 * 2**20)
+    state = {f"view{k}": storage[k:] for k in range(5)}  # 4 MB on disk, ~20 MB once copied
+    assert "its tensors hold 19.0 MiB, over the 10.0 MiB limit" in torch_load_error(tmp_path, state)
+
+
+@pytest.mark.torch
+def test_pytorch_sidecar_nested_too_deeply(tmp_path):
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    deep = "[" * 100_000 + "]" * 100_000
+    torch.save(torch_lstm_state(torch), tmp_path / "m.pt")
+    for sidecar in (deep, '{"cell": "lstm", "vocab": "abcd", "meta": {"a": ' + deep + "}}"):
+        (tmp_path / "m.json").write_text(sidecar)
+        with pytest.raises(UserError, match=r"m\.json: not a readable JSON sidecar \(nested too deeply\)"):
+            load_model(tmp_path / "m.pt")
+
+
 def test_two_layer_pytorch_lstm_names_the_extra_keys(tmp_path):
     torch = pytest.importorskip("torch", reason="torch is not installed")
     torch.save(torch.nn.LSTM(len(VOCAB), HIDDEN, num_layers=2).state_dict(), tmp_path / "m.pt")
@@ -355,6 +416,44 @@ def test_array_header_claiming_more_data_than_its_entry_holds(tmp_path, good_arr
         for name, data in entries.items():
             archive.writestr(name, data)
     assert "bias_ih_l0 claims shape (10000000000,)" in load_error(path)
+
+
+def rewrite_entry(path, name: str, data: bytes) -> None:
+    with zipfile.ZipFile(path) as archive:
+        entries = {entry: archive.read(entry) for entry in archive.namelist()}
+    entries[name] = data
+    with zipfile.ZipFile(path, "w") as archive:
+        for entry, content in entries.items():
+            archive.writestr(entry, content)
+
+
+def npy_with_header(header: dict, data: bytes = b"") -> bytes:
+    forged = io.BytesIO()
+    np.lib.format.write_array_header_1_0(forged, header)
+    return forged.getvalue() + data
+
+
+@pytest.mark.parametrize("shape", [(2**63, 0), (2**64, 0), (0, 2**63), (-1,), (3, -1), (2**62, 2**62, 0)])
+def test_array_header_whose_shape_overflows(tmp_path, good_arrays, shape):
+    """A zero-size claim passes the size check, and NumPy then overflowed int64 on the dimensions."""
+    path = save_arrays(tmp_path / "m.npz", **good_arrays)
+    rewrite_entry(path, "bias_ih_l0.npy", npy_with_header({"descr": "<f8", "fortran_order": False, "shape": shape}))
+    assert f"bias_ih_l0 claims shape {shape}, which no array can have" in load_error(path)
+
+
+@pytest.mark.parametrize("code_point", [0x110000, 0xFFFFFFFF])
+def test_vocab_code_point_beyond_unicode(tmp_path, good_arrays, code_point):
+    """NumPy's UTF-32 holds any 32-bit value; turning U+110000 into str raised SystemError (a crash)."""
+    path = save_arrays(tmp_path / "m.npz", **good_arrays)
+    data = np.array([ord("a"), code_point], dtype="<u4").tobytes()
+    rewrite_entry(path, "vocab.npy", npy_with_header({"descr": "<U2", "fortran_order": False, "shape": ()}, data))
+    assert "vocab holds a code point beyond U+10FFFF" in load_error(path)
+
+
+def test_meta_nested_too_deeply(tmp_path, good_arrays):
+    deep = "[" * 30_000 + "]" * 30_000  # within the meta size limit; json.loads raised RecursionError
+    path = save_arrays(tmp_path / "m.npz", **{**good_arrays, "meta": np.array('{"a": ' + deep + "}")})
+    assert "meta is nested too deeply" in load_error(path)
 
 
 def test_too_many_entries(tmp_path, good_arrays):
