@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 
 from . import __version__
 from .blas import limit_blas_threads
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 SSH_ESCAPE_DELAY_MS = "250"
+NUMPY_FLOAT_WARNINGS = r"(overflow|invalid value|divide by zero|underflow) encountered"
 
 
 def allow_for_slow_links() -> None:
@@ -71,6 +73,9 @@ def allow_for_slow_links() -> None:
 def main(argv: list[str] | None = None) -> int:
     limit_blas_threads()
     allow_for_slow_links()
+    # A model whose state overflows shows nan/inf (null in JSON) where it happens; NumPy's warnings about
+    # it would land on stderr, which is the terminal the app draws on.
+    warnings.filterwarnings("ignore", NUMPY_FLOAT_WARNINGS, RuntimeWarning)
     # Characters the terminal cannot encode print as backslash escapes instead of failing.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")

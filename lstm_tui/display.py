@@ -7,6 +7,7 @@ draw text load nothing heavy before the first paint.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 
 
@@ -68,6 +69,13 @@ def shown(text: object) -> str:
     if text.isprintable():
         return text
     return "".join(char if char.isprintable() or char in JOINERS else code_escape(char) for char in text)
+
+
+def finite_or_none(value: float) -> float | None:
+    """A number as JSON can hold it: JSON has no NaN or infinity (Python's ``NaN`` is invalid JSON), so a
+    value that is not finite is written as null."""
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def format_number(value: float) -> str:

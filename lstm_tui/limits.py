@@ -7,6 +7,8 @@ core, the screens and the gradient lab read the same numbers. (Weight-file limit
 
 from __future__ import annotations
 
+from .errors import UserError
+
 # --- cells -------------------------------------------------------------------------------------------
 # The registry's cells, in the order lists show them; ``model/registry.py`` builds ``CELLS`` in this order
 # and refuses to import if a name has no cell or a cell no name.
@@ -23,6 +25,29 @@ MAX_HIDDEN = 1024
 # A random model to look at: 16 units fit the bars and the heatmap at 80x24 (explore, trace, lessons).
 VIEW_HIDDEN = 16
 MAX_SEED = 2**32 - 1  # NumPy's seed sequences take any non-negative int; this keeps seeds easy to type and store
+
+# --- one run over a text ----------------------------------------------------------------------------
+# A run keeps every step: per unit, the gates and states a cell traces and its caches (at most 8 values),
+# per vocabulary entry the one-hot input and the predicted distribution (2). Measured: the panel's run
+# of 8,192 characters at H=1024 takes 535 MB (10.6 B per traced value); ``trace``'s report holds each
+# value as a Python float in lists and then as text, 95 B per value at its peak (T=20,000, H=256, CSV).
+MAX_RUN_BYTES = 2**30  # what one run may take: a small machine has a few GB
+VALUES_PER_UNIT, VALUES_PER_CHARACTER = 8, 2
+ARRAY_BYTES, REPORT_BYTES = 8, 100  # per value: in float64 arrays; in trace's report
+
+
+def check_run_size(length: int, hidden: int, vocab: int, *, what: str = "the text",
+                   bytes_per_value: int = ARRAY_BYTES) -> None:
+    """Refuse (UserError), before any work, a run over ``length`` characters of a model with ``hidden``
+    units and ``vocab`` characters that would need more than MAX_RUN_BYTES; the message says how long a
+    text fits."""
+    per_character = (VALUES_PER_UNIT * hidden + VALUES_PER_CHARACTER * vocab) * bytes_per_value
+    if length * per_character > MAX_RUN_BYTES:
+        raise UserError(
+            f"{what} of {length:,} characters would need about {length * per_character / 2**30:.1f} GiB "
+            f"with {hidden:,} hidden units and {vocab:,} characters; at most {MAX_RUN_BYTES // per_character:,} "
+            f"characters fit in {MAX_RUN_BYTES // 2**30} GiB")
+
 
 # --- the live panel ----------------------------------------------------------------------------------
 DEFAULT_WINDOW = 512  # characters the panel's model runs on: a recompute of all of them stays within a frame

@@ -21,7 +21,7 @@ import numpy as np
 
 from .display import format_number
 from .errors import UserError
-from .limits import DEFAULT_WINDOW
+from .limits import DEFAULT_WINDOW, check_run_size
 from .model import CELLS, CharModel
 from .analysis.gradient_flow import forget_rows
 from .model.registry import split_note
@@ -135,6 +135,7 @@ class Session:
         label = setup.label if model is not None else ""
         self.setup = replace(setup, cell=self.model.name, hidden=self.model.cell.hidden_size, label=label)
         cell = self.model.cell
+        check_run_size(self.window, cell.hidden_size, len(self.model.vocab), what="a window")
         self.hidden_size = cell.hidden_size
         self._ranges: dict[str, tuple[float, float]] = {}
         probe = self.model.step(" ")

@@ -13,7 +13,7 @@ import json
 import unicodedata
 from dataclasses import dataclass
 
-from .display import code_escape
+from .display import code_escape, finite_or_none
 from .model.charmodel import CharModel
 
 TOP_K = 5  # next-character predictions per step, when the model has an output layer
@@ -90,8 +90,20 @@ def quoted_char(char: str) -> str:
 
 
 def format_json(report: TraceReport) -> str:
-    # ensure_ascii: non-ASCII becomes \uXXXX, so raw C1 controls never reach the terminal either.
-    return json.dumps(report.to_dict(), ensure_ascii=True)
+    """The report as JSON; a value that is not finite (a model whose cell state overflowed) is null.
+    ensure_ascii: non-ASCII becomes \\uXXXX, so raw C1 controls never reach the terminal either."""
+    return json.dumps(_finite(report.to_dict()), ensure_ascii=True, allow_nan=False)
+
+
+def _finite(data):
+    """``data`` with every float that is not finite replaced by None (JSON has no NaN or infinity)."""
+    if isinstance(data, float):
+        return finite_or_none(data)
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_finite(value) for value in data]
+    return data
 
 
 def format_csv(report: TraceReport) -> str:

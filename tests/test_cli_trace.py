@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -219,3 +220,28 @@ def test_trace_never_imports_the_ui():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0 and result.stderr.strip() == "[]"
+
+
+def test_json_writes_values_that_overflowed_as_null_and_says_nothing_on_stderr(tmp_path, capsys):
+    """A cell whose state overflows gives inf and NaN; JSON has neither (Python wrote NaN: invalid JSON)."""
+    model = CharModel.random("lstm-niaf", 2, seed=0, vocab="ab", output_layer=True, dtype="float32")
+    model.cell.params["weight_ih"][:] = 3e38  # finite, so it can be saved; c overflows on the second step
+    save_model(model, tmp_path / "overflows.npz")
+    assert main(["trace", "aaaa", "--weights", str(tmp_path / "overflows.npz"), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""  # no NumPy RuntimeWarning either
+
+    def refuse(name):
+        raise AssertionError(f"{name} in JSON output")
+
+    report = json.loads(out, parse_constant=refuse)
+    assert report["steps"][1]["c"] == [None, None] and report["steps"][0]["h"] == [1.0, 1.0]
+    assert report["steps"][3]["top"][0][1] is None
+    assert "null" in main_help("trace")
+
+
+def main_help(command: str) -> str:
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured), pytest.raises(SystemExit):
+        main([command, "--help"])
+    return " ".join(captured.getvalue().split())

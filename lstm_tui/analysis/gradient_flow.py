@@ -34,6 +34,7 @@ from ..limits import (
     LAB_LENGTH_RANGE,
     LAB_MAX_TEXT,
     LAB_RADIUS_RANGE,
+    check_run_size,
 )
 from ..model.cell import Cell, ForwardResult
 from ..model.registry import build_cell, get_spec
@@ -311,9 +312,13 @@ def compare(settings: GradientSettings, model=None) -> tuple[str, dict[str, Cell
     ``CharModel``, e.g. from a weights file): its cell and vocabulary, and ``settings.cells`` is ignored."""
     vocab = comparison_vocab(model)
     if model is not None:
+        # all H output directions go back through BPTT: the cost grows as H³, so a model file is held to the
+        # hidden sizes the lab's own knob offers
+        check_range("the model's hidden size", model.cell.hidden_size, LAB_HIDDEN_RANGE)
         cells = [model.cell]
     else:
         cells = [build_cell(name, len(vocab), settings.hidden_size, seed=settings.seed) for name in settings.cells]
     text = input_text(settings, vocab)
+    check_run_size(len(text), max(cell.hidden_size for cell in cells), len(vocab))
     inputs = vocab.one_hot(text, cells[0].dtype)
     return text, {cell.name: analyse(prepare_cell(cell, settings), inputs) for cell in cells}

@@ -20,13 +20,14 @@ def add_arguments(parser) -> None:
 def setup_from(args):
     """(PanelSetup, the model or None) from the options, checked so that errors come before the screen
     opens. A model file is loaded here; a random model is built by the panel after its first paint."""
-    from ..limits import MAX_WINDOW
+    from ..limits import MAX_WINDOW, check_run_size
     from ..panel_setup import PanelSetup, check_random_setup
 
     if not 1 <= args.window <= MAX_WINDOW:
         raise UserError(f"--window must be between 1 and {MAX_WINDOW}, not {args.window}")
     model = load_source(args, {"--hidden": args.hidden, "--seed": args.seed}, cell=args.cell)
     if model is not None:
+        check_run_size(args.window, model.cell.hidden_size, len(model.vocab), what="--window")
         setup = PanelSetup(cell=model.name, text=args.text, weights=args.weights, model=args.model or "random")
         return setup, model
     random = PanelSetup()

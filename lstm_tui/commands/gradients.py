@@ -67,13 +67,9 @@ def settings_from(args):
     return GradientSettings(cells=cells, text=args.text, **given), model
 
 
-def finite_or_none(value):
-    """JSON has no inf or NaN: a norm that overflowed is written as null."""
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 def to_json(view) -> dict:
+    from ..display import finite_or_none  # a norm that overflowed is written as null
+
     s = view.settings
     cells = {}
     for name, result in view.cells.items():

@@ -16,13 +16,19 @@ def add_arguments(parser) -> None:
     add_model_arguments(
         parser, "a weights file: .npz (lstm-tui or Keras layout) or a PyTorch .pt state_dict with a .json sidecar"
     )
-    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    parser.add_argument("--format", choices=FORMATS, default="table",
+                        help="output format (default table); in JSON a value that is not finite (NaN, ±infinity, "
+                        "from a model whose state overflowed) is null, as JSON has neither")
 
 
 def run(args) -> int:
+    from ..limits import REPORT_BYTES, check_run_size
     from ..trace_report import format_csv, format_json, format_table, trace_report
 
     formatter = {"table": format_table, "json": format_json, "csv": format_csv}[args.format]
-    report = trace_report(load_or_random(args), args.text)
+    model = load_or_random(args)
+    check_run_size(len(args.text), model.cell.hidden_size, len(model.vocab), what="TEXT",
+                   bytes_per_value=REPORT_BYTES)
+    report = trace_report(model, args.text)
     print(formatter(report))
     return 0
