@@ -13,18 +13,15 @@ code), so it is tested without a screen.
 
 from __future__ import annotations
 
-import math
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
-from .display import format_number
 from .errors import UserError
 from .limits import DEFAULT_WINDOW, check_run_size
 from .model import CELLS, CharModel
 from .analysis.gradient_flow import forget_rows
-from .model.registry import split_note
+from .model.equations import Equation, EquationLine, Value, value_bounds, worked_line
 from .panel_setup import PanelSetup, check_random_setup
 
 FORGET_BIAS_STEP = 0.5
@@ -44,70 +41,6 @@ def load_model(setup: PanelSetup) -> CharModel:
         return load_shipped(setup.model)
     check_random_setup(setup)
     return CharModel.random(setup.cell, setup.hidden, setup.seed, output_layer=True)
-
-
-@dataclass(frozen=True)
-class EquationLine:
-    """One line of the active cell's equations, for one unit at one step.
-
-    ``operands`` are the trace values that ``numbers`` shows in place of symbols (name → value);
-    ``preactivation`` is the argument of σ/tanh recovered from the result (None when not shown).
-    """
-
-    symbolic: str
-    target: str | None
-    value: float | None
-    numbers: str | None
-    operands: tuple[tuple[str, float], ...] = ()
-    preactivation: float | None = None
-    note: str | None = None  # the registry's note on the line, e.g. "z keeps the old state"
-
-    @property
-    def display(self) -> str:
-        return self._worked + (f"   ({self.note})" if self.note else "")
-
-    @property
-    def _worked(self) -> str:
-        if self.value is None:
-            return self.symbolic
-        if self.numbers is None:
-            return f"{self.symbolic} = {format_number(self.value)}"
-        if not self.operands and self.preactivation is None:
-            return self.symbolic  # a constant, such as i = 1 in a cell without an input gate
-        return f"{self.symbolic} = {self.numbers} = {format_number(self.value)}"
-
-
-_SYMBOL = re.compile(r"[A-Za-zσΣ][A-Za-z0-9]*(?:_[A-Za-z0-9]+)?(?:₋₁)?")
-_FUNCTIONS = {"tanh", "σ"}
-# "(1 − z) ⊙ h₋₁ + z ⊙ n" or "z ⊙ h₋₁ + (1 − z) ⊙ n": a gate's convex mix of two values.
-_BLEND = re.compile(
-    r"\(?(?:1 − )?(?P<gate>\w+)\)? ⊙ (?P<first>\w+(?:₋₁)?) \+ \(?(?:1 − )?(?P<again>\w+)\)? ⊙ (?P<second>\w+(?:₋₁)?)"
-)
-_PREVIOUS = "₋₁"
-
-
-def _logit(value: float) -> float | None:
-    return math.log(value / (1.0 - value)) if 0.0 < value < 1.0 else None
-
-
-def _artanh(value: float) -> float | None:
-    return math.atanh(value) if -1.0 < value < 1.0 else None
-
-
-_INVERSES = {"σ": _logit, "tanh": _artanh}
-
-
-def _outer_function(rhs: str) -> str | None:
-    """'σ' or 'tanh' when the whole right-hand side is one call of it, else None."""
-    for name in _INVERSES:
-        if rhs.startswith(name + "(") and rhs.endswith(")"):
-            depth = 0
-            for position, char in enumerate(rhs[len(name):], start=len(name)):
-                depth += char == "("
-                depth -= char == ")"
-                if depth == 0:
-                    return name if position == len(rhs) - 1 else None
-    return None
 
 
 class Session:
@@ -137,11 +70,13 @@ class Session:
         cell = self.model.cell
         check_run_size(self.window, cell.hidden_size, len(self.model.vocab), what="a window")
         self.hidden_size = cell.hidden_size
-        self._ranges: dict[str, tuple[float, float]] = {}
-        probe = self.model.step(" ")
-        self.trace_names = tuple(probe.trace)
-        self.gate_names = tuple(name for name in cell.gate_names if name in probe.trace)
-        self.state_names = tuple(name for name in ("c", "h") if name in probe.trace)
+        spec = CELLS.get(self.model.name)
+        self.equations: tuple[Equation, ...] = spec.equations if spec is not None else ()
+        self.trace_names = cell.trace_names
+        self.gate_names = tuple(name for name in cell.gate_names if name in self.trace_names)
+        self.state_names = tuple(name for name in ("c", "h") if name in self.trace_names)
+        unbounded = (-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
+        self._ranges = {name: value_bounds(self.equations, name) or unbounded for name in self.trace_names}
         self._initial = self.model.init_state()
         self._arrays = {name: np.zeros((self.window, self.hidden_size), cell.dtype) for name in self.trace_names}
         self._probabilities = np.zeros((self.window, len(self.model.vocab))) if self.model.output else None
@@ -156,11 +91,6 @@ class Session:
         self.selected_unit = min(self.selected_unit, self.hidden_size - 1)
         self.pinned_units = None
         self._recompute(self.text, rerun=True)
-
-    @property
-    def equations(self) -> str:
-        spec = CELLS.get(self.model.name)
-        return spec.equations if spec is not None else ""
 
     def switch_cell(self, name: str) -> None:
         if name not in CELLS:
@@ -358,89 +288,35 @@ class Session:
 
     # --- display scales ----------------------------------------------------------------------------
     def value_range(self, name: str) -> tuple[float, float]:
-        """The fixed display range of a traced quantity, read from its equation in the registry.
-
-        σ gates and 1 − gate lie in 0..1, tanh results (alone or times one gate) in −1..1; anything
-        else (a cell state, a linear candidate) is drawn on ±UNBOUNDED_RANGE and clipped there.
-        """
-        if name not in self._ranges:  # views ask for every bar on every key: read the equations once
-            self._ranges[name] = self._range_from_equation(name)
+        """The fixed display range of a traced quantity, from the kind of value its equation gives it:
+        gates 0..1, tanh results −1..1, a blend the range of what it mixes in; anything else (a cell
+        state, a linear candidate) is drawn on ±UNBOUNDED_RANGE and clipped there."""
         return self._ranges[name]
-
-    def _range_from_equation(self, name: str) -> tuple[float, float]:
-        rhs = self._equation_of.get(name, "")
-        if _outer_function(rhs) == "σ" or re.fullmatch(r"1( − \w+)?", rhs):
-            return (0.0, 1.0)
-        if _outer_function(rhs) == "tanh" or re.fullmatch(r"\w+ ⊙ tanh\(\w+\)", rhs):
-            return (-1.0, 1.0)
-        blend = _BLEND.fullmatch(rhs)
-        if blend and blend["gate"] == blend["again"]:
-            # A gate's convex mix of the state before and a new value (the GRU family's update) stays
-            # within the new value's range, since the state starts at 0.
-            old, new = sorted((blend["first"], blend["second"]), key=lambda symbol: symbol != name + _PREVIOUS)
-            if old == name + _PREVIOUS:
-                return self._range_from_equation(new)
-        return (-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
-
-    @property
-    def _equation_of(self) -> dict[str, str]:
-        lines = (split_note(line)[0].partition(" = ") for line in self.equations.splitlines())
-        return {target.strip(): rhs.strip() for target, _, rhs in lines}
 
     # --- equations with numbers ------------------------------------------------------------------------
     def equation_lines(self, unit: int | None = None, step: int | None = None) -> list[EquationLine]:
-        """The active cell's equations with the selected unit's numbers at the shown step.
-
-        A line made only of this step's trace values and previous states (elementwise products, sums,
-        tanh) is written out with every number. A line with weight matrices (σ(W x + R h₋₁ + b)) shows
-        its pre-activation instead, recovered by inverting σ or tanh (exact up to rounding; left out
-        when the gate is saturated). Lines whose result is not in the trace are shown as text.
-        """
+        """The active cell's equations with the selected unit's numbers at the shown step (see
+        ``model.equations.worked_line``); lines whose target is not traced are shown as text."""
         unit = self.selected_unit if unit is None else unit
         step = self.step_index if step is None else step
-        lines = [line for line in self.equations.splitlines() if line.strip()]
         if step is None:
-            return [EquationLine(equation, None, None, None, note=note) for equation, note in map(split_note, lines)]
-        return [self._equation_line(line, unit, step) for line in lines]
+            return [EquationLine(equation) for equation in self.equations]
+        return [self._equation_line(equation, unit, step) for equation in self.equations]
 
-    def _equation_line(self, line: str, unit: int, step: int) -> EquationLine:
-        line, note = split_note(line)
-        target, _, rhs = (part.strip() for part in line.partition(" = "))
-        if target not in self.trace_names or not rhs:
-            return EquationLine(line, None, None, None, note=note)
-        value = float(self._arrays[target][step, unit])
+    def _equation_line(self, equation: Equation, unit: int, step: int) -> EquationLine:
+        if equation.target not in self.trace_names:
+            return EquationLine(equation)
 
-        def lookup(symbol: str) -> float | None:
-            if symbol.endswith(_PREVIOUS):
-                name = symbol[: -len(_PREVIOUS)]
-                if name in self._initial:
-                    return float(self.previous_state(name, step)[unit])
+        def number_of(operand: Value) -> float | None:
+            if operand.name not in self.trace_names:
                 return None
-            if symbol in self.trace_names:
-                return float(self._arrays[symbol][step, unit])
+            if not operand.previous:
+                return float(self._arrays[operand.name][step, unit])
+            if operand.name in self._initial:  # a state: its value entering the step
+                return float(self.previous_state(operand.name, step)[unit])
             return None
 
-        symbols = [match for match in _SYMBOL.finditer(rhs) if match.group() not in _FUNCTIONS]
-        values = [lookup(match.group()) for match in symbols]
-        if all(v is not None for v in values):
-            numbers, operands, end = [], [], 0
-            for match, number in zip(symbols, values):
-                before = rhs[end : match.start()]
-                text = format_number(number)
-                if number < 0 and not before.rstrip().endswith("("):
-                    text = f"({text})"
-                numbers += [before, text]
-                operands.append((match.group(), number))
-                end = match.end()
-            numbers.append(rhs[end:])
-            written = "".join(numbers).replace(" ⊙ ", "·")
-            return EquationLine(line, target, value, written, tuple(operands), note=note)
-        function = _outer_function(rhs)
-        if function is None:
-            return EquationLine(line, target, value, None, note=note)
-        pre = _INVERSES[function](value)
-        numbers = f"{function}({format_number(pre)})" if pre is not None else None
-        return EquationLine(line, target, value, numbers, (), pre, note=note)
+        return worked_line(equation, float(self._arrays[equation.target][step, unit]), number_of)
 
 
 def _common_prefix(a: str, b: str) -> int:

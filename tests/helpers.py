@@ -9,3 +9,34 @@ def random_state(cell, rng, batch_shape=()):
     }
 
 
+
+
+def evaluate(expression, lookup):
+    """The value of an equation's right-hand side (``lstm_tui.model.equations``), with ``lookup(leaf)``
+    giving each Value's and Symbol's number or array. An oracle written apart from the cells' code."""
+    from lstm_tui.model import equations as eq
+
+    functions = {"σ": lambda v: 1.0 / (1.0 + np.exp(-v)), "tanh": np.tanh}
+
+    def value(node):
+        if isinstance(node, (eq.Value, eq.Symbol)):
+            return lookup(node)
+        if isinstance(node, eq.Number):
+            return node.value
+        if isinstance(node, eq.Sum):
+            return sum(value(term) for term in node.terms)
+        if isinstance(node, eq.Difference):
+            return value(node.left) - value(node.right)
+        if isinstance(node, eq.Hadamard):
+            return value(node.left) * value(node.right)
+        if isinstance(node, eq.Apply):
+            return value(node.left) @ value(node.right)
+        if isinstance(node, eq.Group):
+            return value(node.inner)
+        if isinstance(node, eq.Call):
+            return functions[node.function.name](value(node.argument))
+        if isinstance(node, eq.Blend):
+            return value(node.expanded)
+        raise AssertionError(f"the oracle does not know {node!r}")
+
+    return value(expression)

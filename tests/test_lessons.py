@@ -19,6 +19,7 @@ from lstm_tui.curriculum import (
 )
 from lstm_tui.errors import UserError
 from lstm_tui.model import CELLS, CharModel
+from lstm_tui.model.equations import equations_text
 from lstm_tui.panel_setup import PanelSetup, VIEWS
 from lstm_tui.session import load_model
 
@@ -173,7 +174,7 @@ def test_equation_blocks_equal_the_registry_text(curriculum):
     assert len(blocks) >= 8
     for lesson, block in blocks:
         assert block.argument in CELLS, f"{lesson.name}:{block.line}: unknown cell {block.argument!r}"
-        assert block.text == CELLS[block.argument].equations, f"{lesson.name}:{block.line}"
+        assert block.text == equations_text(CELLS[block.argument].equations), f"{lesson.name}:{block.line}"
 
 
 def parse_counts(block) -> tuple[int, int, list[tuple[str, int]]]:

@@ -12,7 +12,6 @@ import pytest
 
 from lstm_tui.errors import UserError
 from lstm_tui.model import CELLS, CharModel
-from lstm_tui.model.registry import split_note
 from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.display import glyph
 from lstm_tui.session import Session
@@ -139,7 +138,7 @@ def test_equation_numbers_are_the_trace_values(cell):
     session.cursor_to(4)
     step = session.step_trace()
     lines = session.equation_lines()
-    assert [(line.symbolic, line.note) for line in lines] == [split_note(line) for line in CELLS[cell].equations.splitlines()]
+    assert [line.equation for line in lines] == list(CELLS[cell].equations)
     for line in lines:
         if line.target is None:
             continue

@@ -90,7 +90,7 @@ class OneHotRows:
 class Cell:
     """Base class: named parameters, state handling and the BPTT loops.
 
-    Subclasses set ``gate_names`` and ``state_names`` and implement ``param_shapes``, ``buffer_widths``,
+    Subclasses set ``gate_names``, ``state_names`` and ``trace_names`` and implement ``param_shapes``, ``buffer_widths``,
     ``trace_of``, ``recur`` and ``recur_backward``. The default input terms are ``x @ weight_ihᵀ +
     bias_ih`` (+ ``bias_hh`` when the cell's recurrent bias sits outside any gate product and so can be
     merged).
@@ -98,6 +98,7 @@ class Cell:
 
     gate_names: tuple[str, ...] = ()
     state_names: tuple[str, ...] = ("h",)
+    trace_names: tuple[str, ...] = ("h",)  # the keys of every step's trace, in order
     merge_recurrent_bias = True
     # Cells whose recurrent parameters' gradients are sums over steps of ∂loss/∂terms times forward values
     # (RNN, LSTM family) compute them after the loop, in a few large products (``recurrent_grads``),

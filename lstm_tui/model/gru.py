@@ -37,6 +37,8 @@ from __future__ import annotations
 import numpy as np
 
 from .cell import Cell
+from .equations import (Equation, Group, Hadamard, Value, affine, blend_equation, gated_reset, sigmoid_equation,
+                        tanh_equation)
 from .numerics import lead_sum, outer_sum, sigmoid
 
 RESETS = ("after", "before")
@@ -66,6 +68,7 @@ def reset_before_backward(d_pre, gate, h_prev, weight):
 
 class GRUCell(Cell):
     gate_names = ("r", "z", "n")
+    trace_names = ("r", "z", "n", "h")
 
     def __init__(
         self,
@@ -220,23 +223,18 @@ class GRUCell(Cell):
         return out, {"h": dh_prev}
 
 
-UPDATE_LINES = {
-    "old": "h = z ⊙ h₋₁ + (1 − z) ⊙ n      (z keeps the old state)",
-    "new": "h = (1 − z) ⊙ h₋₁ + z ⊙ n      (z takes the new candidate)",
-}
-
-
-def gru_equations(reset="after", update="old", gate_inputs="full") -> str:
+def gru_equations(reset="after", update="old", gate_inputs="full") -> tuple[Equation, ...]:
     """The equations a given switch setting computes, in the notation of the module docstring."""
     if gate_inputs == "full":
-        lines = [f"{g} = σ(W_i{g} x + b_i{g} + W_h{g} h₋₁ + b_h{g})" for g in "rz"]
+        equations = [sigmoid_equation(g, f"W_i{g} x", f"b_i{g}", f"W_h{g} h₋₁", f"b_h{g}") for g in "rz"]
         if reset == "after":
-            lines.append("n = tanh(W_in x + b_in + r ⊙ (W_hn h₋₁ + b_hn))")
+            reset_part = Hadamard(Value("r"), Group(affine("W_hn h₋₁", "b_hn")))
+            equations.append(tanh_equation("n", "W_in x", "b_in", reset_part))
         else:
-            lines.append("n = tanh(W_in x + b_in + W_hn (r ⊙ h₋₁) + b_hn)")
+            equations.append(tanh_equation("n", "W_in x", "b_in", gated_reset("r"), "b_hn"))
     else:
-        gate = {"hidden+bias": "σ(W_h{g} h₋₁ + b_{g})", "hidden": "σ(W_h{g} h₋₁)", "bias": "σ(b_{g})"}
-        lines = [f"{g} = " + gate[gate_inputs].format(g=g) for g in "rz"]
-        lines.append("n = tanh(W_in x + W_hn (r ⊙ h₋₁) + b_n)")
-    lines.append(UPDATE_LINES[update])
-    return "\n".join(lines)
+        terms = {"hidden+bias": ("W_h{g} h₋₁", "b_{g}"), "hidden": ("W_h{g} h₋₁",), "bias": ("b_{g}",)}[gate_inputs]
+        equations = [sigmoid_equation(g, *(term.format(g=g) for term in terms)) for g in "rz"]
+        equations.append(tanh_equation("n", "W_in x", gated_reset("r"), "b_n"))
+    equations.append(blend_equation("h", "z", "n", gate_keeps_old=update == "old"))
+    return tuple(equations)

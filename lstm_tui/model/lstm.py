@@ -20,12 +20,14 @@ from __future__ import annotations
 import numpy as np
 
 from .cell import Cell, before_each_step, outer_sum_before_each_step
+from .equations import (TANH, Call, Difference, Equation, Hadamard, Kind, Number, Sum, Symbol, Value, affine,
+                        sigmoid_equation, tanh_equation)
 from .numerics import lead_sum, outer_sum, sigmoid
-
 
 
 class LSTMCell(Cell):
     gate_names = ("i", "f", "g", "o")
+    trace_names = ("i", "f", "g", "o", "c", "h")  # an ablated gate is traced as the constant 1
     recurrent_grads_after_loop = True
 
     def __init__(
@@ -308,22 +310,36 @@ def lstm_equations(
     input_activation=True,
     output_activation=True,
     full_gate_recurrence=False,
-) -> str:
+) -> tuple[Equation, ...]:
     """The equations a given switch setting computes, in the notation of the module docstring."""
-    recurrence = " + Σ R·gate₋₁" if full_gate_recurrence else ""
 
-    def gate(name, peeps_at):
-        peephole = f" + p_{name} ⊙ {peeps_at}" if peepholes else ""
-        return f"σ(W_{name} x + R_{name} h₋₁{peephole}{recurrence} + b_{name})"
+    c_prev = Value("c", previous=True)
 
-    lines = [f"i = {gate('i', 'c₋₁')}" if input_gate else "i = 1"]
+    def learned_gate(name, peeps_at):
+        terms = [f"W_{name} x", f"R_{name} h₋₁"]
+        if peepholes:
+            terms.append(Hadamard(Symbol(f"p_{name}"), peeps_at))
+        if full_gate_recurrence:
+            terms.append(Symbol("Σ R·gate₋₁"))
+        return sigmoid_equation(name, *terms, f"b_{name}")
+
+    def absent(name):  # an ablated gate is the constant 1
+        return Equation(name, Number(1), Kind.GATE)
+
+    equations = [learned_gate("i", c_prev) if input_gate else absent("i")]
     if forget_gate == "learned":
-        lines.append(f"f = {gate('f', 'c₋₁')}")
+        equations.append(learned_gate("f", c_prev))
+    elif forget_gate == "coupled":
+        equations.append(Equation("f", Difference(Number(1), Value("i")), Kind.GATE))
     else:
-        lines.append("f = 1 − i" if forget_gate == "coupled" else "f = 1")
-    candidate = "W_g x + R_g h₋₁ + b_g"
-    lines.append(f"g = tanh({candidate})" if input_activation else f"g = {candidate}")
-    lines.append("c = f ⊙ c₋₁ + i ⊙ g")
-    lines.append(f"o = {gate('o', 'c')}" if output_gate else "o = 1")
-    lines.append("h = o ⊙ tanh(c)" if output_activation else "h = o ⊙ c")
-    return "\n".join(lines)
+        equations.append(absent("f"))
+    candidate = ("W_g x", "R_g h₋₁", "b_g")
+    linear = Equation("g", affine(*candidate), Kind.UNBOUNDED)
+    equations.append(tanh_equation("g", *candidate) if input_activation else linear)
+    equations.append(Equation("c", Sum((Hadamard(Value("f"), c_prev), Hadamard(Value("i"), Value("g")))), Kind.UNBOUNDED))
+    equations.append(learned_gate("o", Value("c")) if output_gate else absent("o"))
+    if output_activation:
+        equations.append(Equation("h", Hadamard(Value("o"), Call(TANH, Value("c"))), Kind.TANH))
+    else:
+        equations.append(Equation("h", Hadamard(Value("o"), Value("c")), Kind.UNBOUNDED))
+    return tuple(equations)

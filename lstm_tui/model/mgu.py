@@ -13,12 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from .cell import Cell
+from .equations import Equation, blend_equation, gated_reset, sigmoid_equation, tanh_equation
 from .gru import blend, blend_backward, reset_before_backward
 from .numerics import lead_sum, outer_sum, sigmoid
 
 
 class MGUCell(Cell):
     gate_names = ("f", "n")
+    trace_names = ("f", "n", "h")
 
     def param_shapes(self):
         H, D = self.hidden_size, self.input_size
@@ -69,9 +71,9 @@ class MGUCell(Cell):
         return np.concatenate([d_pre_f, d_pre_n], axis=-1, out=out), {"h": dh_prev}
 
 
-def mgu_equations() -> str:
-    return "\n".join([
-        "f = σ(W_if x + W_hf h₋₁ + b_f)",
-        "n = tanh(W_in x + W_hn (f ⊙ h₋₁) + b_n)",
-        "h = (1 − f) ⊙ h₋₁ + f ⊙ n      (f takes the new candidate)",
-    ])
+def mgu_equations() -> tuple[Equation, ...]:
+    return (
+        sigmoid_equation("f", "W_if x", "W_hf h₋₁", "b_f"),
+        tanh_equation("n", "W_in x", gated_reset("f"), "b_n"),
+        blend_equation("h", "f", "n", gate_keeps_old=False),
+    )

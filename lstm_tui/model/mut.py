@@ -32,7 +32,9 @@ from __future__ import annotations
 import numpy as np
 
 from .cell import Cell
-from .gru import UPDATE_LINES, blend, blend_backward, reset_before_backward
+from .equations import (TANH, Apply, Call, Equation, Kind, Symbol, Value, blend_equation, gated_reset,
+                        sigmoid_equation, tanh_equation)
+from .gru import blend, blend_backward, reset_before_backward
 from .numerics import lead_sum, outer_sum, sigmoid
 
 BLOCKS = "rzn"
@@ -47,6 +49,7 @@ VARIANTS = {
 
 class MUTCell(Cell):
     gate_names = ("r", "z", "n")
+    trace_names = ("r", "z", "n", "h")
 
     def __init__(self, input_size: int, hidden_size: int, *, variant: int = 1, **kwargs):
         if variant not in VARIANTS:
@@ -156,26 +159,18 @@ class MUTCell(Cell):
         return np.concatenate([d_pre_r, d_pre_z, d_terms_n], axis=-1, out=out), {"h": dh_prev}
 
 
-PROJECTION_LINE = "x̃ = P x      (learned H×D projection, no bias: puts x in hidden space)"
-MUT_LINES = {
-    1: [
-        "r = σ(W_ir x + W_hr h₋₁ + b_r)",
-        "z = σ(W_iz x + b_z)",
-        "n = tanh(W_hn (r ⊙ h₋₁) + tanh(x̃) + b_n)",
-    ],
-    2: [
-        "r = σ(x̃ + W_hr h₋₁ + b_r)",
-        "z = σ(W_iz x + W_hz h₋₁ + b_z)",
-        "n = tanh(W_hn (r ⊙ h₋₁) + W_in x + b_n)",
-    ],
-    3: [
-        "r = σ(W_ir x + W_hr h₋₁ + b_r)",
-        "z = σ(W_iz x + W_hz tanh(h₋₁) + b_z)",
-        "n = tanh(W_hn (r ⊙ h₋₁) + W_in x + b_n)",
-    ],
-}
-
-
-def mut_equations(variant=1) -> str:
-    projection = [PROJECTION_LINE] if VARIANTS[variant]["projected"] else []
-    return "\n".join(projection + MUT_LINES[variant] + [UPDATE_LINES["new"]])
+def mut_equations(variant=1) -> tuple[Equation, ...]:
+    projected = Symbol("x̃")
+    candidate_input = Call(TANH, projected) if variant == 1 else "W_in x"
+    r_input = projected if variant == 2 else "W_ir x"
+    z_sees = {1: (), 2: ("W_hz h₋₁",), 3: (Apply(Symbol("W_hz"), Call(TANH, Value("h", previous=True))),)}[variant]
+    equations = [
+        sigmoid_equation("r", r_input, "W_hr h₋₁", "b_r"),
+        sigmoid_equation("z", "W_iz x", *z_sees, "b_z"),
+        tanh_equation("n", gated_reset("r"), candidate_input, "b_n"),
+        blend_equation("h", "z", "n", gate_keeps_old=False),
+    ]
+    if VARIANTS[variant]["projected"]:
+        note = "learned H×D projection, no bias: puts x in hidden space"
+        equations.insert(0, Equation("x̃", Apply(Symbol("P"), Symbol("x")), Kind.UNBOUNDED, note))
+    return tuple(equations)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import UserError
 from ..limits import CELL_NAMES
 from .cell import Cell
+from .equations import Equation
 from .gru import GRUCell, gru_equations
 from .lstm import LSTMCell, lstm_equations
 from .mgu import MGUCell, mgu_equations
@@ -22,7 +22,7 @@ class CellSpec:
     family: str  # "rnn", "lstm", "gru", "mgu" or "mut"
     description: str  # one line
     cls: type[Cell]
-    equations_of: Callable[..., str]
+    equations_of: Callable[..., tuple[Equation, ...]]
     reference: str
     options: dict = field(default_factory=dict)
 
@@ -32,7 +32,8 @@ class CellSpec:
         return cell
 
     @property
-    def equations(self) -> str:
+    def equations(self) -> tuple[Equation, ...]:
+        """What the cell computes, as data (``equations.equations_text`` writes it as lessons show it)."""
         return self.equations_of(**self.options)
 
     def parameter_count(self, input_size: int, hidden_size: int) -> int:
@@ -86,17 +87,6 @@ _BY_NAME = {spec.name: spec for spec in _SPECS}
 if set(_BY_NAME) != set(CELL_NAMES) or len(_BY_NAME) != len(_SPECS):
     raise ImportError(f"limits.CELL_NAMES and the registry's cells differ: {sorted(set(_BY_NAME) ^ set(CELL_NAMES))}")
 CELLS: dict[str, CellSpec] = {name: _BY_NAME[name] for name in CELL_NAMES}  # in the order lists show them
-
-
-# An equation line may end with a note for the reader, set off by two or more spaces and in parentheses:
-#   h = z ⊙ h₋₁ + (1 − z) ⊙ n      (z keeps the old state)
-_NOTE = re.compile(r"\s{2,}\(([^()]*)\)\s*$")
-
-
-def split_note(line: str) -> tuple[str, str | None]:
-    """(the equation, its note or None): code that reads an equation must not read the note."""
-    match = _NOTE.search(line)
-    return (line[: match.start()], match.group(1)) if match else (line, None)
 
 
 def get_spec(name: str) -> CellSpec:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cell import Cell, outer_sum_before_each_step
+from .equations import Equation, tanh_equation
 
 
 class RNNCell(Cell):
@@ -35,5 +36,5 @@ class RNNCell(Cell):
         grads["weight_hh"] += outer_sum_before_each_step(d_terms, result.initial_state["h"], result.trace["h"])
 
 
-def rnn_equations() -> str:
-    return "h = tanh(W_ih x + b_ih + W_hh h₋₁ + b_hh)"
+def rnn_equations() -> tuple[Equation, ...]:
+    return (tanh_equation("h", "W_ih x", "b_ih", "W_hh h₋₁", "b_hh"),)

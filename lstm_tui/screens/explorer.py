@@ -198,7 +198,7 @@ class ExplorerScreen(Screen):
         for footer in container.query_children(KeyFooter):
             height -= footer.lines_for(container.size.width)
         body = height - FIXED_ROWS
-        equation = 1 + sum(1 for line in self.session.equations.splitlines() if line.strip()) if "equation" in self.views_shown else 0
+        equation = 1 + len(self.session.equations) if "equation" in self.views_shown else 0
         views = ("gates" in self.views_shown) + ("heat" in self.views_shown)
         plot_minimum = MIN_PLOT_ROWS if "plot" in self.views_shown else 0
         units = 0
