@@ -9,8 +9,8 @@ live panel shows for one text, and check them against the panel's own numbers.
 * ``panel_torch.py``: the same through PyTorch's own layer, for the cells PyTorch has (RNN, LSTM, GRU);
 * ``README.md``: what each file is and how to run it.
 
-The NumPy step is made from the registry's equation text itself (``python_line``): each equation becomes
-one line of Python under it as a comment, so a script that passes also shows that the equations the
+The NumPy step is written from the registry's equations themselves (``python_line`` spells the same data
+the lessons' text is written from in Python): each equation becomes one line of Python under its text, so a script that passes also shows that the equations the
 lessons print are the ones the panel computes. Only the names of the weight blocks are family knowledge
 (``_BINDINGS``). Plain Python over the core: no terminal code.
 """
@@ -18,7 +18,6 @@ lessons print are the ones the panel computes. Only the names of the weight bloc
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +26,8 @@ from .display import shown
 from .errors import UserError
 from .limits import EXPORT_MAX_TEXT
 from .model.charmodel import CharModel
-from .model.registry import get_spec, split_note
+from .model.equations import Apply, Difference, Equation, Hadamard, Notation, Number, written
+from .model.registry import get_spec
 from .model.weights import file_key, save_model
 from .safe_files import StagedFiles, output_folder
 
@@ -49,23 +49,23 @@ class Export:
 
 
 # --- the equations as Python ----------------------------------------------------------------------------
-_TEXT_TO_PYTHON = (("σ(", "sigmoid("), ("tanh(", "np.tanh("), (" ⊙ ", " * "), ("−", "-"), ("x\u0303", "x_proj"))
-_PREVIOUS = re.compile(r"(\w+)₋₁")  # h₋₁ → h_prev
-_PRODUCT = re.compile(r"\b([WRGP](?:_\w+)?) (?=[\w(])")  # a matrix times what follows: W_i x → W_i @ x
+_PYTHON_FUNCTIONS = {"σ": "sigmoid", "tanh": "np.tanh"}
+_PROJECTION = "x\u0303"  # x̃ (MUT1, MUT2), a name Python does not take
 _GATE_RECURRENCE = "Σ R·gate₋₁"  # FGR: every learned gate's activations of the step before
 
 
-def python_line(equation: str) -> tuple[str, str]:
-    """(target, one line of Python) for one line of a cell's equations, e.g. ``i = σ(W_i x + R_i h₋₁ + b_i)``
+def python_line(equation: Equation) -> tuple[str, str]:
+    """(target, one line of Python) for one of a cell's equations, e.g. ``i = σ(W_i x + R_i h₋₁ + b_i)``
     → ``i = sigmoid(W_i @ x + R_i @ h_prev + b_i)``."""
-    target, _, rhs = (part.strip() for part in split_note(equation)[0].partition(" = "))
-    target = target.replace("x\u0303", "x_proj")
-    rhs = rhs.replace(_GATE_RECURRENCE, f"G_{target} @ gates_prev")
-    for text, python in _TEXT_TO_PYTHON:
-        rhs = rhs.replace(text, python)
-    rhs = _PRODUCT.sub(r"\1 @ ", _PREVIOUS.sub(r"\1_prev", rhs))
-    if rhs == "1":  # a gate a variant removed: open for every unit
-        rhs = "np.ones(H)"
+    target = equation.target.replace(_PROJECTION, "x_proj")
+    python = Notation(
+        value=lambda value, opens_bracket: f"{value.name}_prev" if value.previous else value.name,
+        symbol=lambda symbol: {_PROJECTION: "x_proj", _GATE_RECURRENCE: f"G_{target} @ gates_prev"}.get(
+            symbol.text, symbol.text),
+        operators={Difference: " - ", Hadamard: " * ", Apply: " @ "},
+        function=lambda function: _PYTHON_FUNCTIONS[function.name],
+    )
+    rhs = "np.ones(H)" if equation.rhs == Number(1) else written(equation.rhs, python)  # a gate a variant removed
     return target, f"{target} = {rhs}"
 
 
@@ -180,7 +180,6 @@ def numpy_script(model: CharModel, description: str, text: str) -> str:
     if spec.family not in _BINDINGS:
         raise UserError(f"export-code has no script for cell {model.name!r} yet (it has one for the "
                         f"{', '.join(_BINDINGS)} families)")
-    equations = [line for line in spec.equations.splitlines() if line.strip()]
     states = cell.state_names
     previous = ", ".join(f"{name}_prev" for name in states)
     lines = _header(f"The live panel of lstm-tui, recomputed in plain NumPy from the equations of cell {spec.name}.",
@@ -195,14 +194,14 @@ def numpy_script(model: CharModel, description: str, text: str) -> str:
               "        x[VOCAB.index(char)] = 1", "    return x", "", "",
               f"def step(x, {previous}):", f'    """One character, through the equations of {spec.name} in order."""']
     targets = []
-    for equation in equations:
+    for equation in spec.equations:
         target, code = python_line(equation)
-        lines += [f"    # {equation.strip()}", f"    {code}"]
+        lines += [f"    # {equation.line}", f"    {code}"]
         targets.append(target)
     if "gates" in states:
         lines.append(f"    gates = np.concatenate([{', '.join(cell.sigmoid_blocks)}])  # what the next step's gates see")
         targets.append("gates")
-    traced = (*model.step(" ").trace, *states)  # what the panel shows, and what the next step needs
+    traced = (*cell.trace_names, *states)  # what the panel shows, and what the next step needs
     returned = dict.fromkeys(name for name in traced if name in targets)
     lines += ["    return {" + ", ".join(f'"{name}": {name}' for name in returned) + "}", "", ""]
     zeros = ", ".join(f"np.zeros({cell.state_size(name) // cell.hidden_size} * H)" if cell.state_size(name) != cell.hidden_size

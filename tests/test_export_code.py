@@ -71,8 +71,8 @@ def test_the_numpy_script_of_every_cell_reproduces_the_panel(tmp_path, cell):
     assert code == 0, output
     assert f"all {len(TEXT)} steps match the panel" in output
     source = script.read_text(encoding="utf-8")
-    for equation in CELLS[cell].equations.splitlines():  # the registry's equations, each above its code
-        assert f"    # {equation.strip()}\n    {python_line(equation)[1]}\n" in source
+    for equation in CELLS[cell].equations:  # the registry's equations, each above its code
+        assert f"    # {equation.line}\n    {python_line(equation)[1]}\n" in source
     assert "lstm_tui" not in source  # the script stands alone
 
 

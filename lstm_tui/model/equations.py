@@ -18,9 +18,10 @@ range to draw a value on. Plain Python (no NumPy), so lessons and command-line c
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from enum import Enum
+from operator import attrgetter
 from typing import Union
 
 from ..display import format_number
@@ -174,47 +175,61 @@ def leaves(expression: Expression) -> Iterator[Expression]:
         yield from leaves(child)
 
 
-def _write(expression: Expression, out: list[str], number_of: Callable[[Value], float] | None) -> None:
-    """Append the text of ``expression``; with ``number_of``, each Value is written as its number (a
-    negative one in parentheses unless it opens a bracket) and ⊙ as ·."""
+@dataclass(frozen=True)
+class Notation:
+    """How ``written`` spells an expression: each Value (given whether it opens a bracket), each Symbol,
+    the binary operators and the names of functions."""
+
+    value: Callable[[Value, bool], str] = lambda value, opens_bracket: value.text
+    symbol: Callable[[Symbol], str] = attrgetter("text")
+    operators: Mapping[type, str] = field(default_factory=lambda: {Difference: " − ", Hadamard: " ⊙ ", Apply: " "})
+    function: Callable[[Function], str] = attrgetter("name")
+
+
+TEXT = Notation()  # as lessons write it
+
+
+def with_numbers(number_of: Callable[[Value], float]) -> Notation:
+    """Each Value as its number (a negative one in brackets unless it opens a bracket), ⊙ as ·."""
+
+    def value(operand: Value, opens_bracket: bool) -> str:
+        text = format_number(number_of(operand))
+        return f"({text})" if text.startswith("−") and not opens_bracket else text
+
+    return replace(TEXT, value=value, operators={**TEXT.operators, Hadamard: "·"})
+
+
+def written(expression: Expression, notation: Notation = TEXT) -> str:
+    """The expression as text, spelt in ``notation``."""
+    out: list[str] = []
+    _write(expression, out, notation)
+    return "".join(out)
+
+
+def _write(expression: Expression, out: list[str], notation: Notation) -> None:
     if isinstance(expression, Value):
-        if number_of is None:
-            out.append(expression.text)
-            return
-        text = format_number(number_of(expression))
-        opens_bracket = bool(out) and out[-1].endswith("(")
-        out.append(f"({text})" if text.startswith("−") and not opens_bracket else text)
-    elif isinstance(expression, (Symbol, Number)):
+        out.append(notation.value(expression, bool(out) and out[-1].endswith("(")))
+    elif isinstance(expression, Symbol):
+        out.append(notation.symbol(expression))
+    elif isinstance(expression, Number):
         out.append(expression.text)
     elif isinstance(expression, Sum):
         for position, term in enumerate(expression.terms):
             if position:
                 out.append(" + ")
-            _write(term, out, number_of)
+            _write(term, out, notation)
     elif isinstance(expression, Binary):
-        operator = {Difference: " − ", Hadamard: " ⊙ " if number_of is None else "·", Apply: " "}
-        _write(expression.left, out, number_of)
-        out.append(operator[type(expression)])
-        _write(expression.right, out, number_of)
-    elif isinstance(expression, Group):
-        out.append("(")
-        _write(expression.inner, out, number_of)
-        out.append(")")
-    elif isinstance(expression, Call):
-        out.append(expression.function.name + "(")
-        _write(expression.argument, out, number_of)
+        _write(expression.left, out, notation)
+        out.append(notation.operators[type(expression)])
+        _write(expression.right, out, notation)
+    elif isinstance(expression, (Group, Call)):
+        out.append(notation.function(expression.function) + "(" if isinstance(expression, Call) else "(")
+        _write(children(expression)[0], out, notation)
         out.append(")")
     elif isinstance(expression, Blend):
-        _write(expression.expanded, out, number_of)
+        _write(expression.expanded, out, notation)
     else:
         raise TypeError(f"not an expression: {expression!r}")
-
-
-def written(expression: Expression, number_of: Callable[[Value], float] | None = None) -> str:
-    """The expression as text; with ``number_of``, with numbers in place of its operands."""
-    out: list[str] = []
-    _write(expression, out, number_of)
-    return "".join(out)
 
 
 # --- equations ---------------------------------------------------------------------------------------
@@ -372,7 +387,7 @@ def worked_line(equation: Equation, value: float, number_of: Callable[[Value], f
     None where the unit has none (a value that is not traced)."""
     numbers = {operand: number_of(operand) for operand in equation.operands}
     if equation.only_operands and None not in numbers.values():
-        written_out = written(equation.rhs, numbers.__getitem__)
+        written_out = written(equation.rhs, with_numbers(numbers.__getitem__))
         return EquationLine(equation, value, written_out, tuple((operand.text, v) for operand, v in numbers.items()))
     function = equation.invertible_call
     if function is None:

@@ -190,4 +190,4 @@ def test_the_equations_module_needs_no_numpy():
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             imported.add("." * node.level + (node.module or ""))
-    assert imported == {"__future__", "math", "collections.abc", "dataclasses", "enum", "typing", "..display"}
+    assert imported == {"__future__", "math", "collections.abc", "dataclasses", "enum", "operator", "typing", "..display"}
