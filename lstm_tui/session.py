@@ -21,7 +21,7 @@ from .errors import UserError
 from .limits import DEFAULT_WINDOW, check_run_size
 from .model import CELLS, CharModel
 from .analysis.gradient_flow import forget_rows
-from .model.equations import Equation, EquationLine, Value, value_bounds, worked_line
+from .model.equations import Equation, EquationLine, Value, value_bounds, widest_line, worked_line
 from .panel_setup import PanelSetup, check_random_setup
 
 FORGET_BIAS_STEP = 0.5
@@ -77,6 +77,7 @@ class Session:
         self.state_names = tuple(name for name in ("c", "h") if name in self.trace_names)
         unbounded = (-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
         self._ranges = {name: value_bounds(self.equations, name) or unbounded for name in self.trace_names}
+        self._widest_lines = [widest_line(self.equations, equation) for equation in self.equations]
         self._initial = self.model.init_state()
         self._arrays = {name: np.zeros((self.window, self.hidden_size), cell.dtype) for name in self.trace_names}
         self._probabilities = np.zeros((self.window, len(self.model.vocab))) if self.model.output else None
@@ -302,6 +303,11 @@ class Session:
         if step is None:
             return [EquationLine(equation) for equation in self.equations]
         return [self._equation_line(equation, unit, step) for equation in self.equations]
+
+    def widest_equation_lines(self) -> list[EquationLine]:
+        """Each equation with the widest numbers it usually shows (``model.equations.widest_line``): a view
+        lays the lines out on these once for all steps."""
+        return self._widest_lines
 
     def _equation_line(self, equation: Equation, unit: int, step: int) -> EquationLine:
         if equation.target not in self.trace_names:

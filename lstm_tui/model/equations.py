@@ -380,11 +380,12 @@ class EquationLine:
         return text + (f"   ({self.note})" if self.note else "")
 
 
-def worked_line(equation: Equation, value: float, number_of: Callable[[Value], float | None]) -> EquationLine:
+def worked_line(equation: Equation, value: float, number_of: Callable[[Value], float | None],
+                argument: float | None = None) -> EquationLine:
     """``equation`` with one unit's numbers: written out in full when every operand has a number and no
-    weight appears; σ(…) or tanh(…) of weights shows its pre-activation, recovered from ``value`` (exact up
-    to rounding; left out when the result does not determine it). ``number_of``: an operand's number, or
-    None where the unit has none (a value that is not traced)."""
+    weight appears; σ(…) or tanh(…) of weights shows its pre-activation, ``argument`` or else recovered from
+    ``value`` by the function's inverse (exact up to rounding; left out when the result does not determine
+    it). ``number_of``: an operand's number, or None where the unit has none (a value that is not traced)."""
     numbers = {operand: number_of(operand) for operand in equation.operands}
     if equation.only_operands and None not in numbers.values():
         written_out = written(equation.rhs, with_numbers(numbers.__getitem__))
@@ -392,7 +393,23 @@ def worked_line(equation: Equation, value: float, number_of: Callable[[Value], f
     function = equation.invertible_call
     if function is None:
         return EquationLine(equation, value)
-    argument = function.inverse(value)
+    if argument is None:
+        argument = function.inverse(value)
     if argument is None:
         return EquationLine(equation, value)
     return EquationLine(equation, value, f"{function.name}({format_number(argument)})", (), argument)
+
+
+WIDEST = -1.0  # written (−1.00) where a sign needs brackets: as wide as a value in −9.99..9.99 gets
+
+
+def widest_line(equations: tuple[Equation, ...], equation: Equation) -> EquationLine:
+    """``equation`` worked out with the widest numbers it usually shows (0.50 for a value in 0..1, −1.00
+    for any other and for a pre-activation): how wide its line gets, so that a view can lay the line out
+    once and keep the layout while the numbers change."""
+
+    def widest(name: str) -> float:
+        bounds = value_bounds(equations, name)
+        return 0.5 if bounds is not None and bounds[0] >= 0 else WIDEST
+
+    return worked_line(equation, widest(equation.target), lambda operand: widest(operand.name), WIDEST)

@@ -198,7 +198,9 @@ class ExplorerScreen(Screen):
         for footer in container.query_children(KeyFooter):
             height -= footer.lines_for(container.size.width)
         body = height - FIXED_ROWS
-        equation = 1 + len(self.session.equations) if "equation" in self.views_shown else 0
+        equation = 0
+        if "equation" in self.views_shown:
+            equation = self.query_one(EquationView).rows_for(self.session, self.query_one("#views").size.width)
         views = ("gates" in self.views_shown) + ("heat" in self.views_shown)
         plot_minimum = MIN_PLOT_ROWS if "plot" in self.views_shown else 0
         units = 0
