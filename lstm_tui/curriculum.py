@@ -17,8 +17,9 @@ Fenced blocks whose info string names a kind the loader knows:
 * ```` ```quiz ````: questions. ``? prompt``; choices ``+ right`` / ``- wrong``, or a numeric answer
   ``= 0.73 ± 0.005``; ``> explanation`` after every choice (after the numeric answer: one explanation).
   An indented line continues the line before it.
-* ```` ```equations CELL ````, ```` ```counts D=… H=… ````, ```` ```worked ````: text the tests check
-  against the code (a cell's equations, parameter counts, a worked example). They read as plain text.
+* ```` ```equations CELL ````, ```` ```counts D=… H=… ````, ```` ```worked ````, ```` ```shell ````: text the
+  tests check against the code (a cell's equations, parameter counts, a worked example, a command with the
+  start of what it prints). They read as plain text.
 * ```` ```text ```` (or no info string): diagrams and other preformatted text.
 
 Any other info string is an error, so a typo cannot silently turn a quiz into a code block.
@@ -38,7 +39,7 @@ from .panel_setup import VIEWS, PanelSetup
 FILE_NAME = re.compile(r"^(\d\d)-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 LESSON_SETUP_KEYS = ("cell", "model", "hidden", "seed", "text", "view")  # no weight files in lessons
 FRONT_MATTER_KEYS = ("title", "order") + LESSON_SETUP_KEYS
-CHECKED_KINDS = ("equations", "counts", "worked")
+CHECKED_KINDS = ("equations", "counts", "worked", "shell")
 PLAIN_KINDS = ("", "text")
 WEB_LINK = re.compile(r"^(https?|mailto):", re.IGNORECASE)
 # [label](target) outside code; images are not used in lessons.

@@ -47,7 +47,7 @@ def test_the_text_task_learns_a_given_file(tmp_path, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--task", "nope"], "unknown task 'nope'; choose one of: brackets, quotes, counting, text"),
+        (["--task", "nope"], "unknown task 'nope'; choose one of: brackets, quotes, counting, signal, text"),
         (["--task", "brackets", "--cell", "nope"], "unknown cell 'nope'"),
         (["--task", "brackets", "--text-file", "x.txt"], "--text-file only goes with --task text"),
         (["--task", "brackets", "--steps", "0"], "steps must be at least 1"),

@@ -16,12 +16,12 @@ from pathlib import Path
 from ..errors import UserError
 from ..limits import MAX_BATCH, MAX_HIDDEN, MAX_SEQ_LEN, TRAINING_DEFAULTS
 
-HELP = "Train a character model on a task (brackets, quotes, counting, text) and save it as .npz."
+HELP = "Train a character model on a task (brackets, quotes, counting, signal, text) and save it as .npz."
 BAR_WIDTH = 24
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--task", required=True, metavar="NAME", help="brackets, quotes, counting or text")
+    parser.add_argument("--task", required=True, metavar="NAME", help="brackets, quotes, counting, signal or text")
     parser.add_argument("--out", required=True, metavar="FILE.npz", help="where to save the weights and card")
     parser.add_argument("--card", metavar="FILE.md", help="also write the model card as Markdown")
     parser.add_argument("--text-file", metavar="FILE", help="with --task text: a UTF-8 file to learn instead of the lessons")

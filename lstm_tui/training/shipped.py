@@ -184,6 +184,11 @@ RECIPES = {
     "quotes": Recipe("quotes", "lstm", 32, 2500, 3, 0.005),
     "counting": Recipe("counting", "lstm", 16, 2000, 1, 0.005),
     "text": Recipe("text", "lstm", 48, 3000, 1, 0.005),
+    # The brackets task again with the GRU and the plain RNN, the brackets recipe's settings otherwise:
+    # the lessons compare how each cell keeps the same count.
+    "brackets-gru": Recipe("brackets", "gru", 32, 4000, 1, 0.01),
+    "brackets-rnn": Recipe("brackets", "rnn", 32, 4000, 1, 0.01),
+    "signal": Recipe("signal", "lstm", 32, 2000, 1, 0.005),
 }
 
 

@@ -9,6 +9,11 @@
   targets, which a next-character model has neither of; counting keeps their point in characters: after
   ":" the b's and the newline are certain, but only to a model that carried n across the 2n-step lag.
   Gers & Schmidhuber (2001) showed LSTMs learn aⁿbⁿ by counting in a cell.
+* ``signal``: a wave written as digit levels 0–9 (a sensor reading, quantised), its period drifting from
+  one stretch to the next and a level now and then off by one. Predicting the next level pays for knowing
+  which way the wave is going, which the current digit alone does not say. A model of the normal signal
+  also flags what does not fit it: a step it gave a low probability (a high loss) is a surprise, the
+  prediction-error idea of LSTM anomaly detection (Malhotra et al. 2015).
 * ``text``: a character language model of UTF-8 files: the project's own lessons (the command line finds
   them) or any file the user gives.
 
@@ -182,7 +187,47 @@ def read_corpus(paths: list[Path]) -> str:
     return "\n".join(texts)
 
 
-GENERATED = {task.name: task for task in (BracketsTask(), QuotesTask(), CountingTask())}
+class SignalTask(Task):
+    name = "signal"
+    description = "a wave written as digit levels 0–9, its period drifting; the features are the level and its direction"
+    alphabet = "0123456789"
+    periods = (6, 12)  # steps per cycle, drawn anew for every stretch
+    stretch = (30, 90)  # steps between changes of period
+    slip = 0.05  # chance that a level is read one off (noise)
+
+    def generate(self, rng, length):
+        # The phase runs on continuously, so a change of period bends the wave without a jump.
+        levels, phase = [], float(rng.uniform(0, 2 * np.pi))
+        while len(levels) < length:
+            period = int(rng.integers(self.periods[0], self.periods[1] + 1))
+            for _ in range(int(rng.integers(*self.stretch))):
+                phase += 2 * np.pi / period
+                level = int(round(4.5 + 4.5 * np.sin(phase)))
+                if rng.random() < self.slip:
+                    level += int(rng.choice((-1, 1)))
+                levels.append(min(max(level, 0), 9))
+        return "".join(map(str, levels[:length]))
+
+    def features(self, text):
+        return {"level": signal_levels(text), "rising": signal_rising(text)}
+
+
+def signal_levels(text: str) -> np.ndarray:
+    return np.array([int(char) for char in text], dtype=float)
+
+
+def signal_rising(text: str) -> np.ndarray:
+    """1 after a step up until the next step down, 0 after a step down (0 before the first change)."""
+    values, rising, previous = np.empty(len(text)), 0.0, None
+    for position, char in enumerate(text):
+        level = int(char)
+        if previous is not None and level != previous:
+            rising = float(level > previous)
+        values[position], previous = rising, level
+    return values
+
+
+GENERATED = {task.name: task for task in (BracketsTask(), QuotesTask(), CountingTask(), SignalTask())}
 TASK_NAMES = (*GENERATED, TextTask.name)
 
 
