@@ -20,12 +20,12 @@ import shlex
 import numpy as np
 import pytest
 
+from lstm_tui.analysis.units import bracket_depth
 from lstm_tui.curriculum import load_curriculum
 from lstm_tui.model import CELLS, CharModel
-from lstm_tui.model.shipped import load_shipped, load_shipped_card
-from lstm_tui.model.tasks import get_task
-from lstm_tui.model.units import bracket_depth
 from lstm_tui.session import Session
+from lstm_tui.training.shipped import load_shipped, load_shipped_card
+from lstm_tui.training.tasks import get_task
 
 BRACKETS_TEXT = "ok (we (go (up )to )be )so "  # the running example of lessons 2-19
 FRESH_SEED = 1  # fresh text of the brackets task, as the shipped brackets models' cards measure it
@@ -295,12 +295,12 @@ def first_bracket_step():
 
 def test_trained_step_by_hand_is_the_models():
     now, c_prev = first_bracket_step()
-    cell_line = (f"c = f · c₋₁ + i · g = {number_text(now['f'], 3)} · {factor(c_prev)} + "
-                 f"{number_text(now['i'], 3)} · {factor(now['g'])} = {number_text(now['c'], 3)}")
-    hidden_line = f"= {number_text(now['o'], 3)} · tanh({number_text(now['c'], 3)})"
+    cell_line = (f"= {number_text(now['f'], 3)} · {factor(c_prev)} + {number_text(now['i'], 3)} · {factor(now['g'])}"
+                 f" = {number_text(now['c'], 3)}")
+    hidden_line = f"= {number_text(now['o'], 3)} · tanh({number_text(now['c'], 3)}) = {number_text(now['h'], 3)}"
     markdown = lesson("one-step").markdown()
-    assert cell_line in markdown
-    assert hidden_line in markdown and markdown.split(hidden_line)[1].split()[1] == number_text(now["h"], 3)
+    assert f"c = f · c₋₁ + i · g\n  {cell_line}" in markdown
+    assert f"h = o · tanh(c)\n  {hidden_line}" in markdown
 
 
 @trained("one-step")
@@ -417,7 +417,7 @@ def gru2_parameters_for_the_brackets_vocabulary():
 # --- lesson 10 -----------------------------------------------------------------------------------------
 def lab(**settings):
     """The gradient lab's comparison for this lesson's random cells (or a shipped model)."""
-    from lstm_tui.model.gradients import GradientSettings, compare
+    from lstm_tui.analysis.gradient_flow import GradientSettings, compare
 
     model = settings.pop("model", None)
     setup = lesson("gradients").setup
@@ -426,7 +426,7 @@ def lab(**settings):
 
 
 def test_spectral_radius_and_largest_singular_value_of_the_lessons_rnn():
-    from lstm_tui.model.gradients import set_spectral_radius
+    from lstm_tui.analysis.gradient_flow import set_spectral_radius
 
     text = flat(lesson("gradients").markdown())
     setup = lesson("gradients").setup
@@ -517,7 +517,7 @@ def steps_until_a_millionth():
 
 # --- lesson 11 -----------------------------------------------------------------------------------------
 def test_training_lesson_describes_the_trainer_and_the_brackets_model():
-    from lstm_tui.model.trainer import TrainConfig
+    from lstm_tui.training.trainer import TrainConfig
 
     text = flat(lesson("training").markdown())
     config, card = TrainConfig(), load_shipped_card("brackets")
@@ -529,7 +529,7 @@ def test_training_lesson_describes_the_trainer_and_the_brackets_model():
 
 
 def test_training_starts_at_the_uniform_loss():
-    from lstm_tui.model.trainer import ChunkStream, TrainConfig, Trainer, new_model
+    from lstm_tui.training.trainer import ChunkStream, TrainConfig, Trainer, new_model
 
     task = get_task("brackets")
     config = TrainConfig(hidden=32, steps=1, seed=0)
@@ -542,8 +542,9 @@ def test_training_starts_at_the_uniform_loss():
 @trained("training")
 def training_screen_defaults_grow_a_depth_unit(item):
     """What the try-it promises for F11, F5 with the screen's defaults (a 500-step run, ~10 s)."""
-    from lstm_tui.model.shipped import best_unit, train_task
-    from lstm_tui.screens.training import DEFAULTS, read_config
+    from lstm_tui.training.shipped import best_unit, train_task
+    from lstm_tui.limits import SCREEN_TRAINING_DEFAULTS as DEFAULTS
+    from lstm_tui.training.run import read_config
 
     assert found_unit(item, "depth")[0] == "c[28]" and "c[28]" in item.look_for
     text = flat(item.look_for)
@@ -564,7 +565,7 @@ def uniform_loss_of_the_brackets_vocabulary():
 
 @answer("training", 1)
 def characters_per_training_step():
-    from lstm_tui.model.trainer import TrainConfig
+    from lstm_tui.training.trainer import TrainConfig
 
     return TrainConfig().batch * TrainConfig().seq_len
 
@@ -805,6 +806,17 @@ def test_from_lesson_two_on_every_lesson_tries_a_trained_model():
     for item_lesson in CURRICULUM:
         if item_lesson.number >= 2:
             assert shipped_tries(item_lesson.slug), f"{item_lesson.name} has no try-it on a shipped model"
+
+
+# --- files the lessons point at ------------------------------------------------------------------------
+def test_every_repository_path_a_lesson_names_exists():
+    from lstm_tui.curriculum import lessons_dir
+
+    root = lessons_dir().parent
+    named = {path for item_lesson in CURRICULUM for path in re.findall(r"`((?:lstm_tui|tools)/[^`]*)`", item_lesson.markdown())}
+    assert named
+    for path in named:
+        assert (root / path).exists(), f"a lesson names {path}, which does not exist"
 
 
 # --- keys the try-its name -----------------------------------------------------------------------------
