@@ -23,6 +23,7 @@ import pytest
 from lstm_tui.analysis.units import bracket_depth
 from lstm_tui.curriculum import load_curriculum
 from lstm_tui.model import CELLS, CharModel
+from lstm_tui.model.equations import equations_text
 from lstm_tui.session import Session
 from lstm_tui.training.shipped import load_shipped, load_shipped_card
 from lstm_tui.training.tasks import get_task
@@ -785,7 +786,7 @@ def depth_unit_over_a_hundred_steps():
 @trained("notation")
 def trained_model_uses_the_same_equations(item):
     model = load_shipped("brackets")
-    assert model.cell.name == "lstm" and "c = f ⊙ c₋₁ + i ⊙ g" in CELLS["lstm"].equations.splitlines()
+    assert model.cell.name == "lstm" and "c = f ⊙ c₋₁ + i ⊙ g" in equations_text(CELLS["lstm"].equations).splitlines()
     assert "c = f ⊙ c₋₁ + i ⊙ g" in item.look_for and found_unit(item, "depth")[0] == "c[28]"
 
 
