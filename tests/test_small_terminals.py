@@ -43,7 +43,7 @@ async def test_explorer_at_40x12_gives_the_footer_rows_to_the_views():
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert app.screen.query_one(KeyFooter).display  # tall enough again: the keys come back
-    assert "step 3/3" in text and "unit 0: c, h" in text  # status line and the plot still fit
+    assert "step 3/3" in text and "unit 0  ━━ c ━━ h" in text  # status line and the plot still fit
 
 
 async def test_lesson_at_40x12_shows_the_lesson_text():

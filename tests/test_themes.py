@@ -1,7 +1,9 @@
 """Dark and light themes, NO_COLOR: every colour the views choose reads on the background it is drawn on."""
 
+from itertools import combinations
+
 import pytest
-from rich.color import Color
+from rich.color import Color, ColorSystem
 from textual.theme import BUILTIN_THEMES
 
 from lstm_tui.app import LstmApp
@@ -10,8 +12,9 @@ from lstm_tui.commands.serve import app_command
 from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.widgets.bars import UnitBars
 from lstm_tui.widgets.heat import HeatLine
-from lstm_tui.widgets.lines import LEVELS, value_style
-from lstm_tui.widgets.palette import DARK, LIGHT, MONO, contrast, luminance, palette_for
+from lstm_tui.model import CELLS, CharModel
+from lstm_tui.widgets.lines import value_style
+from lstm_tui.widgets.palette import DARK, LEVELS, LIGHT, MONO, contrast, luminance, palette_for
 from lstm_tui.widgets.plot import StatePlot
 
 from .test_explorer_snapshots import press_and_settle
@@ -50,6 +53,57 @@ def test_bar_numbers_read_on_the_theme_background(palette, theme):
 def test_text_on_heat_colours_reads(palette):
     for style in styles(palette, ink=False):
         assert contrast(rgb(style.color.name), rgb(style.bgcolor.name)) >= TEXT_CONTRAST, style
+
+
+DEPTHS = [ColorSystem.EIGHT_BIT, ColorSystem.STANDARD]
+THEMES = [(DARK, "textual-dark"), (LIGHT, "textual-light")]
+
+
+def as_terminal_shows(colour, depth: ColorSystem) -> int:
+    """The colour number a terminal of ``depth`` colours gets for ``colour`` (Rich's own downgrade,
+    which Textual's output goes through)."""
+    return Color.from_rgb(*colour).downgrade(depth).number
+
+
+def series_shown_together() -> set[tuple[str, ...]]:
+    """For every cell, what its state plot can show at once: its states and, with F6, its gates."""
+    shown = set()
+    for name in CELLS:
+        trace = CharModel.random(name, 2, 0).step("a").trace
+        shown.add(tuple(trace))
+    return shown
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+@pytest.mark.parametrize(("palette", "theme"), THEMES)
+def test_every_plot_curve_keeps_its_own_colour_after_the_terminal_maps_it(palette, theme, depth):
+    """Forget and output gates once shared a colour (ANSI red and magenta are one colour in Textual's
+    dark ANSI theme) and g asked for a yellow plotext does not know: each curve shown with others must
+    stay distinct from them, from the marker and from the plot's background in 256 and 16 colours."""
+    surface = backgrounds(theme)[1]
+    for names in series_shown_together():
+        colours = {name: as_terminal_shows(palette.plot[name], depth) for name in names}
+        colours["the step marker"] = as_terminal_shows(palette.cursor, depth)
+        colours["the background"] = as_terminal_shows(surface, depth)
+        for (first, a), (second, b) in combinations(colours.items(), 2):
+            assert a != b, f"{first} and {second} look alike in {depth.name} ({theme}, cell with {names})"
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+@pytest.mark.parametrize(("palette", "theme"), THEMES)
+def test_the_gradient_labs_curves_keep_their_colours(palette, theme, depth):
+    shown = [as_terminal_shows(colour, depth) for colour in palette.sequence]
+    assert len(set(shown)) == len(shown) and as_terminal_shows(backgrounds(theme)[1], depth) not in shown
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+@pytest.mark.parametrize("palette", [DARK, LIGHT])
+def test_every_heat_level_keeps_its_own_colour(palette, depth):
+    """Lesson 12 reads structure in the heatmap: each level (both signs) must stay a colour of its own."""
+    for low in (-1.0, 0.0):
+        levels = [as_terminal_shows(Color.parse(value_style(value, low, 1.0, palette).bgcolor.name).get_truecolor(), depth)
+                  for value in VALUES if value >= low]
+        assert len(set(levels)) == len(levels), levels
 
 
 def test_plot_curves_show_on_the_light_surface():

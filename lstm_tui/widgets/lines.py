@@ -20,9 +20,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from .ascii_mode import in_ascii_mode, to_ascii
-from .palette import Palette, follow_theme, hex_colour, mix, text_on
-
-LEVELS = 4  # colour steps per sign: few distinct styles keep runs long and escape codes few
+from .palette import LEVELS, Palette, follow_theme, hex_colour, text_on
 
 
 def _kind(level: int, signed: bool) -> str:
@@ -32,7 +30,7 @@ def _kind(level: int, signed: bool) -> str:
 @lru_cache(maxsize=None)
 def _level_style(level: int, signed: bool, palette: Palette) -> Style:
     """A quantised value as a background, with text on it in black or white, whichever reads."""
-    background = mix(*palette.heat[_kind(level, signed)], abs(level) / LEVELS)
+    background = palette.heat[_kind(level, signed)][abs(level)]
     return Style(bgcolor=hex_colour(background), color=hex_colour(text_on(background)))
 
 
@@ -45,8 +43,8 @@ def _level_ink(level: int, signed: bool, palette: Palette) -> Style:
 
 
 def value_style(value: float, low: float, high: float, palette: Palette, *, ink: bool = False) -> Style:
-    """Style for ``value`` on the fixed display range [low, high] (signed ranges are centred at 0):
-    a background colour, or with ``ink`` a text colour, from ``palette``."""
+    """Style for ``value`` on the display range [low, high] (signed ranges are centred at 0): a
+    background colour of one of the palette's levels, or with ``ink`` a text colour."""
     signed = low < 0
     scale = max(abs(low), abs(high)) if signed else (high - low)
     fraction = (value if signed else value - low) / scale

@@ -17,47 +17,61 @@ Colour = str | RGB  # a plotext colour: a name or RGB
 BLACK, WHITE = (0, 0, 0), (255, 255, 255)
 
 
+LEVELS = 3  # colour steps per sign: few distinct styles keep runs long and escape codes few
+
+
 @dataclass(frozen=True, eq=False)  # compared by identity: a key of the style caches
 class Palette:
-    """``heat``: per kind of value ("unsigned" 0..1, "negative", "positive"), the background colour at
-    0 and at full strength (text on it in black or white). ``ink``: per kind, the text colour of bars
-    and their numbers (None: the terminal's own text colour); one colour per kind, as a bar's length
-    already shows its size, and neighbouring columns of one kind then go out as one segment (fewer
-    escape codes per key). ``plot``: a curve's colour by the name of what it shows."""
+    """``heat``: per kind of value ("unsigned" 0..1, "negative", "positive"), the background colour of
+    each level from 0 (the value 0) to LEVELS (full scale); text on it in black or white. The levels are
+    chosen so that each maps to a colour of its own in 256 and in 16 colours too (after Rich's
+    downgrade), so the sign and three sizes survive on any terminal. ``ink``: per kind, the text colour
+    of bars and their numbers (None: the terminal's own text colour); one colour per kind, as a bar's
+    length already shows its size, and neighbouring columns of one kind then go out as one segment
+    (fewer escape codes per key). ``plot``: a curve's colour by the name of what it shows, RGB so that
+    no ANSI theme re-maps them (Textual draws ANSI red and magenta alike in its dark theme); every
+    curve that can be shown with another keeps a colour of its own in 256 and 16 colours."""
 
-    heat: dict[str, tuple[RGB, RGB]]
+    heat: dict[str, tuple[RGB, ...]]
     ink: dict[str, RGB] | None
-    plot: dict[str, Colour]
-    sequence: tuple[Colour, ...]  # curves without a name of their own (the gradient lab), in order
+    plot: dict[str, RGB]
+    sequence: tuple[RGB, ...]  # curves without a name of their own (the gradient lab), in order
     cursor: Colour  # the plot's marker at the time cursor
     note: str  # a remark in the status line (text clipped to the window)
     colourless: bool = False  # curves need distinct markers: their colours all look alike
 
 
+DARK_ZERO, LIGHT_ZERO = (55, 55, 55), (205, 205, 205)
+
 DARK = Palette(
-    heat={"unsigned": ((20, 40, 30), (50, 200, 80)), "negative": ((25, 30, 45), (40, 110, 225)),
-          "positive": ((45, 30, 25), (235, 130, 25))},
+    heat={"unsigned": (DARK_ZERO, (20, 130, 40), (80, 230, 90), (220, 255, 220)),
+          "negative": (DARK_ZERO, (30, 50, 150), (60, 110, 240), (110, 210, 255)),
+          "positive": (DARK_ZERO, (160, 30, 20), (230, 120, 30), (255, 220, 80))},
     ink={"unsigned": (60, 210, 90), "negative": (100, 160, 255), "positive": (245, 140, 40)},
-    plot={"c": "orange", "h": "cyan", "i": "green", "f": "red", "o": "magenta", "g": "yellow", "loss": "cyan"},
-    sequence=((0, 130, 200), (60, 180, 75), (230, 25, 75), (255, 225, 25), (245, 130, 48), (70, 240, 240)),
-    cursor="white",
+    plot={"c": (210, 120, 10), "h": (80, 220, 255), "i": (80, 220, 80), "f": (255, 80, 80), "o": (230, 100, 255),
+          "g": (255, 240, 60), "r": (255, 80, 80), "z": (80, 220, 80), "n": (255, 240, 60), "loss": (80, 220, 255)},
+    sequence=((80, 220, 255), (80, 220, 80), (255, 80, 80), (255, 240, 60), (230, 100, 255), (210, 120, 10),
+              (90, 120, 255)),
+    cursor=(255, 255, 255),
     note="yellow",
 )
 
 LIGHT = Palette(
-    heat={"unsigned": ((236, 236, 236), (50, 180, 80)), "negative": ((236, 236, 236), (40, 110, 225)),
-          "positive": ((236, 236, 236), (235, 130, 25))},
+    heat={"unsigned": (LIGHT_ZERO, (90, 235, 90), (20, 160, 50), (0, 50, 20)),
+          "negative": (LIGHT_ZERO, (100, 210, 240), (70, 110, 230), (20, 40, 160)),
+          "positive": (LIGHT_ZERO, (255, 215, 120), (240, 120, 40), (160, 40, 10))},
     ink={"unsigned": (0, 100, 25), "negative": (20, 70, 200), "positive": (150, 60, 0)},
-    plot={"c": (170, 80, 0), "h": (0, 100, 160), "i": (0, 120, 40), "f": (190, 30, 30), "o": (140, 40, 150),
-          "g": (120, 100, 0), "loss": (0, 100, 160)},
-    sequence=((0, 90, 170), (40, 120, 40), (190, 20, 60), (130, 90, 0), (190, 80, 0), (110, 40, 160)),
+    plot={"c": (170, 80, 0), "h": (0, 80, 190), "i": (0, 130, 40), "f": (200, 30, 30), "o": (150, 40, 160),
+          "g": (0, 120, 130), "r": (200, 30, 30), "z": (0, 130, 40), "n": (0, 120, 130), "loss": (0, 80, 190)},
+    sequence=((0, 80, 190), (0, 130, 40), (200, 30, 30), (170, 80, 0), (150, 40, 160), (0, 120, 130)),
     cursor=(20, 20, 20),
     note="#8a5a00",
 )
 
-MONO = Palette(
-    heat={"unsigned": ((40, 40, 40), (235, 235, 235)), "negative": ((128, 128, 128), (10, 10, 10)),
-          "positive": ((128, 128, 128), (245, 245, 245))},
+MONO = Palette(  # NO_COLOR: Textual shows every colour as the grey of its luminance, so the levels are greys
+    heat={"unsigned": ((40, 40, 40), (110, 110, 110), (180, 180, 180), (245, 245, 245)),
+          "negative": ((135, 135, 135), (100, 100, 100), (60, 60, 60), (10, 10, 10)),
+          "positive": ((135, 135, 135), (170, 170, 170), (210, 210, 210), (250, 250, 250))},
     ink=None,
     plot={},
     sequence=(),
@@ -78,10 +92,6 @@ def palette_for(widget) -> Palette:
 def follow_theme(widget, redraw) -> None:
     """Call ``redraw()`` whenever the app's theme changes (call from ``on_mount``)."""
     widget.app.theme_changed_signal.subscribe(widget, lambda theme: redraw())
-
-
-def mix(start: RGB, end: RGB, fraction: float) -> RGB:
-    return tuple(a + int((b - a) * fraction) for a, b in zip(start, end))
 
 
 def hex_colour(rgb: RGB) -> str:

@@ -1,41 +1,61 @@
-"""State plot (plotext through textual-plotext): the selected unit's c and h over the recent text.
+"""State plot (plotext through textual-plotext): the selected unit's c and h (and gates) over the text.
 
-Cheap on the wire and on the CPU by construction: the y range is fixed, the x range moves in
-half-pages, the time cursor is a marker on the curves (not a vertical line through every row), only
-plot rows that differ from the previous frame are repainted, and the rows are read from plotext's
-character matrix (no ANSI text to write and parse back). Redraws are coalesced by the screen: one
-replot per frame however many keys arrived.
+What it shows: one column per step, the steps up to the shown one filling the width (typing pages the
+view by an eighth of it, scrubbing back by half, so the shown step stays in view); a y axis fitted to the values in view, with 0 and every
+tick on a row of its own (``scales.fit_axis``); a marker on each state curve at the shown step, placed
+on the very row where plotext draws that curve's dot; the legend above the curves and the characters
+below them, drawn here rather than by plotext (its legend is drawn over the curves).
+
+Cheap on the CPU and the wire: the axis only changes when the values leave it or a finer one fits,
+only plot rows that differ from the previous frame are repainted, and the rows are read from
+plotext's character matrix (no ANSI text to write and parse back). Redraws are coalesced by the
+screen: one replot per frame however many keys arrived.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from rich.text import Text
 from textual_plotext import PlotextPlot
 
 from .ascii_mode import in_ascii_mode
 from ..display import glyph
-from ..session import UNBOUNDED_RANGE, Session
-from .heat import visible_span
+from .heat import CURSOR, visible_span
 from .lines import LineView
-from .palette import palette_for
-from .plotext_canvas import matrix_rows, set_x_labels, start_figure
+from .palette import Palette, hex_colour, palette_for
+from .plotext_canvas import dot_cell, matrix_rows, start_figure
+from .scales import Axis, fit_axis
 
-AXIS_MARGIN = 8  # columns plotext spends on y tick labels and the frame
-FRAME_ROWS = 4  # title, top and bottom frame, x tick labels
+if TYPE_CHECKING:
+    from ..session import Session
+
+AXIS_MARGIN = 8  # columns plotext spends on y tick labels and the frame (the loss and gradient plots)
+FRAME_ROWS = 2  # the legend above the curves and the characters below them
+MIN_CANVAS_ROWS = 3
+PAGES = 8  # typing at the end pages the plot by an eighth of its width: a full replot every eighth key
+MIN_CANVAS_COLUMNS = 4
+BRAILLE_DOTS = (2, 4)  # a braille cell's dots across and down: plotext's resolution for its curves
 
 
-def y_ticks(plot_rows: int) -> list[int]:
-    """As many of −2…2 as get a row each: when two ticks share a row, plotext's choice of label
-    depends on string hashing, so the picture would change from one process to the next."""
-    return [-2, -1, 0, 1, 2] if plot_rows >= 5 else [-2, 0, 2] if plot_rows >= 3 else [0]
+def curve_marker(name: str, palette: Palette, ascii: bool) -> str:
+    """Braille where colours tell curves apart; else each curve drawn with its own letter."""
+    return name if ascii or palette.colourless else "braille"
 
 
 class StatePlot(LineView, PlotextPlot):
     """Draws with plotext, shows like a ``LineView`` (only changed rows are repainted)."""
 
+    DEFAULT_CSS = """
+    StatePlot { background: $surface; }
+    """
+
     def __init__(self, *, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
         self._session: Session | None = None
         self.show_gates = False
+        self.axis: Axis | None = None
+        self._label_width = 4
 
     def update_from(self, session: Session) -> None:
         self._session = session
@@ -47,36 +67,79 @@ class StatePlot(LineView, PlotextPlot):
     def redraw(self) -> None:
         self._replot()
 
+    def names(self, session: Session) -> tuple[str, ...]:
+        return session.state_names + (session.gate_names if self.show_gates else ())
+
     def _replot(self) -> None:
         session = self._session
-        width, height = self.size.width, self.size.height
-        if session is None or width < AXIS_MARGIN + 4 or height < 4:
+        width, rows = self.size.width, self.size.height - FRAME_ROWS
+        if session is None or rows < MIN_CANVAS_ROWS or width < self._label_width + 1 + MIN_CANVAS_COLUMNS:
             return
-        plt = start_figure(self, width, height)
-        plt.ylim(-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
-        plt.yticks(y_ticks(height - FRAME_ROWS))
-        span = max(2, (width - AXIS_MARGIN) // 2)
-        start, end = visible_span(session, span)
-        plt.xlim(start - 0.5, start + span - 0.5)
-        unit = session.selected_unit
-        steps = list(range(start, end))
-        names = session.state_names + (session.gate_names if self.show_gates else ())
+        names = self.names(session)
+        columns, start, end = self._fit(session, names, width, rows)
         palette, ascii = palette_for(self), in_ascii_mode(self)
-        cursor_marker = "O" if ascii else "●"
+        plt = start_figure(self, width, rows)
+        plt.xaxes(False, False)  # the characters below replace the x axis; 0 and the ticks mark the y axis
+        plt.yaxes(True, False)
+        axis = self.axis
+        labels = [label.rjust(self._label_width) for label in axis.labels()]
+        plt.ylim(axis.bottom, axis.top)
+        plt.yticks(axis.ticks(), labels)
+        plt.xlim(start - 0.5, start + columns - 0.5)  # step start + j in column j
+        plt.xticks([], [])
+        unit, shown = session.selected_unit, session.step_index
+        steps = list(range(start, end))
         if steps:
             for name in names:
-                values = session.trace(name)[start:end, unit].clip(-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
-                # without colours (ASCII terminals may have few, NO_COLOR none) each curve is drawn with its letter
-                marker = name if ascii or palette.colourless else "braille"
-                plt.plot(steps, values.tolist(), color=palette.plot.get(name, palette.cursor), label=name, marker=marker)
-            labels = [glyph(char) for char in session.window_text[start:end]]
-            plt.xticks(steps, labels)
-            set_x_labels(plt, steps, labels)  # in step order, whatever string hashing does
-            shown = session.step_index
+                values = session.trace(name)[start:end, unit].tolist()
+                plt.plot(steps, values, color=palette.plot.get(name, palette.cursor),
+                         marker=curve_marker(name, palette, ascii))
             for name in session.state_names:
-                value = float(session.trace(name)[shown, unit])
-                plt.scatter([shown], [max(-UNBOUNDED_RANGE, min(UNBOUNDED_RANGE, value))], marker=cursor_marker, color=palette.cursor)
-        else:
-            plt.xticks([], [])
-        plt.title(f"unit {unit}: " + ", ".join(names))
-        self.show(matrix_rows(plt))
+                # on the row (and column) that holds the curve's own dot at this step, not where plotext
+                # would put a one-per-cell marker for the same value
+                dots_down = BRAILLE_DOTS[1] if curve_marker(name, palette, ascii) == "braille" else 1
+                value = dot_cell(float(session.trace(name)[shown, unit]), (axis.bottom, axis.top), rows, dots_down)
+                plt.scatter([shown], [value], marker="O" if ascii else "●", color=palette.cursor)
+        self.show([self._legend(session, names, palette, ascii), *matrix_rows(plt),
+                   self._characters(session, start, end, width - columns)])
+
+    def _fit(self, session: Session, names: tuple[str, ...], width: int, rows: int) -> tuple[int, int, int]:
+        """(canvas columns, first step, end step) for this size, fitting ``self.axis`` to the values in
+        view; the tick labels' width, which decides the columns, is found again if the axis changed it."""
+        for _ in range(2):
+            columns = width - self._label_width - 1  # the labels and the left axis
+            start, end = visible_span(session, columns, page=max(1, columns // PAGES))
+            low, high = 0.0, 0.0
+            if end > start:
+                unit = session.selected_unit
+                for name in names:
+                    values = session.trace(name)[start:end, unit]
+                    low, high = min(low, float(values.min())), max(high, float(values.max()))
+            self.axis = fit_axis(low, high, rows, self.axis)
+            label_width = max(len(label) for label in self.axis.labels())
+            if label_width == self._label_width:
+                break
+            self._label_width = label_width
+        return columns, start, end
+
+    def _legend(self, session: Session, names: tuple[str, ...], palette: Palette, ascii: bool) -> Text:
+        line = Text(f"unit {session.selected_unit} ", style="bold")
+        for name in names:
+            colour = palette.plot.get(name)
+            if palette.colourless or ascii or colour is None:
+                line.append(f" {name}{name} {name}")  # the curve's own letter is its marker
+            else:
+                line.append(" ━━", style=hex_colour(colour))
+                line.append(f" {name}")
+        cursor = palette.cursor if isinstance(palette.cursor, tuple) else None
+        line.append("   ")
+        line.append("O" if ascii else "●", style=hex_colour(cursor) if cursor else "")
+        line.append(" the step shown")
+        return line
+
+    def _characters(self, session: Session, start: int, end: int, indent: int) -> Text:
+        """The typed characters under their columns, the shown one underlined."""
+        line = Text(" " * indent)
+        for t in range(start, end):
+            line.append(glyph(session.window_text[t]), style=CURSOR if t == session.step_index else "")
+        return line

@@ -2,8 +2,8 @@
 
 Why the versions are pinned (pyproject): the plots read plotext's character matrix instead of writing and
 parsing ANSI text (far cheaper per key), size the figure to the widget rather than to plotext's guess of
-the terminal, and set x tick labels plotext would otherwise thin out through a set (whose order depends
-on string hashing). Each of those uses an underscore name; keep them all here.
+the terminal, and place markers with plotext's own mapping from values to cells. Each of those uses an
+underscore name; keep them all here.
 """
 
 from __future__ import annotations
@@ -35,9 +35,12 @@ def fit_figure(plot, width: int, height: int):
     return plt
 
 
-def set_x_labels(plt, positions: list, labels: list[str]) -> None:
-    """Every x tick label as given, in step order (plotext would drop some through a set)."""
-    plt.monitor.xticks[0], plt.monitor.xlabels[0] = positions, labels
+def dot_cell(value: float, limits: tuple[float, float], cells: int, dots: int) -> float:
+    """The value plotext draws one marker per cell at in the cell where, at ``dots`` dots per cell, it
+    draws ``value``'s dot (its own rounding, so a marker lands on its curve's cell, not one beside it)."""
+    low, high = limits
+    dot = plotext_utility.get_matrix_data([value], limits, cells * dots)[0]
+    return low + (dot // dots) * (high - low) / max(cells - 1, 1)
 
 
 @lru_cache(maxsize=256)
