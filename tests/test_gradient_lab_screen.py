@@ -58,7 +58,11 @@ async def test_arrow_keys_turn_the_spectral_radius_and_the_readouts_follow():
     async with LabApp(screen).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert "ρ(W_hh)     as built" in shown(screen, "gradient-knobs")
-        await press(pilot, *["right"] * 16)  # as built → 0.5 → … → 2.0
+        built = max(screen.lab.built_values("radius"))
+        await press(pilot, "right")  # as built → the first rung above it: → raises ρ
+        assert screen.lab.settings.spectral_radius > built
+        assert screen.lab.settings.spectral_radius - 0.1 < built
+        await press(pilot, *["right"] * 16)  # … → 2.0, and no further
         assert screen.lab.settings.spectral_radius == 2.0
         assert "ρ(W_hh)     2.0" in shown(screen, "gradient-knobs")
         readouts = shown(screen, "gradient-readouts")
@@ -75,14 +79,33 @@ async def test_down_selects_the_next_knob_and_forget_bias_changes_the_lstm_only(
     async with LabApp(screen).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         before = {name: result.readouts for name, result in screen.view.cells.items()}
-        await press(pilot, "down", "right")  # forget bias: as built → −3
+        await press(pilot, "down", "left", "left")  # forget bias: as built (1) → 0.5 → 0
         assert screen.lab.selected_knob == "forget_bias"
-        assert screen.lab.settings.forget_bias == -3.0
+        assert screen.lab.built_values("forget_bias") == [1.0]  # the lstm's, as built
+        assert screen.lab.settings.forget_bias == 0.0
         after = {name: result.readouts for name, result in screen.view.cells.items()}
         assert after["rnn"] == before["rnn"] and after["gru"] == before["gru"]
         assert after["lstm"].half_life < before["lstm"].half_life
         assert shown(screen, "gradient-readouts") == expected_readouts(
-            GradientSettings(hidden_size=8, length=50, forget_bias=-3.0))
+            GradientSettings(hidden_size=8, length=50, forget_bias=0.0))
+        await press(pilot, "ctrl+r", "down", "right")  # and → raises it: as built (1) → 1.5
+        assert screen.lab.settings.forget_bias == 1.5
+
+
+async def test_left_from_as_built_lowers_the_radius_and_the_ends_hold():
+    screen = GradientLabScreen(GradientSettings(hidden_size=16, length=50))  # built radii 0.64 to 0.73
+    async with LabApp(screen).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert min(screen.lab.built_values("radius")) > 0.6
+        await press(pilot, "left")
+        assert screen.lab.settings.spectral_radius == 0.6
+        await press(pilot, *["left"] * 5)
+        assert screen.lab.settings.spectral_radius == 0.5  # the lowest rung holds (ctrl+r: as built)
+    screen = GradientLabScreen(SMALL)  # the rnn's radius as built, 0.49, is below every rung
+    async with LabApp(screen).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "left")
+        assert screen.lab.settings.spectral_radius is None
 
 
 async def test_hidden_size_seed_length_and_clipping_knobs():
@@ -119,6 +142,18 @@ async def test_f5_adds_the_chosen_cell_and_f6_removes_it():
         assert list(screen.view.cells) == ["rnn"]
 
 
+async def test_enter_on_add_cell_adds_it_and_elsewhere_does_nothing():
+    screen = GradientLabScreen(SMALL)
+    async with LabApp(screen).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")  # on ρ: nothing to add
+        assert list(screen.view.cells) == ["rnn", "lstm", "gru"]
+        await press(pilot, "up")
+        chosen = screen.lab.candidate
+        await press(pilot, "enter")
+        assert list(screen.view.cells) == ["rnn", "lstm", "gru", chosen]
+
+
 async def test_ctrl_r_restores_the_opening_knobs():
     screen = GradientLabScreen(SMALL)
     async with LabApp(screen).run_test(size=(80, 24)) as pilot:
@@ -151,8 +186,10 @@ async def test_every_key_is_in_the_footer():
     async with LabApp(screen).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         footer_keys = {binding.key for (_, binding, enabled, _) in screen.active_bindings.values() if enabled}
-        assert {binding.key for binding in GradientLabScreen.BINDINGS} <= footer_keys
-        assert all(binding.show and binding.description for binding in GradientLabScreen.BINDINGS)
+        assert {binding.key for binding in GradientLabScreen.BINDINGS if binding.show} <= footer_keys
+        assert all(binding.description for binding in GradientLabScreen.BINDINGS)  # F1 lists them all
+        # only the two that repeat a footer key (escape as F12, enter as F5 on "add cell") stay out of it
+        assert {binding.key for binding in GradientLabScreen.BINDINGS if not binding.show} == {"escape", "enter"}
         assert not any(len(binding.key) == 1 for binding in GradientLabScreen.BINDINGS)  # no bare letters
 
 

@@ -21,14 +21,17 @@ from .gradient_flow import (
     clip,
     compare,
     comparison_vocab,
+    forget_rows,
     input_text,
+    spectral_radii,
 )
 from ..limits import LAB_MAX_TEXT
-from ..model.registry import CELLS
+from ..model.registry import CELLS, build_cell
 
-# Knob ladders; None means "the weights as built (or loaded)".
-RADII = (None,) + tuple(round(0.5 + 0.1 * k, 1) for k in range(16))
-FORGET_BIASES = (None,) + tuple(-3.0 + 0.5 * k for k in range(17))
+# Knob ladders. The spectral radius and the forget bias start at None, "the weights as built (or loaded)",
+# which sits between rungs: → and ← step from its value (ctrl+r goes back to it).
+RADII = tuple(round(0.5 + 0.1 * k, 1) for k in range(16))
+FORGET_BIASES = tuple(-3.0 + 0.5 * k for k in range(17))
 HIDDEN_SIZES = (4, 8, 16, 32, 64, 128)
 LENGTHS = (10, 20, 50, 100, 200, 500, 1000)
 CLIP_THRESHOLDS = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
@@ -55,14 +58,11 @@ class LabView:
 
 def step_along(ladder: tuple, value, direction: int):
     """The ladder's next value in ``direction`` (+1/−1) from ``value``, clamped at the ends; a value
-    between rungs moves to the nearest rung in that direction."""
+    between rungs moves to the nearest rung in that direction (and stays where no rung lies beyond)."""
     if value in ladder:
         index = ladder.index(value) + direction
         return ladder[min(max(index, 0), len(ladder) - 1)]
-    rungs = [v for v in ladder if v is not None]
-    if value is None:
-        return rungs[0] if direction > 0 else None
-    beyond = [v for v in rungs if (v > value if direction > 0 else v < value)]
+    beyond = [v for v in ladder if (v > value if direction > 0 else v < value)]
     if not beyond:
         return value
     return min(beyond) if direction > 0 else max(beyond)
@@ -110,8 +110,15 @@ class GradientLab:
         before = (self.settings, self.use_text, self.candidate)
         if knob in LADDERS:
             field_name, ladder = LADDERS[knob]
-            value = step_along(ladder, getattr(self.settings, field_name), direction)
-            self.settings = replace(self.settings, **{field_name: value})
+            value = getattr(self.settings, field_name)
+            if value is None:  # "as built": step from the built value, so → raises it and ← lowers it
+                built = self.built_values(knob)
+                if not built:  # no cell has this knob
+                    return False
+                value = max(built) if direction > 0 else min(built)
+            stepped = step_along(ladder, value, direction)
+            if stepped in ladder:
+                self.settings = replace(self.settings, **{field_name: stepped})
         elif knob == "seed":
             self.settings = replace(self.settings, seed=max(0, self.settings.seed + direction))
         elif knob == "source":
@@ -120,6 +127,23 @@ class GradientLab:
         elif knob == "add":
             self._cycle_candidate(direction)
         return before != (self.settings, self.use_text, self.candidate)
+
+    def built_values(self, knob: str) -> list[float]:
+        """The knob's value in each cell as built (or loaded): its recurrent blocks' largest spectral
+        radius ("radius"), or its mean effective forget bias ("forget_bias", cells that learn a forget
+        gate only)."""
+        vocab = comparison_vocab(self.model)
+        s = self.settings
+        cells = [self.model.cell] if self.model is not None else [
+            build_cell(name, len(vocab), s.hidden_size, seed=s.seed) for name in s.cells]
+        if knob == "radius":
+            return [max(radii.values()) for radii in map(spectral_radii, cells) if radii]
+        values = []
+        for cell in cells:
+            rows = forget_rows(cell)
+            if rows is not None:
+                values.append(float((cell.params["bias_ih"][rows] + cell.params["bias_hh"][rows]).mean()))
+        return values
 
     def _candidates(self) -> list[str]:
         return [name for name in CELLS if name not in self.settings.cells]
@@ -272,12 +296,15 @@ def plot_series(view: LabView) -> list[tuple[str, np.ndarray]]:
     return series
 
 
-def draw_plot(plt, view: LabView, *, colours: tuple = (), numbered: bool = False, spell=str) -> None:
-    """Draw the norms against the distance on a log₁₀ y axis. Values that underflowed to 0 (or lie more
-    than VISIBLE_DECADES below the top) are left out rather than drawn at a false floor.
+PLOT_TITLE = "‖∂h_T/∂x_t‖ and Π f by d = T−1−t (log)"
 
-    ``colours``: the curves' colours in turn (default: plotext's); ``numbered``: each curve drawn with
-    its number as the marker (for terminals without colours or Unicode); ``spell`` rewrites the labels."""
+
+def draw_plot(plt, view: LabView, *, colours: tuple = (), numbered: bool = False) -> None:
+    """Draw the norms against the distance on a log₁₀ y axis, without a title or legend (plotext draws
+    its legend over the curves: callers put ``PLOT_TITLE`` and a legend of ``plot_series`` above it).
+    Values that underflowed to 0 (or lie more than VISIBLE_DECADES below the top) are left out rather
+    than drawn at a false floor. Curve ``index`` of ``plot_series`` has colour ``colours[index]``
+    (default: plotext's) and, with ``numbered``, the marker ``index + 1`` (for output without colours)."""
     plt.clear_figure()
     logged = []
     for label, values in plot_series(view):
@@ -289,17 +316,30 @@ def draw_plot(plt, view: LabView, *, colours: tuple = (), numbered: bool = False
         return
     top = max(float(y.max()) for y in heights)
     bottom = max(min(float(y.min()) for y in heights), top - VISIBLE_DECADES)
-    for index, (label, distance, y) in enumerate(logged):
+    for index, (_, distance, y) in enumerate(logged):
         shown = y >= bottom
         if shown.any():
             style = {"color": colours[index % len(colours)]} if colours else {}
             if numbered:
                 style["marker"] = str(index + 1)
-            plt.plot(distance[shown].tolist(), y[shown].tolist(), label=spell(label), **style)
+            plt.plot(distance[shown].tolist(), y[shown].tolist(), **style)
     low, high = (bottom, top) if top > bottom else (bottom - 1, top + 1)
     plt.ylim(low, high)
     plt.yticks(*decade_ticks(low, high))
     last = max(len(view.text) - 1, 1)
     plt.xlim(0, last)
     plt.xticks(distance_ticks(last))
-    plt.title(spell("‖∂h_T/∂x_t‖ and Π f by d = T−1−t (log)"))
+
+
+def legend_rows(entries: list[str], width: int) -> list[list[int]]:
+    """The legend entries (as written, e.g. "━━ rnn" or "1 rnn") in rows of at most ``width`` columns,
+    two spaces apart: the indices of each row's entries, in order."""
+    rows: list[list[int]] = [[]]
+    used = 0
+    for index, entry in enumerate(entries):
+        if rows[-1] and used + 2 + len(entry) > width:
+            rows.append([])
+            used = 0
+        used += (2 if rows[-1] else 0) + len(entry)
+        rows[-1].append(index)
+    return rows

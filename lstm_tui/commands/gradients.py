@@ -95,18 +95,31 @@ def to_json(view) -> dict:
     }
 
 
+# The terminal's own colours by plotext name, distinct on any palette; the plot's curves take them in turn.
+CURVE_COLOURS = ("cyan", "green", "red", "orange", "magenta", "blue", "cyan+", "green+", "red+", "orange+")
+
+
 def print_table(view) -> None:
+    """The settings, the readouts, then the plot with its title and legend above it. Piped or under
+    NO_COLOR the plot has no colours, so each curve is drawn with its number, as the legend says."""
+    import os
     import shutil
     import sys
 
     import plotext
 
-    from ..analysis.gradient_lab import draw_plot, readout_lines, settings_line
+    from ..analysis.gradient_lab import PLOT_TITLE, draw_plot, legend_rows, plot_series, readout_lines, settings_line
 
-    lines = [settings_line(view), *readout_lines(view)]
-    print("\n".join(lines))
+    coloured = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    labels = [label for label, _ in plot_series(view)]
+    numbered = not coloured or len(labels) > len(CURVE_COLOURS)
+    entries = [f"{index + 1} {label}" if numbered else f"━━ {label}" for index, label in enumerate(labels)]
     columns, rows = shutil.get_terminal_size((80, 24))
-    draw_plot(plotext, view)
+    legend = ["  ".join(entries[index] if numbered else plotext.colorize("━━", CURVE_COLOURS[index]) + f" {labels[index]}"
+                        for index in row) for row in legend_rows(entries, columns)]
+    lines = [settings_line(view), *readout_lines(view), "", PLOT_TITLE, *legend]
+    print("\n".join(lines))
+    draw_plot(plotext, view, colours=CURVE_COLOURS if coloured else (), numbered=numbered)
     plotext.plotsize(columns, max(12, min(rows - len(lines) - 2, 30)))
     plot = plotext.build()
-    print(plot if sys.stdout.isatty() else plotext.uncolorize(plot))
+    print(plot if coloured else plotext.uncolorize(plot))

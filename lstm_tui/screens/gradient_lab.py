@@ -1,7 +1,8 @@
 """The gradient lab: exact ‖∂h_T/∂x_t‖ for several cells side by side, with live knobs.
 
-Arrows select and turn the knobs (the screen has no text input, so arrows are free); F5/F6 add and
-remove cells; ctrl+r restores the knobs the screen opened with. The numbers come from a
+Arrows select and turn the knobs (the screen has no text input, so arrows are free); F5 (or Enter on
+"add cell") and F6 add and remove cells; ctrl+r restores the knobs the screen opened with; escape, like
+F12, goes back. The numbers come from a
 ``GradientLab`` (plain Python) in a worker thread, so a slow setting (T = 1000, H = 128) never blocks
 the keys; a newer request supersedes an older one.
 """
@@ -59,6 +60,8 @@ class GradientLabScreen(Screen):
         Binding("f5", "add_cell", "add", group=CELLS, id="gradient-lab.add-cell"),
         Binding("f6", "remove_cell", "remove", group=CELLS, id="gradient-lab.remove-cell"),
         Binding("ctrl+r", "reset", "reset knobs", id="gradient-lab.reset"),
+        Binding("enter", "enter", "add the cell (on “add cell”)", show=False, id="gradient-lab.enter"),
+        Binding("escape", "app.leave_gradient_lab", "back", show=False, id="gradient-lab.back"),
     ]
 
     def __init__(self, settings: GradientSettings | None = None, *, text: str | None = None, model=None):
@@ -102,6 +105,10 @@ class GradientLabScreen(Screen):
     def action_adjust(self, direction: int) -> None:
         if self.lab.adjust(direction):
             self.changed()
+
+    def action_enter(self) -> None:
+        if self.lab.selected_knob == "add":
+            self.action_add_cell()
 
     def action_add_cell(self) -> None:
         if self.lab.add_cell():

@@ -338,6 +338,18 @@ def test_table_prints_readouts_and_a_plot(run_cli):
     assert lines[0].startswith("T = 60 random")
     assert [line.split()[0] for line in lines[2:5]] == ["rnn", "lstm", "gru"]
     assert "‖∂h_T/∂x_t‖" in out and "┤" in out  # the plot's title and y axis
+    # without colours each curve is drawn with its number, and the legend (above the plot) says which
+    legend = lines[lines.index(next(line for line in lines if line.startswith("‖∂h_T"))) + 1]
+    assert legend == "1 rnn  2 lstm  3 lstm Πf  4 gru"
+    plot = "\n".join(lines[lines.index(legend) + 1:])
+    assert all(number in plot for number in "1234") and "rnn" not in plot  # no legend over the curves
+
+
+def test_under_no_color_a_terminal_gets_numbered_curves_too(run_cli, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    code, out, _ = run_cli("--length", "60", "--hidden", "8")
+    assert code == 0 and "\x1b[" not in out and "1 rnn  2 lstm" in out
 
 
 def test_weights_file_supplies_cell_and_vocabulary(run_cli, tmp_path):
