@@ -58,7 +58,9 @@ class LstmApp(App):
         Binding("f12", "leave_gradient_lab", "back", id="app.leave-gradient-lab"),
         Binding("f11", "training", "train", id="app.training"),
         Binding("f11", "leave_training", "back", id="app.leave-training"),
-        Binding("ctrl+q", "quit", "quit", id="app.quit"),
+        # priority: Textual stops looking for a key's binding at a modal screen (help, the command palette,
+        # dialogs), unless the binding has priority; quitting must work from everywhere
+        Binding("ctrl+q", "quit", "quit", priority=True, id="app.quit"),
     ]
 
     def __init__(self, setup: PanelSetup | None = None, *, window: int | None = None, mode: str = "explore",

@@ -6,7 +6,8 @@ screen at most every ``POST_INTERVAL`` seconds; the curve is redrawn on a fixed 
 runs (no timer runs while idle). F5 stops training after the current step and keeps the model trained
 so far; the model can then go into the live panel or be saved under the user data folder.
 
-Global keys are F-keys and ctrl only: the form's fields take every printable character.
+Global keys are F-keys, ctrl and escape (back, like F11) only: the form's fields take every printable
+character.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class TrainingScreen(Screen):
         Binding("f5", "stop", "stop training", id="training.stop"),
         Binding("f6", "open_in_panel", "open in panel", id="training.open"),
         Binding("f7", "save", "save", id="training.save"),
+        Binding("escape", "app.leave_training", "back", show=False, id="training.back"),
     ]
 
     def __init__(self):
