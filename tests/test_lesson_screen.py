@@ -25,7 +25,7 @@ from lstm_tui.widgets.lesson_view import (
     estimated_rows,
     markdown_chunks,
 )
-from lstm_tui.widgets.quiz import ChoiceItem, QuestionView
+from lstm_tui.widgets.quiz import ChoiceItem, QuestionView, QuizView, RevealItem
 
 WIDE, NARROW = (120, 40), (80, 24)
 
@@ -113,13 +113,14 @@ async def test_try_it_types_answers_and_marks_progress(curriculum, tmp_path):
         wrong.focus()
         await pilot.press("enter")
         await pilot.pause()
-        assert feedback.display and "Not quite" in str(feedback.render())
-        assert question.question.choices[wrong.index].explanation[:30] in str(feedback.render())
+        wrong_explanation = question.question.choices[wrong.index].explanation
+        assert feedback.display and str(feedback.render()) == f"✗ {wrong_explanation}"  # "No: …", said once
         assert app.progress.answers[lesson.slug][question.number] is False
         right.focus()
         await pilot.press("space")
         await pilot.pause()
-        assert "Right" in str(feedback.render())
+        right_explanation = question.question.choices[right.index].explanation
+        assert right_explanation.startswith("Right:") and str(feedback.render()) == f"✓ {right_explanation}"
         assert right.has_class("-right") and not wrong.has_class("-wrong")
         assert list_labels(screen)[0] == f"✓  1 {lesson.title}  1/{len(lesson.questions)}"
         assert list_labels(screen)[1].startswith("   2 ")  # not read yet
@@ -137,13 +138,41 @@ async def test_numeric_question_checks_the_number(curriculum, tmp_path):
         question = next(view for view in screen.query(QuestionView) if view.question.is_numeric)
         field = question.query_one(Input)
         feedback = question.query_one(".quiz-feedback", Static)
-        for typed, verdict in (("0.5", "Not quite"), ("zero", "Type a number"), (f"{question.question.answer}", "Right")):
+        answer = f"{question.question.answer:g}"
+        reveal = question.query_one(RevealItem)
+        for typed, verdict in (("0.5", "✗ Not quite. Try again"), ("zero", "Type a number"), (answer, "✓ Right.")):
             field.value = typed
             field.focus()
             await pilot.press("enter")
             await pilot.pause()
             assert verdict in str(feedback.render()), typed
+            if typed == "0.5":  # a wrong number keeps the answer back, and offers it
+                assert answer not in str(feedback.render()) and reveal.display
+                await pilot.press("down")  # from the field to "show the answer"
+                assert app.focused is reveal
+                await pilot.press("enter")
+                await pilot.pause()
+                assert f"The answer is {answer}" in str(feedback.render()) and not reveal.display
         assert app.progress.score(lesson.slug) == (1, 1)
+
+
+async def test_arrow_keys_move_between_the_choices_and_scroll_past_the_ends(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        items = list(screen.query(QuizView).first().query(ChoiceItem))
+        items[0].focus()
+        await pilot.pause()
+        await pilot.press("down", "down")
+        assert app.focused is items[2]
+        await pilot.press("up")
+        assert app.focused is items[1]
+        await pilot.press("up")
+        scrolled = screen.view.scroll_y
+        assert app.focused is items[0] and scrolled > 0
+        await pilot.press("up")  # past the first choice: the page scrolls as usual
+        await pilot.pause()
+        assert app.focused is items[0] and screen.view.scroll_y < scrolled
 
 
 async def test_earlier_answers_are_shown_when_the_lesson_opens_again(curriculum, tmp_path):

@@ -1,10 +1,17 @@
 """A lesson's quiz, answered in place: choices to pick or a number to type, then feedback and the
-explanation. The widget only checks answers; the screen records them (``QuestionView.Answered``)."""
+explanation. The widget only checks answers; the screen records them (``QuestionView.Answered``).
+
+↑ and ↓ move between the quiz's choices (and answer fields); past the first or the last they scroll the
+page as usual. A wrong number is not answered for the learner: they may try again, or ask for the answer.
+"""
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,6 +21,8 @@ from textual.widgets import Input, Static
 from ..curriculum import Question, Quiz
 
 LETTERS = "abcdefgh"
+# An explanation that opens with its own verdict ("Right: …", "No: …") gets the mark alone, not a second verdict.
+OWN_VERDICT = re.compile(r"(Right|Correct|Yes|No|Not quite|Wrong)\b[:.,]")
 
 
 def parse_number(text: str) -> float | None:
@@ -24,10 +33,36 @@ def parse_number(text: str) -> float | None:
         return None
 
 
-class ChoiceItem(Static, can_focus=True):
-    """One choice of a multiple-choice question: Enter, space or a click picks it."""
+class QuizItem(Static, can_focus=True):
+    """Something to pick in a quiz (a choice, "show the answer"): Enter, space or a click picks it, and
+    ↑/↓ move to the quiz's previous or next item."""
 
-    BINDINGS = [Binding("enter,space", "pick", "answer")]
+    BINDINGS = [
+        Binding("enter,space", "pick", "answer"),
+        Binding("up", "move(-1)", "previous choice", show=False),
+        Binding("down", "move(1)", "next choice", show=False),
+    ]
+
+    def action_move(self, direction: int) -> None:
+        move_in_quiz(self, direction)
+
+    def on_click(self) -> None:
+        self.action_pick()  # each kind of item says what picking it does
+
+
+def move_in_quiz(widget, direction: int) -> None:
+    """Focus the quiz's previous or next item or answer field; at either end, leave the key to the page
+    (it scrolls)."""
+    quiz = next((node for node in widget.ancestors if isinstance(node, QuizView)), None)
+    items = [item for item in quiz.query("QuizItem, .quiz-number") if item.display] if quiz else []
+    position = items.index(widget) + direction if widget in items else -1
+    if not 0 <= position < len(items):
+        raise SkipAction()
+    items[position].focus()
+
+
+class ChoiceItem(QuizItem):
+    """One choice of a multiple-choice question."""
 
     class Picked(Message):
         def __init__(self, index: int):
@@ -41,8 +76,32 @@ class ChoiceItem(Static, can_focus=True):
     def action_pick(self) -> None:
         self.post_message(self.Picked(self.index))
 
-    def on_click(self) -> None:
-        self.action_pick()
+
+class RevealItem(QuizItem):
+    """After a wrong number: picking it shows the answer."""
+
+    BINDINGS = [Binding("enter,space", "pick", "show the answer")]
+
+    class Picked(Message):
+        pass
+
+    def __init__(self):
+        super().__init__("▸ show the answer", classes="quiz-choice quiz-reveal")
+
+    def action_pick(self) -> None:
+        self.post_message(self.Picked())
+
+
+class NumberField(Input):
+    """The answer field of a numeric question: ↑/↓ move between the quiz's items, as on a choice."""
+
+    BINDINGS = [
+        Binding("up", "move(-1)", "previous choice", show=False),
+        Binding("down", "move(1)", "next choice", show=False),
+    ]
+
+    def action_move(self, direction: int) -> None:
+        move_in_quiz(self, direction)
 
 
 class QuestionView(Vertical):
@@ -63,9 +122,12 @@ class QuestionView(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(Text.assemble((f"Q{self.number + 1}. ", "bold"), self.question.prompt), classes="quiz-prompt")
         if self.question.is_numeric:
-            field = Input(placeholder="a number, then Enter", classes="quiz-number")
+            field = NumberField(placeholder="a number, then Enter", classes="quiz-number")
             field.cursor_blink = False
             yield field
+            reveal = RevealItem()
+            reveal.display = False
+            yield reveal
         else:
             for index, choice in enumerate(self.question.choices):
                 yield ChoiceItem(f"({LETTERS[index]}) {choice.text}", index)
@@ -87,7 +149,7 @@ class QuestionView(Vertical):
                 item.remove_class("-right", "-wrong")
         self.show_feedback(choice.correct, choice.explanation)
 
-    @on(Input.Submitted, ".quiz-number")
+    @on(NumberField.Submitted, ".quiz-number")
     def number_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         value = parse_number(event.value)
@@ -96,12 +158,24 @@ class QuestionView(Vertical):
             self.query_one(".quiz-feedback", Static).display = True
             return
         correct = self.question.check(value)
+        self.query_one(RevealItem).display = not correct
+        # a wrong number keeps the answer back: try again, or ask for it
+        self.show_feedback(correct, self.question.explanation if correct else "Try again, or show the answer.")
+
+    @on(RevealItem.Picked)
+    def reveal(self, event: RevealItem.Picked) -> None:
+        event.stop()
         answer = f"{self.question.answer:g}" + (f" ± {self.question.tolerance:g}" if self.question.tolerance else "")
-        verdict = self.question.explanation if correct else f"The answer is {answer}. {self.question.explanation}"
-        self.show_feedback(correct, verdict)
+        feedback = self.query_one(".quiz-feedback", Static)
+        feedback.update(Text.assemble(("The answer is ", "bold"), (answer, "bold"), ". ", self.question.explanation))
+        self.query_one(RevealItem).display = False
+        self.query_one(NumberField).focus()
 
     def show_feedback(self, correct: bool, explanation: str) -> None:
-        mark = ("✓ Right. ", "bold green") if correct else ("✗ Not quite. ", "bold red")
+        if OWN_VERDICT.match(explanation):
+            mark = ("✓ ", "bold green") if correct else ("✗ ", "bold red")
+        else:
+            mark = ("✓ Right. ", "bold green") if correct else ("✗ Not quite. ", "bold red")
         feedback = self.query_one(".quiz-feedback", Static)
         feedback.update(Text.assemble(mark, explanation))
         feedback.set_class(correct, "-right")
