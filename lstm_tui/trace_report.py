@@ -28,7 +28,7 @@ class TraceReport:
     gate_names: tuple[str, ...]
     quantities: tuple[str, ...]  # what each step holds per unit, in order: the gates, then c, then h
     has_top: bool
-    steps: list[dict]  # in the JSON shape: t, char, in_vocab, gates, (c), h, (top)
+    steps: list[dict]  # in the JSON shape: step, char, in_vocab, gates, (c), h, (top)
 
     def to_dict(self) -> dict:
         return {"cell": self.cell, "hidden_size": self.hidden_size, "vocab": self.vocab, "steps": self.steps}
@@ -49,7 +49,7 @@ def trace_report(model: CharModel, text: str) -> TraceReport:
         trace = run.forward.trace
         for t, char in enumerate(text):
             step = {
-                "t": t,
+                "step": t + 1,  # counted from 1, as the panel's status line counts them
                 "char": char,
                 "in_vocab": bool(run.in_vocab[t]),
                 "gates": {name: trace[name][t].tolist() for name in cell.gate_names},
@@ -107,9 +107,9 @@ def _finite(data):
 
 
 def format_csv(report: TraceReport) -> str:
-    """One row per step: t, char (escaped), in_vocab, then <quantity>_<unit> columns, then the top-k."""
+    """One row per step: step (from 1), char (escaped), in_vocab, then <quantity>_<unit> columns, then the top-k."""
     H = report.hidden_size
-    header = ["t", "char", "in_vocab"]
+    header = ["step", "char", "in_vocab"]
     header += [f"{quantity}_{unit}" for quantity in report.quantities for unit in range(H)]
     if report.has_top:
         header += [f"top{rank}_{part}" for rank in range(1, TOP_K + 1) for part in ("char", "prob")]
@@ -117,7 +117,7 @@ def format_csv(report: TraceReport) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for step in report.steps:
-        row = [step["t"], escape_char(step["char"]), "true" if step["in_vocab"] else "false"]
+        row = [step["step"], escape_char(step["char"]), "true" if step["in_vocab"] else "false"]
         for quantity in report.quantities:
             row += report.values(step, quantity)
         for char, probability in step.get("top", []):
@@ -159,7 +159,7 @@ def format_table(report: TraceReport, units: int = TABLE_UNITS) -> str:
 
 
 def _step_title(step: dict) -> str:
-    title = f"t={step['t']} {quoted_char(step['char'])}"
+    title = f"step {step['step']} {quoted_char(step['char'])}"
     if not step["in_vocab"]:
         title += "  not in the vocabulary: the input is the zero vector"
     return title

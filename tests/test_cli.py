@@ -8,6 +8,7 @@ import pytest
 
 from lstm_tui import __version__
 from lstm_tui.cli import COMMANDS, main
+from lstm_tui.limits import LAB_HIDDEN, TRAINING_DEFAULTS, VIEW_HIDDEN
 
 
 def test_version(capsys):
@@ -23,6 +24,19 @@ def test_help_lists_every_command(capsys):
     out = capsys.readouterr().out
     for name in COMMANDS:
         assert name in out
+
+
+@pytest.mark.parametrize(("command", "default"), [("explore", VIEW_HIDDEN), ("trace", VIEW_HIDDEN),
+                                                  ("gradients", LAB_HIDDEN), ("train", TRAINING_DEFAULTS["hidden"])])
+def test_each_help_gives_its_default_hidden_size_and_says_why_it_differs(capsys, command, default):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    hidden = text[text.index("--hidden N ") + len("--hidden N "):]
+    hidden = hidden[: hidden.index(" --")]
+    assert f"default {default}" in hidden or f"default: {default}" in hidden, hidden
+    if default != VIEW_HIDDEN:  # not the size the panel shows: the help says why
+        assert f"{default}: " in hidden and len(hidden.split(f"{default}: ")[1]) > 20, hidden
 
 
 def test_python_dash_m_runs_the_cli():

@@ -43,7 +43,7 @@ def assert_steps_equal_model(report: dict, model: CharModel, text: str) -> None:
     """Every number in the report is exactly what CharModel.run computes."""
     run = model.run(text)
     trace = run.forward.trace
-    assert [step["t"] for step in report["steps"]] == list(range(len(text)))
+    assert [step["step"] for step in report["steps"]] == list(range(1, len(text) + 1))  # as the panel counts
     assert "".join(step["char"] for step in report["steps"]) == text
     assert [step["in_vocab"] for step in report["steps"]] == run.in_vocab.tolist()
     for name in model.cell.gate_names:
@@ -91,7 +91,7 @@ def test_weights_file_with_output_layer_gives_top_predictions(capsys, tmp_path):
 def test_empty_text_in_every_format(capsys):
     assert trace_json(capsys, "")["steps"] == []
     code, out, _ = trace(capsys, "", "--format", "csv")
-    assert code == 0 and len(out.splitlines()) == 1 and out.startswith("t,char,in_vocab,i_0,")
+    assert code == 0 and len(out.splitlines()) == 1 and out.startswith("step,char,in_vocab,i_0,")
     code, out, _ = trace(capsys, "")
     assert code == 0 and "the text is empty: no steps" in out
 
@@ -107,8 +107,8 @@ def test_unicode_and_control_characters_are_traced_and_escaped(capsys):
             assert raw not in out and shown in out
         assert "é" in out and "中" in out and "\U0001f600" in out
     code, out, _ = trace(capsys, ODD_TEXT, "--hidden", "4")
-    assert "t=12 '\\n'" in out and "t=13 '\\\\'" in out and "t=14 \"'\"" in out
-    assert "t=6 'é'  not in the vocabulary" in out
+    assert "step 13 '\\n'" in out and "step 14 '\\\\'" in out and "step 15 \"'\"" in out
+    assert "step 7 'é'  not in the vocabulary" in out
 
 
 def test_table_fits_80_columns_and_shows_a_note_of_the_units(capsys):
@@ -145,9 +145,9 @@ def test_csv_header_and_values(capsys):
     code, out, _ = trace(capsys, "ab\n", "--cell", "lstm", "--hidden", "3", "--format", "csv")
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
-    expected_header = ["t", "char", "in_vocab"] + [f"{q}_{u}" for q in "ifgoch" for u in range(3)]
+    expected_header = ["step", "char", "in_vocab"] + [f"{q}_{u}" for q in "ifgoch" for u in range(3)]
     assert rows[0] == expected_header
-    assert [row[:3] for row in rows[1:]] == [["0", "a", "true"], ["1", "b", "true"], ["2", "\\n", "true"]]
+    assert [row[:3] for row in rows[1:]] == [["1", "a", "true"], ["2", "b", "true"], ["3", "\\n", "true"]]
     trace_h = CharModel.random("lstm", 3, seed=0).run("ab\n").forward.trace["h"]
     h_columns = [expected_header.index(f"h_{u}") for u in range(3)]
     assert np.array_equal([[float(row[k]) for k in h_columns] for row in rows[1:]], trace_h)
@@ -198,7 +198,7 @@ def test_subprocess_ascii_terminal_gets_escapes_not_an_encoding_error():
         [sys.executable, "-m", "lstm_tui", "trace", "é中", "--hidden", "2"], capture_output=True, env=env
     )
     assert result.returncode == 0 and b"Traceback" not in result.stderr
-    assert b"t=0 '\\xe9'" in result.stdout and b"t=1 '\\u4e2d'" in result.stdout
+    assert b"step 1 '\\xe9'" in result.stdout and b"step 2 '\\u4e2d'" in result.stdout
 
 
 def test_help(capsys):

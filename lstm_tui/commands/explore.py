@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from ..errors import UserError
+from ..limits import DEFAULT_CELL, DEFAULT_WINDOW, MAX_WINDOW, VIEW_HIDDEN
 from .sources import add_source_arguments, load_source
 
 HELP = "type characters and watch a cell's gates respond (the live panel)"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--cell", help="cell type from the registry (default: lstm)")
+    parser.add_argument("--cell", help=f"cell type from the registry (default: {DEFAULT_CELL})")
     add_source_arguments(parser, "load a model from a weights file (.npz)")
-    parser.add_argument("--hidden", type=int, metavar="N", help="hidden size of a random model (default: 16)")
+    parser.add_argument("--hidden", type=int, metavar="N",
+                        help=f"hidden size of a random model (default: {VIEW_HIDDEN}, so that every unit fits the bars "
+                             "and the heatmap at 80x24)")
     parser.add_argument("--seed", type=int, metavar="S", help="seed of a random model (default: 0)")
     parser.add_argument("--text", default="", help="start with this text typed")
-    parser.add_argument("--window", type=int, default=512, metavar="N", help="run the model on at most the last N characters (default: 512)")
+    parser.add_argument("--window", type=int, default=DEFAULT_WINDOW, metavar="N",
+                        help=f"run the model on at most the last N characters (default: {DEFAULT_WINDOW})")
 
 
 def setup_from(args):
     """(PanelSetup, the model or None) from the options, checked so that errors come before the screen
     opens. A model file is loaded here; a random model is built by the panel after its first paint."""
-    from ..limits import MAX_WINDOW, check_run_size
+    from ..limits import check_run_size
     from ..panel_setup import PanelSetup, check_random_setup
 
     if not 1 <= args.window <= MAX_WINDOW:

@@ -14,10 +14,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import UserError
-from ..limits import MAX_BATCH, MAX_HIDDEN, MAX_SEQ_LEN, TRAINING_DEFAULTS
+from ..limits import MAX_BATCH, MAX_HIDDEN, MAX_SEQ_LEN, TRAINING_DEFAULTS, VIEW_HIDDEN
 
 HELP = "Train a character model on a task (brackets, quotes, counting, signal, text) and save it as .npz."
 BAR_WIDTH = 24
+# Why a default differs from the one the other commands use (limits.py gives every default its reason).
+REASONS = {"hidden": f"enough units to learn every shipped task in about 1,000 steps; explore and trace show "
+                     f"{VIEW_HIDDEN}, which fit the screen"}
 
 
 def add_arguments(parser) -> None:
@@ -36,7 +39,8 @@ def add_arguments(parser) -> None:
         ("--clip", float, "NORM", "clip", "maximum gradient norm"),
     ):
         parser.add_argument(option, dest=name, type=kind, default=TRAINING_DEFAULTS[name], metavar=metavar,
-                            help=f"{what} (default {TRAINING_DEFAULTS[name]})")
+                            help=f"{what} (default {TRAINING_DEFAULTS[name]}"
+                                 + (f": {REASONS[name]})" if name in REASONS else ")"))
     parser.add_argument("--report-every", type=int, metavar="N", help="steps between progress updates")
 
 
