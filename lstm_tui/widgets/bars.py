@@ -11,15 +11,25 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from .ascii_mode import in_ascii_mode
-from ..display import format_number
+from ..display import format_signed
 from .lines import LineView, bar, redrawn_on_theme_change, value_style
 from .palette import palette_for
 
 if TYPE_CHECKING:
     from ..session import Session
 
-BAR_WIDTH = 4
-COLUMN_WIDTH = BAR_WIDTH + 6  # bar, space, value (−0.00)
+BAR_WIDTHS = {False: 3, True: 4}  # by signed: a signed bar grows from its middle, two cells each way
+NUMBER_WIDTHS = {False: 4, True: 5}  # at least: "0.36", "−0.55"
+LONGEST_NUMBER = 7  # "−999.99"; larger values lose decimals to stay within it
+
+
+def bar_number(value: float) -> str:
+    """The value as the bars write it: two decimals up to ±999.99, then fewer, never wider than LONGEST_NUMBER."""
+    for decimals in (2, 1, 0):
+        text = format_signed(value, decimals)
+        if len(text) <= LONGEST_NUMBER:
+            return text
+    return f"{value:.0e}".replace("-", "−")
 
 
 class UnitLabels(LineView):
@@ -49,24 +59,29 @@ class UnitBars(LineView):
 
     @redrawn_on_theme_change
     def update_from(self, session: Session, units: list[int]) -> None:
+        """A column per quantity: a space, the bar, a space and the number, right-aligned to the widest
+        number in the column (so every row lines up, whatever the values)."""
         palette, ascii = palette_for(self), in_ascii_mode(self)
-        names = self.names(session)
-        header = Text(style="bold")
-        for name in names:
-            header.append(f" {name}".ljust(COLUMN_WIDTH))
-        lines = [header]
         step = session.step_index
         values = session.step_trace() if step is not None else {}
-        for unit in units:
-            row = Text()
-            for name in names:
-                if step is None:
-                    row.append(" " * COLUMN_WIDTH)
-                    continue
-                value = float(values[name][unit])
-                low, high = session.value_range(name)
-                # the number in the bar's colour: one run of cells, one escape sequence on the wire
-                row.append(bar(value, low, high, BAR_WIDTH, ascii=ascii) + f" {format_number(value):>5}".ljust(COLUMN_WIDTH - BAR_WIDTH),
-                           style=value_style(value, low, high, palette, ink=True))
-            lines.append(row)
+        columns = []
+        for name in self.names(session):
+            low, high = session.value_range(name)
+            signed = low < 0
+            numbers = [bar_number(float(values[name][unit])) for unit in units] if step is not None else []
+            width = max([NUMBER_WIDTHS[signed], *map(len, numbers)])
+            cells = [(" " + bar(float(values[name][unit]), low, high, BAR_WIDTHS[signed], ascii=ascii)
+                      + " " + number.rjust(width),
+                      value_style(float(values[name][unit]), low, high, palette, ink=True))
+                     for unit, number in zip(units, numbers)]
+            columns.append((f" {name}".ljust(2 + BAR_WIDTHS[signed] + width), cells))
+        lines = [Text("".join(header for header, _ in columns), style="bold")]
+        for row in range(len(units)):
+            line = Text()
+            for header, cells in columns:
+                if cells:  # the number in the bar's colour: one run of cells, one escape sequence on the wire
+                    line.append(*cells[row])
+                else:
+                    line.append(" " * len(header))
+            lines.append(line)
         self.show(lines)
