@@ -55,6 +55,8 @@ class Session:
         self.cursor: int | None = None  # a step index in the window, or None to follow the last step
         self.selected_unit = 0
         self.pinned_units: list[int] | None = None
+        self._ranking: list[int] | None = None  # units by activity: ranked once, then kept while typing
+        self.ranked_over = 0  # steps of text the ranking was made over
         self.forget_bias_offset = 0.0
         self.steps_run = 0  # model steps taken so far (a counter tests and benchmarks read)
         self.version = 0  # bumped on every change that views draw
@@ -91,6 +93,7 @@ class Session:
                 self._apply_forget_offset()
         self.selected_unit = min(self.selected_unit, self.hidden_size - 1)
         self.pinned_units = None
+        self._ranking = None
         self._recompute(self.text, rerun=True)
 
     def switch_cell(self, name: str) -> None:
@@ -111,6 +114,7 @@ class Session:
             self._apply_forget_offset()
         self.selected_unit = 0
         self.pinned_units = None
+        self._ranking = None
         self.cursor = None
         self._recompute("", rerun=True)
 
@@ -239,13 +243,20 @@ class Session:
         self.pinned_units = sorted(pinned) or None
         self.version += 1
 
+    def rank_units(self) -> None:
+        """Rank the units by mean |h| over the text so far. The ranking is kept while the learner types,
+        so the bars' rows stay put; a new model or a reset ranks again at the next look, and so does
+        this call (the learner asking)."""
+        activity = np.abs(self._arrays["h"][: self.length]).mean(axis=0) if self.length else np.zeros(self.hidden_size)
+        self._ranking = np.argsort(-activity, kind="stable").tolist()
+        self.ranked_over = self.length
+        self.version += 1
+
     def most_active_units(self, count: int) -> list[int]:
-        """The ``count`` units with the largest mean |h| over the window, in unit order."""
-        count = max(0, min(count, self.hidden_size))
-        if not self.length:
-            return list(range(count))
-        activity = np.abs(self._arrays["h"][: self.length]).mean(axis=0)
-        return sorted(np.argsort(-activity, kind="stable")[:count].tolist())
+        """The ``count`` units with the largest mean |h| when the units were last ranked, in unit order."""
+        if self._ranking is None:
+            self.rank_units()
+        return sorted(self._ranking[: max(0, min(count, self.hidden_size))])
 
     def shown_units(self, count: int) -> list[int]:
         """Units for the bars: the pinned ones if any, else the most active; the selected one always in."""

@@ -13,7 +13,7 @@ from lstm_tui.display import format_number
 from lstm_tui.model import CELLS
 from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.screens.explorer import ExplorerScreen
-from lstm_tui.widgets.bars import UnitBars, UnitLabels
+from lstm_tui.widgets.bars import BarsCaption, UnitBars, UnitLabels
 from lstm_tui.widgets.equation import EquationView
 from lstm_tui.widgets.heat import HeatLine
 from lstm_tui.widgets.predictions import Predictions
@@ -266,3 +266,37 @@ async def test_help_lists_every_key():
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "ExplorerScreen"
+
+
+async def test_bar_rows_stay_while_typing_and_the_caption_says_what_they_are():
+    app = app_for(hidden=32, text="some text to rank the units by")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.screen.wait_for_panel()
+        await pilot.pause()
+        session = app.screen.session
+        labels = shown_text(app.screen.query_one(UnitLabels))[1:]
+        caption = shown_text(app.screen.query_one(BarsCaption))[0]
+        assert caption == f"{len(labels)} most active of 32, ranked at step 30 (ctrl+f: again)"
+        await type_text(pilot, " (((( more ))))")
+        assert shown_text(app.screen.query_one(UnitLabels))[1:] == labels  # the rows stay while typing
+        await pilot.press("ctrl+f")  # until the learner asks
+        await pilot.pause()
+        assert session.ranked_over == len(session.text)
+        units = [int(label[:3]) for label in shown_text(app.screen.query_one(UnitLabels))[1:]]
+        assert units == session.shown_units(len(units))  # the most active (and the selected unit)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert shown_text(app.screen.query_one(BarsCaption))[0] == "units pinned with ctrl+t, of 32"
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+async def test_every_bar_column_is_on_screen(size):
+    """Narrow panels show the numbers without their bars rather than cut the c and h columns off."""
+    app = app_for(text="the cat sat")
+    async with app.run_test(size=size) as pilot:
+        await app.screen.wait_for_panel()
+        await pilot.pause()
+        shown = app.screen.query_one("#state-bars", UnitBars)
+        assert shown.region.right <= app.screen.query_one("#bars").region.right
+        header = shown_text(shown)[0]
+        assert "c" in header and "h" in header

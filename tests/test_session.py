@@ -202,6 +202,23 @@ def test_most_active_units_rank_by_mean_absolute_h():
     assert session.pinned_units is None
 
 
+def test_the_ranking_is_kept_while_typing_until_asked_for_again():
+    session = Session(PanelSetup(hidden=16))
+    session.set_text("a")
+    first = session.shown_units(5)
+    assert session.ranked_over == 1
+    session.set_text("a" + "zzzzqqqq((((" * 5)  # typing on: the rows stay
+    assert session.shown_units(5) == first and session.ranked_over == 1
+    session.rank_units()  # the learner asks
+    activity = np.abs(session.trace("h")).mean(axis=0)
+    assert session.shown_units(5) == sorted(np.argsort(-activity, kind="stable")[:5].tolist())
+    assert session.ranked_over == session.length
+    session.reset()
+    session.set_text("bb")
+    session.shown_units(5)
+    assert session.ranked_over == 2  # a new text (a try-it, a reset) is ranked afresh
+
+
 def test_unknown_characters_are_kept_and_flagged():
     session = Session(PanelSetup(hidden=4))
     text = "a\x07é漢😀e\u0301"

@@ -25,7 +25,7 @@ from textual.widgets import Input
 from ..display import format_signed
 from ..errors import UserError
 from ..panel_setup import VIEWS, PanelSetup
-from ..widgets.bars import UnitBars, UnitLabels
+from ..widgets.bars import BarsCaption, UnitBars, UnitLabels
 from ..widgets.equation import EquationView
 from ..widgets.heat import HeatLine, Heatmap
 from ..widgets.key_footer import KeyFooter
@@ -70,6 +70,7 @@ class ExplorerScreen(Screen):
         Binding("up", "unit(-1)", "previous unit", group=UNITS),
         Binding("down", "unit(1)", "next unit", group=UNITS),
         Binding("ctrl+t", "pin", "pin unit"),
+        Binding("ctrl+f", "rank_units", "most active"),
         Binding("ctrl+l", "find_unit", "find unit"),
         Binding("f2", "toggle_view('gates')", "bars", group=VIEW_KEYS),
         Binding("f3", "toggle_view('plot')", "plot", group=VIEW_KEYS),
@@ -131,6 +132,7 @@ class ExplorerScreen(Screen):
         self.session = Session(self.setup, model=self._model, **options)
         self._model = None
         views = Vertical(
+            BarsCaption(id="bars-caption", classes="view-gates"),
             Horizontal(UnitLabels(id="unit-labels"), UnitBars("gates", id="gate-bars"),
                        UnitBars("states", id="state-bars"), id="bars", classes="view-gates"),
             StatePlot(id="plot", classes="view-plot"),
@@ -190,7 +192,8 @@ class ExplorerScreen(Screen):
 
         The views share the rows below the input, status and heat lines (and above the footer): the
         equation takes its lines, the plot at least MIN_PLOT_ROWS, the bars and heatmap a header
-        each and one row per unit (at most 16), and the plot gets whatever is left.
+        each (the bars also a caption) and one row per unit (at most 16), and the plot gets whatever
+        is left.
         """
         panel = self.query_one("#panel")
         container = panel.parent
@@ -202,12 +205,13 @@ class ExplorerScreen(Screen):
         if "equation" in self.views_shown:
             equation = self.query_one(EquationView).rows_for(self.session, self.query_one("#views").size.width)
         views = ("gates" in self.views_shown) + ("heat" in self.views_shown)
+        headers = views + ("gates" in self.views_shown)
         plot_minimum = MIN_PLOT_ROWS if "plot" in self.views_shown else 0
         units = 0
         if views:
-            spare = (body - equation - plot_minimum - views) // views
+            spare = (body - equation - plot_minimum - headers) // views
             units = max(1, min(MAX_UNITS, self.session.hidden_size, spare))
-        return units, max(0, body - equation - views * (1 + units))
+        return units, max(0, body - equation - headers - views * units)
 
     def refresh_views(self) -> None:
         if not self.panel_ready:
@@ -224,6 +228,7 @@ class ExplorerScreen(Screen):
         self.query_one(HeatLine).update_from(session)
         self.query_one(Predictions).update_from(session)
         if "gates" in self.views_shown:
+            self.query_one(BarsCaption).update_from(session, units)
             self.query_one(UnitLabels).update_from(session, units)
             self.query_one("#gate-bars", UnitBars).update_from(session, units)
             self.query_one("#state-bars", UnitBars).update_from(session, units)
@@ -268,6 +273,11 @@ class ExplorerScreen(Screen):
             return
         self.notify(f"{feature.description}: best unit {unit}, correlation {format_signed(correlation, plus=True)}",
                     timeout=4)
+        self.refresh_views()
+
+    def action_rank_units(self) -> None:
+        """Rank the units by activity over the text so far: the bars show the most active ones."""
+        self.session.rank_units()
         self.refresh_views()
 
     def action_pin(self) -> None:

@@ -21,6 +21,19 @@ if TYPE_CHECKING:
 BAR_WIDTHS = {False: 3, True: 4}  # by signed: a signed bar grows from its middle, two cells each way
 NUMBER_WIDTHS = {False: 4, True: 5}  # at least: "0.36", "−0.55"
 LONGEST_NUMBER = 7  # "−999.99"; larger values lose decimals to stay within it
+LABEL_WIDTH = 4  # the unit labels' column
+
+
+def column_width(signed: bool, number_width: int, compact: bool) -> int:
+    """A column: a space, the bar and a space (unless compact), the number."""
+    return 1 + (0 if compact else BAR_WIDTHS[signed] + 1) + number_width
+
+
+def full_width(session: Session) -> int:
+    """Columns the unit labels and every quantity's bar and number take side by side."""
+    names = session.gate_names + session.state_names
+    return LABEL_WIDTH + sum(column_width(session.value_range(name)[0] < 0,
+                                          NUMBER_WIDTHS[session.value_range(name)[0] < 0], False) for name in names)
 
 
 def bar_number(value: float) -> str:
@@ -30,6 +43,25 @@ def bar_number(value: float) -> str:
         if len(text) <= LONGEST_NUMBER:
             return text
     return f"{value:.0e}".replace("-", "−")
+
+
+class BarsCaption(LineView):
+    """What the bars' rows are: the pinned units, or the most active ones when they were last ranked
+    (the rows stay put while the learner types; ctrl+f ranks again)."""
+
+    def update_from(self, session: Session, units: list[int]) -> None:
+        self.show([Text(bars_caption(session, units), style="italic")])
+
+
+def bars_caption(session: Session, units: list[int]) -> str:
+    hidden = session.hidden_size
+    if session.pinned_units:
+        return f"units pinned with ctrl+t, of {hidden}"
+    if len(units) >= hidden:
+        return f"all {hidden} units"
+    if not session.ranked_over:
+        return f"{len(units)} of {hidden} units (ctrl+f: the most active)"
+    return f"{len(units)} most active of {hidden}, ranked at step {session.ranked_over} (ctrl+f: again)"
 
 
 class UnitLabels(LineView):
@@ -57,11 +89,17 @@ class UnitBars(LineView):
     def names(self, session: Session) -> tuple[str, ...]:
         return session.gate_names if self.kind == "gates" else session.state_names
 
+    def compact(self, session: Session) -> bool:
+        """Numbers without bars when the bars of every quantity would not fit beside each other (the
+        panel beside a lesson, narrow terminals): every column a lesson asks to read stays on screen."""
+        available = self.parent.size.width if self.parent is not None else 0
+        return 0 < available < full_width(session)
+
     @redrawn_on_theme_change
     def update_from(self, session: Session, units: list[int]) -> None:
         """A column per quantity: a space, the bar, a space and the number, right-aligned to the widest
-        number in the column (so every row lines up, whatever the values)."""
-        palette, ascii = palette_for(self), in_ascii_mode(self)
+        number in the column (so every row lines up, whatever the values); numbers only when compact."""
+        palette, ascii, compact = palette_for(self), in_ascii_mode(self), self.compact(session)
         step = session.step_index
         values = session.step_trace() if step is not None else {}
         columns = []
@@ -70,11 +108,11 @@ class UnitBars(LineView):
             signed = low < 0
             numbers = [bar_number(float(values[name][unit])) for unit in units] if step is not None else []
             width = max([NUMBER_WIDTHS[signed], *map(len, numbers)])
-            cells = [(" " + bar(float(values[name][unit]), low, high, BAR_WIDTHS[signed], ascii=ascii)
-                      + " " + number.rjust(width),
+            cells = [(" " + ("" if compact else bar(float(values[name][unit]), low, high, BAR_WIDTHS[signed], ascii=ascii)
+                             + " ") + number.rjust(width),
                       value_style(float(values[name][unit]), low, high, palette, ink=True))
                      for unit, number in zip(units, numbers)]
-            columns.append((f" {name}".ljust(2 + BAR_WIDTHS[signed] + width), cells))
+            columns.append((f" {name}".ljust(column_width(signed, width, compact)), cells))
         lines = [Text("".join(header for header, _ in columns), style="bold")]
         for row in range(len(units)):
             line = Text()
