@@ -60,6 +60,7 @@ class Session:
         self.forget_bias_offset = 0.0
         self.steps_run = 0  # model steps taken so far (a counter tests and benchmarks read)
         self.version = 0  # bumped on every change that views draw
+        self.runs = 0  # bumped when the whole window is run again (a model, a knob, a reset): not by typing
         self.load(setup or PanelSetup(), model=model)
 
     # --- model ---------------------------------------------------------------------------------
@@ -165,6 +166,7 @@ class Session:
 
     def _recompute(self, text: str, *, rerun: bool = False) -> int:
         """Step the model over ``text``'s window, reusing cached steps unless ``rerun`` (new parameters)."""
+        self.runs += rerun
         start = self._start_for(len(text))
         window_text = text[start:]
         keep = 0

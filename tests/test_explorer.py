@@ -276,7 +276,7 @@ async def test_bar_rows_stay_while_typing_and_the_caption_says_what_they_are():
         session = app.screen.session
         labels = shown_text(app.screen.query_one(UnitLabels))[1:]
         caption = shown_text(app.screen.query_one(BarsCaption))[0]
-        assert caption == f"{len(labels)} most active of 32, ranked at step 30 (ctrl+f: again)"
+        assert caption == f"{len(labels)} most active of 32 at step 30 · ctrl+f"
         await type_text(pilot, " (((( more ))))")
         assert shown_text(app.screen.query_one(UnitLabels))[1:] == labels  # the rows stay while typing
         await pilot.press("ctrl+f")  # until the learner asks

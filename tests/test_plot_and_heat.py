@@ -128,3 +128,31 @@ async def test_the_heat_line_and_heatmap_scale_to_what_they_show_and_give_the_ke
         heatmap = app.screen.query_one(Heatmap)
         assert "±" in heatmap.lines[0].plain[-KEY_WIDTH:]
         assert math.isclose(scale, symmetric_scale(scale))
+
+
+def backgrounds(line, count: int) -> list:
+    """The background colour of the heat line's first ``count`` characters (after its first cell)."""
+    colours = [None] * count
+    for span in line.spans:
+        for position in range(max(span.start, 1), min(span.end, count + 1)):
+            if span.style.bgcolor is not None:
+                colours[position - 1] = span.style.bgcolor
+    return colours
+
+
+async def test_while_typing_the_heat_colours_of_earlier_steps_keep_their_meaning():
+    """Lesson 12: add characters and the earlier positions do not change. The scale only widens while
+    typing (so a colour on screen keeps its meaning) and starts afresh for another unit."""
+    app = app_for(text="the cat sat", view="heat")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press_and_settle("end")(pilot)  # (the text given is selected: typing would replace it)
+        heat = app.screen.query_one(HeatLine)
+        scales, first = [heat.scale.scale], backgrounds(heat.lines[0], 11)
+        for char in " on the mat, and more":
+            await press_and_settle(char)(pilot)
+            scales.append(heat.scale.scale)
+            if heat.scale.scale == scales[0]:
+                assert backgrounds(heat.lines[0], 11) == first  # the same colours for the same steps
+        assert scales == sorted(scales)
+        await press_and_settle("down")(pilot)
+        assert heat.scale.context[2] == 1  # another unit: fitted afresh

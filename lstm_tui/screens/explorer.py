@@ -70,7 +70,7 @@ class ExplorerScreen(Screen):
         Binding("up", "unit(-1)", "previous unit", group=UNITS),
         Binding("down", "unit(1)", "next unit", group=UNITS),
         Binding("ctrl+t", "pin", "pin unit"),
-        Binding("ctrl+f", "rank_units", "most active"),
+        Binding("ctrl+f", "rank_units", "most active units", show=False),  # the bars' caption names it (F1 lists it)
         Binding("ctrl+l", "find_unit", "find unit"),
         Binding("f2", "toggle_view('gates')", "bars", group=VIEW_KEYS),
         Binding("f3", "toggle_view('plot')", "plot", group=VIEW_KEYS),
@@ -132,7 +132,7 @@ class ExplorerScreen(Screen):
         self.session = Session(self.setup, model=self._model, **options)
         self._model = None
         views = Vertical(
-            BarsCaption(id="bars-caption", classes="view-gates"),
+            BarsCaption(id="bars-caption"),  # shown by refresh_views, where a row is left for it
             Horizontal(UnitLabels(id="unit-labels"), UnitBars("gates", id="gate-bars"),
                        UnitBars("states", id="state-bars"), id="bars", classes="view-gates"),
             StatePlot(id="plot", classes="view-plot"),
@@ -187,13 +187,14 @@ class ExplorerScreen(Screen):
             self.refresh_views()
 
     # --- drawing -----------------------------------------------------------------------------------
-    def layout_rows(self) -> tuple[int, int]:
-        """(units the bars and heatmap show, rows of the plot) for the current size.
+    def layout_rows(self) -> tuple[int, int, bool]:
+        """(units the bars and heatmap show, rows of the plot, whether the bars' caption fits) for the
+        current size.
 
         The views share the rows below the input, status and heat lines (and above the footer): the
         equation takes its lines, the plot at least MIN_PLOT_ROWS, the bars and heatmap a header
-        each (the bars also a caption) and one row per unit (at most 16), and the plot gets whatever
-        is left.
+        each (the bars also a caption, where a row is left for it) and one row per unit (at most 16),
+        and the plot gets whatever is left.
         """
         panel = self.query_one("#panel")
         container = panel.parent
@@ -205,13 +206,14 @@ class ExplorerScreen(Screen):
         if "equation" in self.views_shown:
             equation = self.query_one(EquationView).rows_for(self.session, self.query_one("#views").size.width)
         views = ("gates" in self.views_shown) + ("heat" in self.views_shown)
-        headers = views + ("gates" in self.views_shown)
         plot_minimum = MIN_PLOT_ROWS if "plot" in self.views_shown else 0
+        caption = "gates" in self.views_shown and body - equation - plot_minimum - 2 * views > 0
+        headers = views + caption
         units = 0
         if views:
             spare = (body - equation - plot_minimum - headers) // views
             units = max(1, min(MAX_UNITS, self.session.hidden_size, spare))
-        return units, max(0, body - equation - headers - views * units)
+        return units, max(0, body - equation - headers - views * units), caption
 
     def refresh_views(self) -> None:
         if not self.panel_ready:
@@ -219,7 +221,7 @@ class ExplorerScreen(Screen):
         self._redraw_pending = False
         self._last_redraw = time.monotonic()
         session = self.session
-        unit_count, plot_rows = self.layout_rows()
+        unit_count, plot_rows, caption = self.layout_rows()
         plot = self.query_one("#plot")
         if plot.styles.height is None or plot.styles.height.value != plot_rows:
             plot.styles.height = plot_rows
@@ -227,6 +229,7 @@ class ExplorerScreen(Screen):
         self.query_one(StatusLine).update_from(session)
         self.query_one(HeatLine).update_from(session)
         self.query_one(Predictions).update_from(session)
+        self.query_one(BarsCaption).display = caption
         if "gates" in self.views_shown:
             self.query_one(BarsCaption).update_from(session, units)
             self.query_one(UnitLabels).update_from(session, units)

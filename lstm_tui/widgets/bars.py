@@ -47,7 +47,7 @@ def bar_number(value: float) -> str:
 
 class BarsCaption(LineView):
     """What the bars' rows are: the pinned units, or the most active ones when they were last ranked
-    (the rows stay put while the learner types; ctrl+f ranks again)."""
+    (the rows stay put while the learner types; ctrl+f ranks again). Short enough for a panel 46 wide."""
 
     def update_from(self, session: Session, units: list[int]) -> None:
         self.show([Text(bars_caption(session, units), style="italic")])
@@ -60,8 +60,8 @@ def bars_caption(session: Session, units: list[int]) -> str:
     if len(units) >= hidden:
         return f"all {hidden} units"
     if not session.ranked_over:
-        return f"{len(units)} of {hidden} units (ctrl+f: the most active)"
-    return f"{len(units)} most active of {hidden}, ranked at step {session.ranked_over} (ctrl+f: again)"
+        return f"{len(units)} of {hidden} units · ctrl+f: most active"
+    return f"{len(units)} most active of {hidden} at step {session.ranked_over} · ctrl+f"
 
 
 class UnitLabels(LineView):

@@ -2,7 +2,9 @@
 
 Each colours its values on a scale fitted to what it shows (±S, S the round number at or above the
 largest |value| in view, ``scales.symmetric_scale``), so typical values fill the palette's levels
-instead of all looking like 0; a key at the right end of its first row gives the scale.
+instead of all looking like 0; a key at the right end of its first row gives the scale. While the
+learner types, the scale only grows (``StickyScale``): a colour already on screen keeps its meaning
+(lesson 12 asks to watch that earlier positions do not change as characters are added).
 """
 
 from __future__ import annotations
@@ -59,8 +61,27 @@ def largest(values: np.ndarray) -> float:
     return float(abs(values).max()) if values.size else 0.0
 
 
+class StickyScale:
+    """The scale of one view: fitted afresh when what it shows changes (another unit, model, knob or a
+    reset: the session's ``runs``), and otherwise only ever widened."""
+
+    def __init__(self):
+        self.context: tuple | None = None
+        self.scale = 0.0
+
+    def fit(self, context: tuple, values: np.ndarray) -> float:
+        if context != self.context:
+            self.context, self.scale = context, 0.0
+        self.scale = max(self.scale, symmetric_scale(largest(values)))
+        return self.scale
+
+
 class HeatLine(LineView):
     """The text, one cell per character, each on the colour of the selected unit's value at that step."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.scale = StickyScale()
 
     @redrawn_on_theme_change
     def update_from(self, session: Session, quantity: str = "h") -> None:
@@ -68,7 +89,7 @@ class HeatLine(LineView):
         width = max(self.size.width - 1 - KEY_WIDTH, 1)
         start, end = visible_span(session, width)
         values = session.trace(quantity)[start:end, session.selected_unit]
-        scale = symmetric_scale(largest(values))
+        scale = self.scale.fit((session.runs, quantity, session.selected_unit), values)
         known = session.in_vocab
         line = Text("…" if start > 0 else " ")
         shown = session.step_index
@@ -87,6 +108,10 @@ class Heatmap(LineView):
     """Shown units (rows) × recent steps (columns), coloured by h; a header row of the characters and
     the key."""
 
+    def __init__(self, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.scale = StickyScale()
+
     @redrawn_on_theme_change
     def update_from(self, session: Session, units: list[int], quantity: str = "h") -> None:
         palette = palette_for(self)
@@ -94,7 +119,7 @@ class Heatmap(LineView):
         width = max(self.size.width - label - KEY_WIDTH, 1)
         start, end = visible_span(session, width)
         values = session.trace(quantity)[start:end][:, units]
-        scale = symmetric_scale(largest(values))
+        scale = self.scale.fit((session.runs, quantity, tuple(units)), values)
         header = Text(f"{quantity:>3} ".rjust(label), style="bold")
         for t in range(start, end):
             header.append(glyph(session.window_text[t]), style=CURSOR if t == session.step_index else "")
