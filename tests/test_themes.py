@@ -4,6 +4,9 @@ from itertools import combinations
 
 import pytest
 from rich.color import Color, ColorSystem
+from rich.segment import Segment
+from rich.style import Style
+from textual.filter import LineFilter
 from textual.theme import BUILTIN_THEMES
 
 from lstm_tui.app import LstmApp
@@ -167,3 +170,34 @@ async def test_no_color_draws_curves_with_their_letters(monkeypatch):
 def test_explorer_in_the_light_theme_80x24(snap_compare):
     app = LstmApp(PanelSetup(hidden=16, seed=0), light=True)
     assert snap_compare(app, run_before=press_and_settle(*TYPED), terminal_size=(80, 24))
+
+
+class SixteenColours(LineFilter):
+    """What a 16-colour terminal shows: every colour replaced by the one Rich's downgrade picks (written
+    back as its RGB, since screenshots are always truecolor)."""
+
+    def apply(self, segments: list[Segment], background) -> list[Segment]:
+        return [Segment(text, sixteen(style), None) for text, style, _ in segments]
+
+
+def sixteen(style: Style | None) -> Style | None:
+    if style is None:
+        return None
+    changes = {}
+    for name in ("color", "bgcolor"):
+        colour = getattr(style, name)
+        if colour is not None and colour.triplet is not None:
+            standard = colour.downgrade(ColorSystem.STANDARD).get_truecolor()
+            changes[name] = Color.from_rgb(*standard)
+    return style + Style(**changes) if changes else style
+
+
+class SixteenColourApp(LstmApp):
+    def get_line_filters(self):
+        return [*super().get_line_filters(), SixteenColours()]
+
+
+def test_explorer_in_16_colours_80x24(snap_compare):
+    """The plot's curves, the heat line's levels and the bars as a 16-colour terminal shows them."""
+    app = SixteenColourApp(PanelSetup(hidden=16, seed=0, view="heat", text="the cat sat on the mat"))
+    assert snap_compare(app, run_before=press_and_settle("f6"), terminal_size=(80, 24))
