@@ -19,7 +19,7 @@ from .display import shown
 from .errors import UserError, print_message
 
 # Subcommands, in the order --help lists them. With no subcommand, ``home`` opens the app.
-COMMANDS = ("trace", "sample", "export-code", "lessons", "lesson", "gradients", "explore", "train", "serve")
+COMMANDS = ("trace", "sample", "export-code", "lessons", "lesson", "check-lesson", "gradients", "explore", "train", "serve")
 
 
 def _command(name: str):
@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="draw the app in plain ASCII (automatic when the terminal's encoding lacks Unicode)")
     parser.add_argument("--light", action="store_true",
                         help="colours for a light terminal background (ctrl+p switches between dark and light)")
+    parser.add_argument("--lessons-dir", metavar="PATH",
+                        help="lessons of your own instead of the built-in ones: a folder of NN-slug.md files, or one "
+                             "(for the app, lessons and lesson; see docs/lesson-format.md)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = _command(name)

@@ -20,7 +20,14 @@ Fenced blocks whose info string names a kind the loader knows:
 * ```` ```equations CELL ````, ```` ```counts D=… H=… ````, ```` ```worked ````, ```` ```shell ````: text the
   tests check against the code (a cell's equations, parameter counts, a worked example, a command with the
   start of what it prints). They read as plain text.
+* ```` ```task ````: a task checked on the live model. ``key: JSON value`` lines: ``goal`` (one or more, in
+  the syntax of ``lesson_tasks``), ``hint`` (any number), ``solution`` (a text that meets the goals) and
+  the panel setup keys, then a blank line, then what to do (Markdown).
 * ```` ```text ```` (or no info string): diagrams and other preformatted text.
+
+The front matter may also hide views (``hide_views: ["heat"]``) and keys (``hide_keys: ["cell"]``, by
+action name) while the lesson is open. Control and invisible characters (escape, bidi overrides, …) are
+refused wherever they appear, so nothing from a lesson file can act on a terminal.
 
 Any other info string is an error, so a typo cannot silently turn a quiz into a code block.
 """
@@ -33,12 +40,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
+from .display import shown
 from .errors import UserError
-from .panel_setup import VIEWS, PanelSetup
+from .lesson_tasks import Task, parse_goal
+from .limits import MAX_LESSON_BYTES, MAX_LESSONS
+from .panel_setup import HIDEABLE_KEYS, VIEWS, PanelSetup
 
 FILE_NAME = re.compile(r"^(\d\d)-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 LESSON_SETUP_KEYS = ("cell", "model", "hidden", "seed", "text", "view")  # no weight files in lessons
-FRONT_MATTER_KEYS = ("title", "order") + LESSON_SETUP_KEYS
+HIDING_KEYS = ("hide_views", "hide_keys")
+FRONT_MATTER_KEYS = ("title", "order") + LESSON_SETUP_KEYS + HIDING_KEYS
+TASK_KEYS = ("goal", "hint", "solution") + LESSON_SETUP_KEYS
 CHECKED_KINDS = ("equations", "counts", "worked", "shell")
 PLAIN_KINDS = ("", "text")
 WEB_LINK = re.compile(r"^(https?|mailto):", re.IGNORECASE)
@@ -115,7 +127,7 @@ class Link:
         return bool(WEB_LINK.match(self.target))
 
 
-Segment = str | TryIt | Quiz  # Markdown text, or a widget the app draws in its place
+Segment = str | TryIt | Quiz | Task  # Markdown text, or a widget the app draws in its place
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,8 @@ class Lesson:
     links: tuple[Link, ...]
     source: str  # the file, for messages
     line_count: int
+    hidden_views: tuple[str, ...] = ()
+    hidden_keys: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -139,6 +153,10 @@ class Lesson:
     @property
     def tries(self) -> tuple[TryIt, ...]:
         return tuple(s for s in self.segments if isinstance(s, TryIt))
+
+    @property
+    def tasks(self) -> tuple[Task, ...]:
+        return tuple(s for s in self.segments if isinstance(s, Task))
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -158,6 +176,8 @@ class Lesson:
                 parts.append(_try_markdown(segment))
             elif isinstance(segment, Quiz):
                 parts.append(_quiz_markdown(segment, answers))
+            elif isinstance(segment, Task):
+                parts.append(task_markdown(segment, answers))
             else:
                 parts.append(segment)
         return "\n".join(parts)
@@ -173,6 +193,17 @@ def describe_setup(setup: PanelSetup) -> str:
 def _try_markdown(item: TryIt) -> str:
     look_for = "\n> ".join(item.look_for.splitlines())
     return f"> **Try it** ({describe_setup(item.setup)})\n>\n> {look_for}\n"
+
+
+def task_markdown(task: Task, answers: bool = False) -> str:
+    """A task as a quote: what to do, its goals, and (with ``answers``) the hints and a solution."""
+    lines = [f"> **Task** ({describe_setup(task.setup)})", ">", *(f"> {line}" for line in task.prompt.splitlines()), ">"]
+    lines += [f"> Goal: `{goal.text}`" + "  " * (k < len(task.goals) - 1) for k, goal in enumerate(task.goals)]
+    if answers:
+        lines += [">", *(f"> *Hint {k}:* {hint}" for k, hint in enumerate(task.hints, 1))]
+        if task.solution is not None:
+            lines += [">", f"> *A solution:* type {json.dumps(task.solution, ensure_ascii=False)}"]
+    return "\n".join(lines) + "\n"
 
 
 def _quiz_markdown(quiz: Quiz, answers: bool) -> str:
@@ -228,20 +259,46 @@ class _Source:
         return UserError(f"{self.name}:{line}: {message}")
 
 
-def _key_values(lines: list[tuple[int, str]], allowed: tuple[str, ...], src: _Source) -> dict:
+def _key_values(lines: list[tuple[int, str]], allowed: tuple[str, ...], src: _Source,
+                repeatable: tuple[str, ...] = ()) -> dict:
+    """``key: JSON value`` lines; a ``repeatable`` key collects (line, value) pairs in a list."""
     values = {}
     for number, text in lines:
         key, colon, raw = text.partition(":")
         key = key.strip()
         if not colon or key not in allowed:
             raise src.error(number, f"expected `key: value` with key one of {', '.join(allowed)}, got {text!r}")
-        if key in values:
+        if key in values and key not in repeatable:
             raise src.error(number, f"{key} given twice")
         try:
-            values[key] = json.loads(raw)
+            value = json.loads(raw)
         except json.JSONDecodeError:
             raise src.error(number, f"the value of {key} must be JSON (strings in double quotes), got {raw.strip()!r}") from None
+        if key in repeatable:
+            values.setdefault(key, []).append((number, value))
+        else:
+            values[key] = value
     return values
+
+
+def _names(values: dict, key: str, known: tuple[str, ...], line: int, src: _Source) -> tuple[str, ...]:
+    """A front-matter list of names (``hide_views``, ``hide_keys``), each one of ``known``."""
+    names = values.get(key, [])
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise src.error(line, f"{key} must be a JSON list of strings, e.g. [\"{known[0]}\"]")
+    for name in names:
+        if name not in known:
+            raise src.error(line, f"{key}: {name!r} is not one of {', '.join(known)}")
+    return tuple(names)
+
+
+def _check_characters(lines: list[str], src: _Source) -> None:
+    """Refuse control and invisible characters (tabs aside): a lesson is shown on terminals, and what
+    ``shown`` would have to escape has no place in one."""
+    for number, line in enumerate(lines, 1):
+        bad = next((char for char in line if char != "\t" and shown(char) != char), None)
+        if bad is not None:
+            raise src.error(number, f"the character {shown(bad)} (a control or invisible character) is not allowed in a lesson")
 
 
 def _panel_setup(values: dict, base: PanelSetup, line: int, src: _Source) -> PanelSetup:
@@ -265,6 +322,34 @@ def _parse_try(body: list[tuple[int, str]], base: PanelSetup, line: int, src: _S
         raise src.error(line, "a try block needs its settings, a blank line, then what to look for")
     settings = _key_values(body[:blank], LESSON_SETUP_KEYS, src)
     return TryIt(_panel_setup(settings, base, line, src), look, line)
+
+
+def _parse_task(body: list[tuple[int, str]], base: PanelSetup, line: int, src: _Source) -> Task:
+    """Like a try block: settings (goals, hints, a solution, panel setup), a blank line, what to do."""
+    blank = next((k for k, (_, text) in enumerate(body) if not text.strip()), len(body))
+    prompt = "\n".join(text for _, text in body[blank:]).strip()
+    if not prompt:
+        raise src.error(line, "a task block needs its goals, a blank line, then what to do")
+    settings = _key_values(body[:blank], TASK_KEYS, src, repeatable=("goal", "hint"))
+    goals = []
+    for number, text in settings.pop("goal", []):
+        if not isinstance(text, str):
+            raise src.error(number, "a goal is a string, e.g. \"c[3] > 2\"")
+        try:
+            goals.append(parse_goal(text))
+        except ValueError as error:
+            raise src.error(number, str(error)) from None
+    if not goals:
+        raise src.error(line, 'a task needs at least one goal, e.g. goal: "c[3] > 2"')
+    hints = []
+    for number, text in settings.pop("hint", []):
+        if not isinstance(text, str) or not text.strip():
+            raise src.error(number, "a hint is a non-empty string")
+        hints.append(text)
+    solution = settings.pop("solution", None)
+    if solution is not None and not isinstance(solution, str):
+        raise src.error(line, "solution must be a string: the text that meets the goals")
+    return Task(_panel_setup(settings, base, line, src), tuple(goals), tuple(hints), solution, prompt, line)
 
 
 def _parse_quiz(body: list[tuple[int, str]], line: int, src: _Source) -> Quiz:
@@ -334,6 +419,7 @@ def parse_lesson(text: str, file_name: str) -> Lesson:
     if not name_match:
         raise src.error(1, "a lesson file is named NN-slug.md (two digits, lowercase words joined by -)")
     lines = text.splitlines()
+    _check_characters(lines, src)
     if not lines or lines[0] != "---":
         raise src.error(1, "a lesson starts with front matter between --- lines")
     try:
@@ -348,6 +434,8 @@ def parse_lesson(text: str, file_name: str) -> Lesson:
     if front["order"] != number:
         raise src.error(1, f"order {front['order']} does not match the file number {number}")
     setup = _panel_setup({k: v for k, v in front.items() if k in LESSON_SETUP_KEYS}, PanelSetup(), 1, src)
+    hidden_views = _names(front, "hide_views", VIEWS, 1, src)
+    hidden_keys = _names(front, "hide_keys", HIDEABLE_KEYS, 1, src)
 
     segments: list[Segment] = []
     blocks, headings, links, markdown = [], [], [], []
@@ -362,12 +450,14 @@ def parse_lesson(text: str, file_name: str) -> Lesson:
             except ValueError:
                 raise src.error(line_number, "this fenced block is never closed by a ``` line") from None
             body = [(n + 1, lines[n]) for n in range(index + 1, close)]
-            if kind in ("try", "quiz"):
+            if kind in ("try", "quiz", "task"):
                 if markdown:
                     segments.append("\n".join(markdown) + "\n")
                     markdown = []
                 if kind == "try":
                     segments.append(_parse_try(body, setup, line_number, src))
+                elif kind == "task":
+                    segments.append(_parse_task(body, setup, line_number, src))
                 else:
                     segments.append(_parse_quiz(body, line_number, src))
             elif kind in CHECKED_KINDS or kind in PLAIN_KINDS:
@@ -377,7 +467,7 @@ def parse_lesson(text: str, file_name: str) -> Lesson:
                     raise src.error(line_number, f"unexpected text after ```{kind}")
                 markdown.extend(["```text", *(t for _, t in body), "```"])
             else:
-                known = ", ".join(("try", "quiz", *CHECKED_KINDS, "text"))
+                known = ", ".join(("try", "quiz", "task", *CHECKED_KINDS, "text"))
                 raise src.error(line_number, f"unknown fenced block {info!r}; use one of: {known}")
             index = close + 1
             continue
@@ -395,6 +485,10 @@ def parse_lesson(text: str, file_name: str) -> Lesson:
     if any(level == 1 for level, _, _ in headings[1:]):
         raise src.error(next(n for lv, _, n in headings[1:] if lv == 1), "only the title is a level-1 heading")
     anchors = _unique_anchors([title for _, title, _ in headings])
+    for item in (setup, *(s.setup for s in segments if isinstance(s, (TryIt, Task)))):
+        if item.view in hidden_views:
+            line = next((s.line for s in segments if isinstance(s, (TryIt, Task)) and s.setup is item), 1)
+            raise src.error(line, f"this opens the {item.view} view, which hide_views hides")
     return Lesson(
         number=number,
         slug=name_match[2],
@@ -406,6 +500,8 @@ def parse_lesson(text: str, file_name: str) -> Lesson:
         links=tuple(links),
         source=file_name,
         line_count=len(lines),
+        hidden_views=hidden_views,
+        hidden_keys=hidden_keys,
     )
 
 
@@ -438,9 +534,9 @@ class LinkTarget:
 class Curriculum:
     def __init__(self, lessons: list[Lesson]):
         self.lessons = tuple(sorted(lessons, key=lambda lesson: lesson.number))
-        numbers = [lesson.number for lesson in self.lessons]
-        if len(set(numbers)) != len(numbers):
-            raise UserError("two lessons share a number")
+        for before, after in zip(self.lessons, self.lessons[1:]):
+            if before.number == after.number:
+                raise UserError(f"{before.source} and {after.source} share the number {before.number:02d}")
         self._by_name = {lesson.name: lesson for lesson in self.lessons}
 
     def __iter__(self):
@@ -481,14 +577,40 @@ class Curriculum:
 
 
 def load_curriculum(directory: Path | None = None) -> Curriculum:
+    """The built-in lessons (or every ``*.md`` in ``directory``)."""
     directory = lessons_dir() if directory is None else Path(directory)
-    lessons = []
-    for path in sorted(directory.glob("*.md")):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise UserError(f"{path}: cannot read it ({error})") from None
-        lessons.append(parse_lesson(text, path.name))
+    lessons = [parse_lesson(_read_lesson(path), path.name) for path in sorted(directory.glob("*.md"))]
     if not lessons:
         raise UserError(f"no lessons in {directory}")
     return Curriculum(lessons)
+
+
+def load_lessons(path) -> Curriculum:
+    """Lessons of your own: one ``NN-slug.md`` file, or every ``*.md`` file in a folder, in the format of the
+    built-in ones. Messages name each file as given (``course/05-gates.md:12: …``)."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.md"))
+        if not files:
+            raise UserError(f"no lessons (*.md files) in {shown(path)}")
+    elif path.exists():
+        files = [path]
+    else:
+        raise UserError(f"{shown(path)}: no such file or folder")
+    if len(files) > MAX_LESSONS:
+        raise UserError(f"{shown(path)}: {len(files)} lessons, more than the {MAX_LESSONS} a course may have")
+    return Curriculum([parse_lesson(_read_lesson(file), str(file)) for file in files])
+
+
+def _read_lesson(path: Path) -> str:
+    """A lesson file's text; a file that is not a regular one (a FIFO would block), too large or not UTF-8
+    is refused."""
+    try:
+        if not path.is_file():
+            raise UserError(f"{shown(path)}: not a regular file")
+        size = path.stat().st_size
+        if size > MAX_LESSON_BYTES:
+            raise UserError(f"{shown(path)}: {size:,} bytes; a lesson is at most {MAX_LESSON_BYTES:,}")
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"{shown(path)}: cannot read it ({error})") from None

@@ -94,3 +94,9 @@ MAX_TEMPERATURE = 100.0
 # panel.npz holds (text length × hidden size) numbers per gate and state: 1,000 characters of a 1,024-unit
 # LSTM is 6 × 8 MB before compression. A script that reproduces the panel needs a sentence, not a book.
 EXPORT_MAX_TEXT = 1000
+
+# --- lessons of your own -----------------------------------------------------------------------------
+# The built-in lessons are 5-15 kB each and a page stays under a few hundred lines (Markdown rendering
+# grows faster than linearly); a course of 100 such lessons is more than this app's own.
+MAX_LESSON_BYTES = 256 * 1024
+MAX_LESSONS = 100

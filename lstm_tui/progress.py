@@ -38,6 +38,15 @@ def default_path() -> Path:
     return Path(user_data_dir("lstm-tui", appauthor=False)) / FILE_NAME
 
 
+def course_path(source) -> Path:
+    """Where progress through lessons of your own (``--lessons-dir``) is kept: one file per course folder,
+    apart from the built-in lessons' (whose file drops lessons it does not know)."""
+    import hashlib
+
+    key = hashlib.sha256(str(Path(source).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return default_path().parent / "courses" / f"{key}.json"
+
+
 @dataclass
 class _Saved:
     """What a progress file holds."""

@@ -300,6 +300,14 @@ class Session:
     def has_predictions(self) -> bool:
         return self._probabilities is not None
 
+    def probabilities_of(self, char: str) -> np.ndarray:
+        """The model's probability that ``char`` comes next, after each step of the window (zeros without an
+        output layer or for a character outside the vocabulary)."""
+        index = self.model.vocab.index(char)
+        if self._probabilities is None or index < 0:
+            return np.zeros(self.length)
+        return self._probabilities[: self.length, index]
+
     # --- display scales ----------------------------------------------------------------------------
     def value_range(self, name: str) -> tuple[float, float]:
         """The fixed display range of a traced quantity, from the kind of value its equation gives it:

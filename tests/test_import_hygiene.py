@@ -104,6 +104,7 @@ def test_model_sources_import_no_ui_package():
         pytest.param(["trace", "ab", "--model", "brackets", "--format", "csv"], id="trace-shipped-model"),
         pytest.param(["sample", "--model", "text", "--length", "20"], id="sample"),
         pytest.param(["export-code", "--cell", "gru", "--text", "ab", "--out", "{tmp}/out"], id="export-code"),
+        pytest.param(["check-lesson", "lessons"], id="check-lesson"),
     ],
 )
 def test_non_interactive_commands_never_load_textual(argv, tmp_path):

@@ -10,11 +10,12 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..curriculum import load_curriculum
+    from .sources import curriculum_from, progress_for
 
-    curriculum = load_curriculum()  # a missing or broken lesson is a one-line error before the screen opens
+    curriculum = curriculum_from(args)  # a missing or broken lesson is a one-line error before the screen opens
     from ..app import LstmApp, ascii_wanted
 
-    app = LstmApp(mode="lessons", curriculum=curriculum, ascii_mode=ascii_wanted(args), light=args.light)
+    app = LstmApp(mode="lessons", curriculum=curriculum, progress=progress_for(args, curriculum),
+                  ascii_mode=ascii_wanted(args), light=args.light)
     app.run_or_raise(mouse=not args.no_mouse)
     return 0

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 HELP = "print one lesson (by number or name); plain text when the output is not a terminal"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("lesson", help="lesson number (3) or name (forget-gate)")
-    parser.add_argument("--answers", action="store_true", help="show the quiz answers and explanations")
+    parser.add_argument("lesson", help="lesson number (3), name (forget-gate) or a lesson file of your own (my/05-gates.md)")
+    parser.add_argument("--answers", action="store_true", help="show the quiz answers, task hints and solutions")
 
 
 def run(args) -> int:
-    from ..curriculum import load_curriculum
+    from .sources import curriculum_from
 
-    text = load_curriculum().get(args.lesson).markdown(answers=args.answers)
+    text = find_lesson(args, curriculum_from).markdown(answers=args.answers)
     if sys.stdout.isatty():
         from rich.console import Console  # only for a terminal: piped output stays free of escape codes
         from rich.markdown import Markdown
@@ -24,3 +25,15 @@ def run(args) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def find_lesson(args, curriculum_from):
+    """A file of one's own when the argument names one, else a lesson of the course by number or name."""
+    if Path(args.lesson).is_file():
+        from ..curriculum import load_lessons
+        from ..lesson_check import check_lessons
+
+        curriculum = load_lessons(args.lesson)
+        check_lessons(curriculum)
+        return curriculum.lessons[0]
+    return curriculum_from(args).get(args.lesson)

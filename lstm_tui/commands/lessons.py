@@ -10,12 +10,11 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..curriculum import load_curriculum
     from ..errors import print_message
-    from ..progress import Progress
+    from .sources import curriculum_from, progress_for
 
-    curriculum = load_curriculum()
-    progress = Progress.load(known=[lesson.slug for lesson in curriculum])
+    curriculum = curriculum_from(args)
+    progress = progress_for(args, curriculum)
     for message in progress.take_messages():
         print_message(message)
     width = max(len(lesson.slug) for lesson in curriculum)

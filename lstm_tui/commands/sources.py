@@ -74,3 +74,24 @@ def describe_source(args, model) -> str:
     if args.weights is not None:
         return f"weights file {args.weights}, cell {model.name}, {model.cell.hidden_size} units"
     return f"random model of cell {model.name}, {model.cell.hidden_size} units, seed {args.seed or 0}"
+
+
+def curriculum_from(args):
+    """The built-in lessons, or with ``--lessons-dir`` a teacher's, checked on their models before use."""
+    from ..curriculum import load_curriculum, load_lessons
+
+    if args.lessons_dir is None:
+        return load_curriculum()
+    from ..lesson_check import check_lessons
+
+    curriculum = load_lessons(args.lessons_dir)
+    check_lessons(curriculum)
+    return curriculum
+
+
+def progress_for(args, curriculum):
+    """The learner's progress through ``curriculum``: a course of one's own keeps its own file."""
+    from ..progress import Progress, course_path
+
+    path = None if args.lessons_dir is None else course_path(args.lessons_dir)
+    return Progress.load(path, known=[lesson.slug for lesson in curriculum])

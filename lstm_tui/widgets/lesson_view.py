@@ -29,7 +29,8 @@ from textual.widget import Widget
 from textual.worker import Worker
 from textual.widgets import Markdown, Static
 
-from ..curriculum import Lesson, Quiz, TryIt, describe_setup
+from ..curriculum import Lesson, Quiz, TryIt, describe_setup, task_markdown
+from ..lesson_tasks import Task
 from .quiz import QuizView
 
 CHUNK_LINES = 10  # a section is cut into chunks of about this many source lines
@@ -190,8 +191,9 @@ def page_blocks(lesson: Lesson, answers: dict[int, bool]) -> list[Widget]:
         elif isinstance(segment, Quiz):
             widgets.append(QuizView(segment, question, answers))
             question += len(segment.questions)
-        else:
-            widgets.extend(LessonText(chunk) for chunk in markdown_chunks(segment))
+        else:  # Markdown; a task reads as its text until the panel checks it live
+            text = task_markdown(segment) if isinstance(segment, Task) else segment
+            widgets.extend(LessonText(chunk) for chunk in markdown_chunks(text))
     return widgets
 
 
