@@ -100,3 +100,11 @@ EXPORT_MAX_TEXT = 1000
 # grows faster than linearly); a course of 100 such lessons is more than this app's own.
 MAX_LESSON_BYTES = 256 * 1024
 MAX_LESSONS = 100
+
+# --- recordings --------------------------------------------------------------------------------------
+# A minute of typing is a few kB; an hour of it at 5 keys a second is 18,000 events and ~0.5 MB.
+MAX_RECORDING_BYTES = 1 << 20
+MAX_RECORDING_EVENTS = 20_000
+MAX_RECORDING_MS = 24 * 3600 * 1000
+# Model steps a replay may take (edits re-run the text from the first changed character): ~30 s at 15 µs.
+MAX_REPLAY_STEPS = 2_000_000

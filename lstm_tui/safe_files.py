@@ -26,6 +26,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as error:
         raise UserError(f"cannot write in {shown(path.parent)} ({error.strerror or error})") from None
     try:
+        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp makes it private; a saved file is as open() would make it
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -34,6 +35,19 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise UserError(f"cannot write {shown(path)} ({error.strerror or error})") from None
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (os.umask can only be read by setting it, which other
+    threads would see); 0o077 where /proc does not tell."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o077
 
 
 def output_folder(path, *, force: bool, option: str = "--out") -> Path:

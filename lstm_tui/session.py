@@ -252,6 +252,10 @@ class Session:
         activity = np.abs(self._arrays["h"][: self.length]).mean(axis=0) if self.length else np.zeros(self.hidden_size)
         self._ranking = np.argsort(-activity, kind="stable").tolist()
         self.ranked_over = self.length
+
+    def set_pins(self, units: list[int] | None) -> None:
+        """Pin exactly these units (None or empty: none)."""
+        self.pinned_units = sorted({unit % self.hidden_size for unit in units}) if units else None
         self.version += 1
 
     def most_active_units(self, count: int) -> list[int]:
