@@ -40,11 +40,13 @@ class TrainingRun:
         return self.result.model
 
 
-def train_task(task: Task, config: TrainConfig, on_progress=None, stop=None, command: str = "") -> TrainingRun:
-    """Train a fresh model on ``task``, then measure it on fresh text; ``stop.is_set()`` ends training early."""
+def train_task(task: Task, config: TrainConfig, on_progress=None, stop=None, command: str = "", model=None) -> TrainingRun:
+    """Train a fresh model on ``task``, then measure it on fresh text; ``stop.is_set()`` ends training early.
+    ``model``: ``new_model(task.vocabulary(), config)`` made by the caller, who can then look at it (it is
+    trained in place) whenever ``on_progress`` is called."""
     config.check()
     start = time.perf_counter()
-    model = new_model(task.vocabulary(), config)
+    model = new_model(task.vocabulary(), config) if model is None else model
     length = min(config.batch * (config.steps * config.seq_len + 1), MAX_TRAINING_CHARS)
     length = max(length, config.batch * (config.seq_len + 1))
     indices = model.vocab.indices(task.training_text(length, config.seed))

@@ -302,3 +302,24 @@ def test_the_text_task_trains_on_the_first_nine_tenths_only(tmp_path):
     assert task.vocabulary().chars == "abcd"
     assert set(task.training_text(10000, seed=0)) == {"a", "b"}
     assert task.fresh_text(5000, seed=0).text == "cd" * 100
+
+
+def test_sampling_while_training_leaves_the_run_unchanged():
+    """tools/training_samples.py draws samples from the model between steps: the run must stay the one
+    `lstm-tui train` makes, so the last sample is the shipped model's."""
+    from lstm_tui.model.sampling import SamplingSettings, sample
+    from lstm_tui.training.shipped import train_task
+    from lstm_tui.training.tasks import get_task
+    from lstm_tui.training.trainer import new_model
+
+    task = get_task("brackets")
+    config = TrainConfig(hidden=8, steps=40, batch=4, seq_len=10, report_every=10)
+    plain = train_task(task, config).model
+    watched = new_model(task.vocabulary(), config)
+    samples = []
+    train_task(task, config, lambda progress: samples.append(sample(watched, "(", 20, SamplingSettings(seed=3)).text),
+               model=watched)
+    assert len(samples) == 4 and len(set(samples)) > 1  # the model changed between looks
+    for name, value in plain.cell.params.items():
+        assert np.array_equal(watched.cell.params[name], value)
+    assert samples[-1] == sample(plain, "(", 20, SamplingSettings(seed=3)).text
