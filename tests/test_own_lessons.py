@@ -129,11 +129,22 @@ def test_tabs_are_allowed():
 
 
 def test_hideable_keys_name_real_actions():
-    """Each name is the action of a binding on the explorer or the app (what phase 2 will hide)."""
-    from lstm_tui.app import LstmApp
-    from lstm_tui.screens.explorer import ExplorerScreen
+    """Each name is the action of a binding somewhere in the app (its screens, widgets or the app itself)."""
+    import importlib
+    import inspect
+    import pkgutil
 
-    actions = {binding.action.split("(")[0] for owner in (ExplorerScreen, LstmApp) for binding in owner.BINDINGS}
+    import lstm_tui.screens
+    import lstm_tui.widgets
+    from lstm_tui.app import LstmApp
+
+    owners = [LstmApp]
+    for package in (lstm_tui.screens, lstm_tui.widgets):
+        for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            owners += [cls for _, cls in inspect.getmembers(importlib.import_module(module.name), inspect.isclass)
+                       if cls.__module__ == module.name]
+    actions = {binding.action.split("(")[0] for owner in owners for binding in getattr(owner, "BINDINGS", [])
+               if hasattr(binding, "action")}
     assert set(HIDEABLE_KEYS) <= actions
     assert set(HIDEABLE_KEYS).isdisjoint({"toggle_view", "quit", "help"})  # views hide by name; quit and help never
 
