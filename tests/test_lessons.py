@@ -64,7 +64,7 @@ def test_numbers_may_leave_gaps_but_not_repeat(tmp_path):
     assert [lesson.number for lesson in gapped] == [1, 19]
     assert gapped.neighbour(gapped.get(1), 1).number == 19 and gapped.get("19").slug == "t19"
     (tmp_path / "19-again.md").write_text(GOOD.replace("order: 7", "order: 19"), encoding="utf-8")
-    with pytest.raises(UserError, match="two lessons share a number"):
+    with pytest.raises(UserError, match="19-again.md and 19-t19.md share the number 19"):
         load_curriculum(tmp_path)
 
 
