@@ -15,6 +15,7 @@ paste) changed:
        [2500, "forget_bias", 0.5],        the forget-bias knob
        [2700, "view", ["gates", "heat"]], the views shown
        [2900, "plot_gates", true],        gates drawn in the plot
+       [3000, "ranking", [3, 0, 2, 1], 12], the bars' ranking of the units and the steps it was made over
        [3100, "model", {"cell": "gru", "model": "random", "hidden": 16, "seed": 0}]]}
 
 A model is a random one (cell, hidden, seed), a shipped one (model) or a weights file (weights, with the
@@ -38,7 +39,8 @@ from pathlib import Path
 
 from .display import shown
 from .errors import UserError
-from .limits import MAX_RECORDING_BYTES, MAX_RECORDING_EVENTS, MAX_RECORDING_MS, MAX_REPLAY_STEPS, MAX_WINDOW
+from .limits import (MAX_HIDDEN, MAX_RECORDING_BYTES, MAX_RECORDING_EVENTS, MAX_RECORDING_MS, MAX_REPLAY_STEPS,
+                     MAX_WINDOW)
 from .panel_setup import VIEWS, PanelSetup, check_random_setup
 from .safe_files import write_atomic
 
@@ -54,6 +56,7 @@ EVENT_KINDS = {
     "forget_bias": "a number",
     "view": "a list of views",
     "plot_gates": "true or false",
+    "ranking": "the units in order and the steps ranked over, or null",
     "model": "a model object",
 }
 
@@ -155,6 +158,7 @@ class _Seen:
     forget_bias: float
     views: tuple[str, ...]
     plot_gates: bool
+    ranking: tuple | None
 
 
 def edit_between(old: str, new: str) -> tuple[int, int, str]:
@@ -178,14 +182,14 @@ class Recorder:
         now = self._look(session, views, plot_gates)
         self.recording = Recording(now.source, session.window, now.text, now.views, [], size)
         # A replay starts from a fresh session: what differs from one is recorded as events at 0 ms.
-        self.seen = _Seen(now.source, now.text, None, 0, None, 0.0, now.views, False)
+        self.seen = _Seen(now.source, now.text, None, 0, None, 0.0, now.views, False, None)
         self.observe(session, views, plot_gates)
 
     @staticmethod
     def _look(session, views, plot_gates) -> _Seen:
         return _Seen(source_of(session.setup), session.text, session.cursor, session.selected_unit,
                      list(session.pinned_units) if session.pinned_units else None, session.forget_bias_offset,
-                     tuple(view for view in PANEL_VIEWS if view in views), bool(plot_gates))
+                     tuple(view for view in PANEL_VIEWS if view in views), bool(plot_gates), session.ranking)
 
     def observe(self, session, views=("gates",), plot_gates: bool = False) -> int:
         """Add an event for each thing that changed since the last look; returns how many."""
@@ -205,6 +209,8 @@ class Recorder:
                                  ("plot_gates", now.plot_gates, before.plot_gates)):
             if value != old:
                 events.append([kind, value])
+        if now.ranking != before.ranking:  # last: the views ranked the units after this key's changes
+            events.append(["ranking", *(now.ranking or [None])])
         self.recording.events += [[at, *event] for event in events]
         self.seen = now
         return len(events)
@@ -305,6 +311,10 @@ def _check_events(recording: Recording, where: str) -> None:
 
 
 def _well_formed(kind: str, values: list, length: int) -> bool:
+    if kind == "ranking" and len(values) == 2:
+        units, over = values
+        return (isinstance(units, list) and len(units) <= MAX_HIDDEN and sorted(units) == list(range(len(units)))
+                and _is_int(over) and over >= 0)
     if kind == "edit":
         return (len(values) == 3 and _is_int(values[0]) and _is_int(values[1]) and isinstance(values[2], str)
                 and 0 <= values[0] <= values[1] <= length)
@@ -323,7 +333,7 @@ def _well_formed(kind: str, values: list, length: int) -> bool:
         return isinstance(value, list) and all(isinstance(view, str) and view in PANEL_VIEWS for view in value)
     if kind == "plot_gates":
         return isinstance(value, bool)
-    return kind == "model"
+    return kind == "model" or (kind == "ranking" and value is None)
 
 
 # --- replaying -------------------------------------------------------------------------------------------
@@ -377,6 +387,10 @@ class Replay:
             self.views = tuple(values[0])
         elif kind == "plot_gates":
             self.plot_gates = values[0]
+        elif kind == "ranking":
+            if values[0] is not None and len(values[0]) != session.hidden_size:
+                raise UserError(f"event {self.position} ranks {len(values[0])} units; the model has {session.hidden_size}")
+            session.restore_ranking(None if values[0] is None else (values[0], values[1]))
         elif kind == "model":
             session.load(replace(self._setup(values[0], f"event {self.position}'s model"), text=session.text))
         return event

@@ -253,6 +253,16 @@ class Session:
         self._ranking = np.argsort(-activity, kind="stable").tolist()
         self.ranked_over = self.length
 
+    @property
+    def ranking(self) -> tuple[list[int], int] | None:
+        """(the units by activity, steps of text they were ranked over), or None until the next look ranks."""
+        return None if self._ranking is None else (list(self._ranking), self.ranked_over)
+
+    def restore_ranking(self, ranking: tuple[list[int], int] | None) -> None:
+        """Use a ranking made before (a replay restores the recorded one); None: rank at the next look."""
+        self._ranking, self.ranked_over = (None, 0) if ranking is None else (list(ranking[0]), ranking[1])
+        self.version += 1
+
     def set_pins(self, units: list[int] | None) -> None:
         """Pin exactly these units (None or empty: none)."""
         self.pinned_units = sorted({unit % self.hidden_size for unit in units}) if units else None

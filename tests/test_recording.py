@@ -35,7 +35,8 @@ class Clock:
 def snapshot(session: Session) -> dict:
     """Everything a view draws from the session."""
     state = {"text": session.text, "cursor": session.cursor, "unit": session.selected_unit, "pins": session.pinned_units,
-             "bias": session.forget_bias_offset, "model": source_of(session.setup), "start": session.window_start}
+             "bias": session.forget_bias_offset, "model": source_of(session.setup), "start": session.window_start,
+             "ranking": session.ranking}
     arrays = {name: session.trace(name).copy() for name in session.trace_names}
     if session.has_predictions:
         arrays["p"] = session._probabilities[: session.length].copy()
@@ -71,6 +72,9 @@ def scripted_session(clock):
     act(lambda: session.set_text(session.text[:-3]))  # backspace ×3 at once
     act(lambda: session.set_text("Hi" + session.text[5:]))  # an edit in the middle
     act(lambda: session.set_text(session.text + " and a paste longer than the window"))
+    act(lambda: session.most_active_units(4))  # the bars look: the units are ranked over the text so far
+    act(lambda: session.set_text(session.text + "?"))  # the ranking is kept while typing
+    act(lambda: session.rank_units())  # the learner asks for a new ranking
     act(lambda: session.move_cursor(-5))
     act(lambda: session.select_unit(5))
     act(lambda: session.toggle_pin(3))
@@ -108,7 +112,10 @@ def test_events_say_what_changed(tmp_path):
     assert events[0] == [200, "edit", 0, 0, "H"]
     assert [event[1] for event in events[14:17]] == ["edit", "edit", "edit"]
     assert events[14][2:] == [11, 14, ""]  # three characters deleted
-    assert {event[1] for event in events} == {"edit", "cursor", "unit", "pins", "forget_bias", "view", "plot_gates", "model"}
+    assert {event[1] for event in events} == {"edit", "cursor", "unit", "pins", "forget_bias", "view", "plot_gates", "model",
+                                              "ranking"}
+    rankings = [event for event in events if event[1] == "ranking"]
+    assert [event[3] for event in rankings[:2]] == [15, 16] and sorted(rankings[0][2]) == list(range(8))
     assert [event[0] for event in events] == sorted(event[0] for event in events)
     model_events = [event[2] for event in events if event[1] == "model"]
     assert model_events == [{"cell": "gru", "model": "random", "hidden": 8, "seed": 2}, {"model": "brackets"}]
@@ -219,6 +226,7 @@ def write(tmp_path, data) -> Path:
         ({"events": [[10, "unit", 1.5]]}, "event 1: unit takes a unit"),
         ({"events": [[10, "forget_bias", 1e9]]}, "event 1: forget_bias takes a number"),
         ({"events": [[10, "model", {"model": "nope"}]]}, "event 1: model: no shipped model"),
+        ({"events": [[10, "ranking", [0, 0, 1], 2]]}, "event 1: ranking takes the units in order"),
         ({"events": [["10", "unit", 1]]}, r"event 1: an event is \[milliseconds, kind"),
         ({"events": [[10, "unit", 1]] * (MAX_RECORDING_EVENTS + 1)}, "events; a recording holds at most"),
         ({"window": 8192, "events": [[k, "edit", 0, 0, "x" * 300] for k in range(400)]},

@@ -78,4 +78,6 @@ def describe_event(event: list, session) -> str:
         return "plot gates " + ("on" if values[0] else "off")
     if kind == "model":
         return f"{session.model.name}, {model_source(session.setup)}"
+    if kind == "ranking":
+        return "units ranked" if values[0] is not None else "ranking cleared"
     return f"unit {values[0]}"
