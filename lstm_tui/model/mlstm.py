@@ -1,0 +1,245 @@
+"""mLSTM (Beck et al. 2024, "xLSTM", arXiv:2405.04517): a matrix memory written with keys and read with
+queries, scalar exponential gates per head, in the recurrent (step) form of NX-AI/xlstm's
+``xlstm/blocks/mlstm/backends.py`` (``recurrent_step_stabilized_simple``) and, over a whole sequence, its
+parallel form (``parallel_stabilized_simple``) in ``parallel_forward``. Per head, with d = H/heads units:
+
+    q, k, v, õ = W x + b                       query, key, value (d each per head), output pre-activation
+    ĩ, f̃ = w·[q; k; v] + b_g                   one input and one forget pre-activation per head
+    m = max(m₋₁ + log σ(f̃), ĩ)                 stabiliser
+    i = exp(ĩ − m),  f = exp(m₋₁ + log σ(f̃) − m)
+    C = f ⊙ C₋₁ + i ⊙ v (k/√d)ᵀ                 d×d matrix memory (value rows, key columns)
+    n = f ⊙ n₋₁ + i ⊙ k/√d                     normaliser
+    h̃ = C q / (max(|nᵀq|, exp(−m)) + ε),  ε = 10⁻⁶
+    h = σ(õ) ⊙ h̃
+
+The reference stores C the other way round (key rows: C = k vᵀ, read as qᵀC); the numbers are the same.
+The gate pre-activations come from [q; k; v] as the reference's ``mLSTMCell`` computes them (its
+``igate`` and ``fgate`` layers, (heads, 3H)), before k is scaled.
+
+Kept from the xLSTM block and left out: the cell keeps the paper's mLSTM cell equations (Beck et al.,
+section 2.3) with its output gate o = σ(õ). The block around it in ``xlstm/blocks/mlstm/layer.py`` (the
+up-projection, the causal convolution before q and k, the learnable skip, the SiLU output branch that
+plays the output gate's part there, the down-projection) and the cell's per-head layer norm of h̃
+(``outnorm``) are left out: a character goes straight to q, k, v and õ by one linear map. The reference
+starts the gate weights at zero; here they start uniform so an untrained cell's gates vary with the
+character; the gate biases start as there (f̃: linspace(3, 6) over heads, ĩ: N(0, 0.1)).
+
+Parameters: ``weight_ih`` (4H, D) and ``bias_ih`` (4H,) rows q|k|v|o; ``weight_gate`` (2·heads, 3H)
+and ``bias_gate`` (2·heads,) rows ĩ (one per head) then f̃. State: h, C (heads·d·d, each head's C
+flattened row by row), n (H) and m (one per head). The trace shows i, f and m once per unit (a unit shows
+its head's value) beside o, n and h.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cell import Cell
+from .heads import check_heads
+from .minimal import log_sigmoid
+from .numerics import lead_sum, outer_sum, sigmoid
+
+EPSILON = 1e-6  # the reference's eps in the read-out's denominator
+
+
+class MLSTMCell(Cell):
+    gate_names = ("i", "f", "o")
+    state_names = ("h", "C", "n", "m")
+
+    def __init__(self, input_size: int, hidden_size: int, *, heads: int = 1, **kwargs):
+        self.heads = heads
+        self.head_size = check_heads(hidden_size, heads)
+        super().__init__(input_size, hidden_size, **kwargs)
+
+    def param_shapes(self):
+        H, K = self.hidden_size, self.heads
+        return {"weight_ih": (4 * H, self.input_size), "bias_ih": (4 * H,),
+                "weight_gate": (2 * K, 3 * H), "bias_gate": (2 * K,)}
+
+    def init_params(self, rng):
+        params = super().init_params(rng)
+        K = self.heads
+        params["bias_gate"][:K] = rng.normal(0.0, 0.1, K)
+        params["bias_gate"][K:] = np.linspace(3.0, 6.0, K)
+        return params
+
+    def state_size(self, name):
+        return {"C": self.hidden_size * self.head_size, "m": self.heads}.get(name, self.hidden_size)
+
+    # --- input side ----------------------------------------------------------------------------------
+    def terms_size(self):
+        return 4 * self.hidden_size + 2 * self.heads  # q | k | v | õ | ĩ | f̃
+
+    def input_terms(self, x):
+        x = np.asarray(x, dtype=self.dtype)
+        projected = x @ self.params["weight_ih"].T
+        projected += self.params["bias_ih"]
+        gates = projected[..., : 3 * self.hidden_size] @ self.params["weight_gate"].T
+        gates += self.params["bias_gate"]
+        return np.concatenate([projected, gates], axis=-1)
+
+    def input_terms_backward(self, x, d_terms, grads):
+        H = self.hidden_size
+        d_gates = d_terms[..., 4 * H :]
+        d_projected = d_terms[..., : 4 * H].copy()
+        d_projected[..., : 3 * H] += d_gates @ self.params["weight_gate"]
+        if grads is not None:
+            qkv = np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"][: 3 * H].T + self.params["bias_ih"][: 3 * H]
+            grads["weight_gate"] += outer_sum(d_gates, qkv)
+            grads["bias_gate"] += lead_sum(d_gates)
+            grads["weight_ih"] += outer_sum(d_projected, x)
+            grads["bias_ih"] += lead_sum(d_projected)
+        return d_projected @ self.params["weight_ih"]
+
+    def _parts(self, terms):
+        """q, k/√d, v as (…, heads, d); õ (…, H); ĩ, f̃ (…, heads)."""
+        H, K, d = self.hidden_size, self.heads, self.head_size
+        split = terms.shape[:-1] + (K, d)
+        q = terms[..., :H].reshape(split)
+        k = terms[..., H : 2 * H].reshape(split) * (1.0 / np.sqrt(d))
+        v = terms[..., 2 * H : 3 * H].reshape(split)
+        return q, k, v, terms[..., 3 * H : 4 * H], terms[..., 4 * H : 4 * H + K], terms[..., 4 * H + K :]
+
+    def _heads(self, array, width):
+        """A flat (…, heads·width…) state as (…, heads, width…)."""
+        return array.reshape(array.shape[:-1] + (self.heads,) + width)
+
+    # --- forward -------------------------------------------------------------------------------------
+    def buffer_widths(self):
+        """C, n, m (the state), then i, f, m once per unit, o, h (the trace)."""
+        H = self.hidden_size
+        return (H * self.head_size, H, self.heads, 3 * H, H, H)
+
+    def trace_of(self, buffers):
+        _, n, _, per_unit, o, h = buffers
+        H = self.hidden_size
+        return {"i": per_unit[..., :H], "f": per_unit[..., H : 2 * H], "o": o, "n": n,
+                "m": per_unit[..., 2 * H :], "h": h}
+
+    def recur(self, terms, state, out=None):
+        K, d = self.heads, self.head_size
+        C_out, n_out, m_out, per_unit_out, o_out, h_out = out or (None,) * 6  # None: NumPy allocates
+        q, k, v, pre_o, pre_i, pre_f = self._parts(terms)
+        C_prev, n_prev = self._heads(state["C"], (d, d)), self._heads(state["n"], (d,))
+        b = log_sigmoid(pre_f)
+        b += state["m"]
+        m = np.maximum(b, pre_i, out=m_out)
+        forget = np.exp(b - m)
+        write = np.exp(pre_i - m)
+        C = np.multiply(C_prev, forget[..., None, None], out=None if C_out is None else self._heads(C_out, (d, d)))
+        C += (write[..., None] * v)[..., :, None] * k[..., None, :]
+        n = np.multiply(n_prev, forget[..., None], out=None if n_out is None else self._heads(n_out, (d,)))
+        n += write[..., None] * k
+        read = np.matmul(C, q[..., :, None])[..., 0]
+        nq = np.einsum("...j,...j->...", n, q)
+        denominator = np.maximum(np.abs(nq), np.exp(-m))
+        denominator += EPSILON
+        retrieved = read / denominator[..., None]
+        if per_unit_out is None:
+            per_unit_out = np.empty(terms.shape[:-1] + (3 * self.hidden_size,), self.dtype)
+        per_unit = per_unit_out.reshape(terms.shape[:-1] + (3, K, d))
+        per_unit[..., 0, :, :] = write[..., None]
+        per_unit[..., 1, :, :] = forget[..., None]
+        per_unit[..., 2, :, :] = m[..., None]
+        o = sigmoid(pre_o, o_out)
+        h = np.multiply(o, retrieved.reshape(o.shape), out=h_out)
+        flat = terms.shape[:-1] + (-1,)
+        new_state = {"h": h, "C": C.reshape(flat), "n": n.reshape(flat), "m": m}
+        H = self.hidden_size
+        trace = {"i": per_unit_out[..., :H], "f": per_unit_out[..., H : 2 * H], "o": o, "n": new_state["n"],
+                 "m": per_unit_out[..., 2 * H :], "h": h}
+        cache = (terms, state, C, n, m, forget, write, retrieved, nq, denominator, o)
+        return new_state, trace, cache
+
+    # --- backward ------------------------------------------------------------------------------------
+    def recur_backward(self, cache, d_state, grads, out=None):
+        H, K, d = self.hidden_size, self.heads, self.head_size
+        terms, state, C, n, m, forget, write, retrieved, nq, denominator, o = cache
+        q, k, v, pre_o, pre_i, pre_f = self._parts(terms)
+        C_prev, n_prev = self._heads(state["C"], (d, d)), self._heads(state["n"], (d,))
+        dh = d_state["h"]
+        d_pre_o = dh * retrieved.reshape(o.shape) * (o * (1.0 - o))
+        d_retrieved = self._heads(dh * o, (d,))
+        # h̃ = C q / D: ∂/∂(C q) = 1/D, ∂/∂D = −(∂loss/∂h̃ · h̃)/D
+        d_read = d_retrieved / denominator[..., None]
+        d_denominator = -np.einsum("...j,...j->...", d_retrieved, retrieved) / denominator
+        dC = self._heads(d_state["C"], (d, d)) + d_read[..., :, None] * q[..., None, :]
+        dq = np.einsum("...ab,...a->...b", C, d_read)
+        # D = max(|nᵀq|, exp(−m)) + ε
+        floor = np.exp(-m)
+        from_nq = np.abs(nq) >= floor
+        d_nq = np.where(from_nq, d_denominator * np.sign(nq), 0.0)
+        dm = d_state["m"] + np.where(from_nq, 0.0, -d_denominator * floor)
+        dn = self._heads(d_state["n"], (d,)) + d_nq[..., None] * q
+        dq = dq + d_nq[..., None] * n
+        # C = f C₋₁ + i v kᵀ and n = f n₋₁ + i k (k already scaled by 1/√d)
+        dC_k = np.matmul(dC, k[..., :, None])[..., 0]
+        d_forget = np.einsum("...ab,...ab->...", dC, C_prev) + np.einsum("...j,...j->...", dn, n_prev)
+        d_write = np.einsum("...a,...a->...", dC_k, v) + np.einsum("...j,...j->...", dn, k)
+        dv = write[..., None] * dC_k
+        dk = write[..., None] * (np.matmul(v[..., None, :], dC)[..., 0, :] + dn)
+        dk *= 1.0 / np.sqrt(d)
+        # i = exp(ĩ − m), f = exp(b − m), m = max(b, ĩ), b = m₋₁ + log σ(f̃)
+        d_log_i = d_write * write
+        d_log_f = d_forget * forget
+        dm = dm - d_log_i - d_log_f
+        b = state["m"] + log_sigmoid(pre_f)
+        m_from_i = pre_i >= b
+        d_pre_i = d_log_i + np.where(m_from_i, dm, 0.0)
+        db = d_log_f + np.where(m_from_i, 0.0, dm)
+        d_pre_f = db * sigmoid(-pre_f)
+        parts = (dq, dk, dv)
+        leading = np.broadcast_shapes(*(p.shape[:-2] for p in parts), d_pre_o.shape[:-1], d_pre_i.shape[:-1],
+                                      d_pre_f.shape[:-1])
+        if out is None:
+            out = np.empty(leading + (self.terms_size(),), self.dtype)
+        for j, part in enumerate(parts):
+            out[..., j * H : (j + 1) * H] = part.reshape(part.shape[:-2] + (H,))
+        out[..., 3 * H : 4 * H] = d_pre_o
+        out[..., 4 * H : 4 * H + K] = d_pre_i
+        out[..., 4 * H + K :] = d_pre_f
+        d_prev = {
+            "h": np.zeros_like(dh),  # the recurrence never reads h₋₁
+            "C": (dC * forget[..., None, None]).reshape(dC.shape[:-3] + (-1,)),
+            "n": (dn * forget[..., None]).reshape(dn.shape[:-2] + (-1,)),
+            "m": db,
+        }
+        return out, d_prev
+
+    # --- the parallel form -------------------------------------------------------------------------------
+    def parallel_forward(self, inputs: np.ndarray | None = None, state=None, terms: np.ndarray | None = None):
+        """h at every step (T, …, H) in the parallel stabilised form, from ``state`` (zeros by default);
+        ``terms``: ``input_terms(inputs)`` if already at hand. Equal to ``forward``'s trace of h up to
+        rounding.
+
+        For each head, with F_t = Σ_{s≤t} log σ(f̃_s): the weight of step s in step t's memory is
+        exp(F_t − F_s + ĩ_s) (s ≤ t), and of the initial state exp(m₀ + F_t); m_t is the largest of
+        these logarithms (exactly the recurrent form's stabiliser). Then
+        h̃_t = (Σ_s D_ts (q_t·k_s) v_s + D_t0 C₀ q_t) / (max(|Σ_s D_ts (q_t·k_s) + D_t0 n₀·q_t|, exp(−m_t)) + ε)
+        with D = exp(log-weight − m_t). The reference's ``parallel_stabilized_simple`` is the case
+        without an initial state (m₀ = −∞)."""
+        if terms is None:
+            terms = self.input_terms(inputs)
+        terms = np.asarray(terms, dtype=self.dtype)
+        d = self.head_size
+        if state is None:
+            state = self.init_state(terms.shape[1:-1])
+        q, k, v, pre_o, pre_i, pre_f = self._parts(terms)
+        q, k, v = (np.moveaxis(part, 0, -2) for part in (q, k, v))  # (…, heads, T, d)
+        pre_i, pre_f = (np.moveaxis(part, 0, -1) for part in (pre_i, pre_f))  # (…, heads, T)
+        F = np.cumsum(log_sigmoid(pre_f), axis=-1)
+        causal = np.tri(F.shape[-1], dtype=bool)  # step s reaches step t when s ≤ t
+        log_weights = np.where(causal, F[..., :, None] - F[..., None, :] + pre_i[..., None, :], -np.inf)
+        log_initial = F + np.asarray(state["m"], dtype=self.dtype)[..., None]
+        m = np.maximum(log_weights.max(axis=-1), log_initial)
+        weights = np.exp(log_weights - m[..., None])
+        weights *= q @ np.swapaxes(k, -1, -2)
+        initial = np.exp(log_initial - m)[..., None]
+        C0 = self._heads(np.asarray(state["C"], dtype=self.dtype), (d, d))
+        n0 = self._heads(np.asarray(state["n"], dtype=self.dtype), (d,))
+        read = weights @ v + initial * (q @ np.swapaxes(C0, -1, -2))
+        nq = weights.sum(axis=-1) + initial[..., 0] * np.einsum("...tj,...j->...t", q, n0)
+        denominator = np.maximum(np.abs(nq), np.exp(-m)) + EPSILON
+        retrieved = read / denominator[..., None]  # (…, heads, T, d)
+        retrieved = np.moveaxis(retrieved, -2, 0)  # (T, …, heads, d)
+        return sigmoid(pre_o) * retrieved.reshape(retrieved.shape[:-2] + (-1,))
