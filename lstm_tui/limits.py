@@ -15,6 +15,7 @@ from .errors import UserError
 CELL_NAMES = (
     "rnn", "lstm", "lstm-peephole", "lstm-nig", "lstm-nfg", "lstm-nog", "lstm-niaf", "lstm-noaf", "lstm-np",
     "lstm-cifg", "lstm-fgr", "gru", "gru-cho", "gru-colah", "gru1", "gru2", "gru3", "mgu", "mut1", "mut2", "mut3",
+    "slstm", "mlstm", "mingru", "minlstm", "rglru",
 )
 DEFAULT_CELL = "lstm"
 

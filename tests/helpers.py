@@ -1,12 +1,20 @@
 import numpy as np
 
 
+# States that divide: sLSTM's normaliser n (h = o ⊙ c / n) is a sum of positive terms in any state the cell
+# reaches; near 0 it would make finite differences meaningless.
+POSITIVE_STATES = {"slstm": ("n",)}
+
+
 def random_state(cell, rng, batch_shape=()):
     """A non-zero state, so gradients through the initial state and peepholes are exercised."""
-    return {
+    state = {
         name: rng.uniform(-0.5, 0.5, size=batch_shape + (cell.state_size(name),))
         for name in cell.state_names
     }
+    for name in POSITIVE_STATES.get(cell.name, ()):
+        state[name] = rng.uniform(0.5, 1.5, size=batch_shape + (cell.state_size(name),))
+    return state
 
 
 

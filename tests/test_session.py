@@ -110,11 +110,13 @@ def test_forget_bias_knob_refuses_cells_without_a_learned_forget_gate():
             session.set_forget_bias_offset(1.0)
 
 
-_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+              ast.Pow: operator.pow}
+_CALLS = {"tanh": np.tanh, "sqrt": np.sqrt}
 
 
 def _evaluate(numbers: str) -> float:
-    """Evaluate a written-out elementwise line: numbers, ·, +, −, tanh and parentheses, nothing else."""
+    """Evaluate a written-out elementwise line: numbers, ·, +, −, /, ², √, tanh and parentheses, nothing else."""
 
     def value(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
@@ -123,11 +125,12 @@ def _evaluate(numbers: str) -> float:
             return -value(node.operand)
         if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
             return _OPERATORS[type(node.op)](value(node.left), value(node.right))
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tanh":
-            return float(np.tanh(value(node.args[0])))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _CALLS:
+            return float(_CALLS[node.func.id](value(node.args[0])))
         raise AssertionError(f"unexpected term in {numbers!r}")
 
-    return value(ast.parse(numbers.replace("·", "*").replace("−", "-"), mode="eval").body)
+    python = numbers.replace("·", "*").replace("−", "-").replace("²", "**2").replace("√", "sqrt")
+    return value(ast.parse(python, mode="eval").body)
 
 
 @pytest.mark.parametrize("cell", list(CELLS))

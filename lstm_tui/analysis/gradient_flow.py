@@ -11,7 +11,9 @@ Knobs, each documented where it is applied:
 * ``spectral_radius`` rescales every H×H row block of every recurrent weight matrix (the parameters
   named ``weight_hh``/``weight_hh_*``, shaped (k·H, H): one block per gate, so an LSTM's R_i, R_f, R_g,
   R_o and a GRU's W_hr, W_hz, W_hn each get that spectral radius). Peepholes, FGR's gate-to-gate weights
-  and every input weight and bias are left as they are.
+  and every input weight and bias are left as they are, and so are cells whose recurrence has no weight
+  matrix at all (minGRU, minLSTM, mLSTM, RG-LRU: h₋₁ reaches h only through elementwise gates or a
+  memory written from the input).
 * ``forget_bias`` sets the forget gate's effective bias (``bias_ih + bias_hh`` in PyTorch's layout) to
   the same value in every unit, for LSTM-family cells with a learned forget gate; other cells ignore it.
 
@@ -280,7 +282,7 @@ class CellGradients:
 def prepare_cell(cell: Cell, settings: GradientSettings) -> Cell:
     """A copy of ``cell`` with the settings' knobs applied (the original is never modified)."""
     cell = copy.deepcopy(cell)
-    if settings.spectral_radius is not None:
+    if settings.spectral_radius is not None and recurrent_blocks(cell):
         set_spectral_radius(cell, settings.spectral_radius)
     if settings.forget_bias is not None:
         set_forget_bias(cell, settings.forget_bias)

@@ -197,7 +197,7 @@ class MinLSTMCell(_MinimalCell):
 def mingru_equations() -> str:
     return "\n".join([
         "z = σ(W_z x + b_z)",
-        "n = g(W_n x + b_n)      (g(v) = v + ½ for v ≥ 0, σ(v) below: n > 0)",
+        "n = g(W_n x + b_n)      (g: v + ½ for v ≥ 0, σ of v below, so n > 0)",
         "h = (1 − z) ⊙ h₋₁ + z ⊙ n      (z takes the new candidate)",
     ])
 
@@ -208,6 +208,6 @@ def minlstm_equations() -> str:
         "i = σ(W_i x + b_i)",
         "f_n = f / (f + i)      (normalised: f_n + i_n = 1)",
         "i_n = i / (f + i)",
-        "n = g(W_n x + b_n)      (g(v) = v + ½ for v ≥ 0, σ(v) below: n > 0)",
+        "n = g(W_n x + b_n)      (g: v + ½ for v ≥ 0, σ of v below, so n > 0)",
         "h = f_n ⊙ h₋₁ + i_n ⊙ n",
     ])

@@ -243,3 +243,17 @@ class MLSTMCell(Cell):
         retrieved = read / denominator[..., None]  # (…, heads, T, d)
         retrieved = np.moveaxis(retrieved, -2, 0)  # (T, …, heads, d)
         return sigmoid(pre_o) * retrieved.reshape(retrieved.shape[:-2] + (-1,))
+
+
+def mlstm_equations() -> str:
+    return "\n".join([
+        "q, k, v, õ = W x + b      (query, key, value: d = H/heads units per head; output pre-activation)",
+        "ĩ, f̃ = W_g [q; k; v] + b_g      (one input and one forget pre-activation per head)",
+        "m = max(m₋₁ + log σ(f̃), ĩ)      (stabiliser, per head)",
+        "i = exp(ĩ − m)",
+        "f = exp(m₋₁ + log σ(f̃) − m)",
+        "C = f ⊙ C₋₁ + i ⊙ v kᵀ/√d      (d×d matrix memory per head)",
+        "n = f ⊙ n₋₁ + i ⊙ k/√d      (normaliser)",
+        "o = σ(õ)",
+        "h = o ⊙ C q / (max(|nᵀq|, exp(−m)) + ε)      (ε = 10⁻⁶)",
+    ])

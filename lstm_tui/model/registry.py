@@ -12,14 +12,18 @@ from .equations import Equation
 from .gru import GRUCell, gru_equations
 from .lstm import LSTMCell, lstm_equations
 from .mgu import MGUCell, mgu_equations
+from .minimal import MinGRUCell, MinLSTMCell, mingru_equations, minlstm_equations
+from .mlstm import MLSTMCell, mlstm_equations
 from .mut import MUTCell, mut_equations
+from .rglru import RGLRUCell, rglru_equations
 from .rnn import RNNCell, rnn_equations
+from .slstm import SLSTMCell, slstm_equations
 
 
 @dataclass(frozen=True, eq=False)
 class CellSpec:
     name: str
-    family: str  # "rnn", "lstm", "gru", "mgu" or "mut"
+    family: str  # "rnn", "lstm", "gru", "mgu", "mut", "xlstm", "minimal" or "rglru"
     description: str  # one line
     cls: type[Cell]
     equations_of: Callable[..., tuple[Equation, ...]]
@@ -41,6 +45,8 @@ class CellSpec:
 
 
 GREFF = "Greff et al. 2017, LSTM: A Search Space Odyssey"
+XLSTM = "Beck et al. 2024, xLSTM (arXiv:2405.04517); NX-AI/xlstm"
+MINIMAL = "Feng et al. 2024, Were RNNs All We Needed? (arXiv:2410.01201); lucidrains/minGRU-pytorch"
 
 
 def _lstm(name, description, reference=GREFF, **options) -> CellSpec:
@@ -81,6 +87,16 @@ _SPECS = [
              MUTCell, mut_equations, "Jozefowicz, Zaremba & Sutskever 2015 (ICML)", {"variant": 2}),
     CellSpec("mut3", "mut", "Jozefowicz MUT3: z sees tanh(h₋₁) instead of h₋₁", MUTCell, mut_equations,
              "Jozefowicz, Zaremba & Sutskever 2015 (ICML)", {"variant": 3}),
+    CellSpec("slstm", "xlstm", "xLSTM's sLSTM: exponential input gate, stabiliser m, normaliser n, h = o ⊙ c / n",
+             SLSTMCell, slstm_equations, XLSTM),
+    CellSpec("mlstm", "xlstm", "xLSTM's mLSTM: a d×d matrix memory written with keys, read with a query; scalar gates",
+             MLSTMCell, mlstm_equations, XLSTM),
+    CellSpec("mingru", "minimal", "minGRU: a GRU whose z and candidate see only x, so a parallel scan computes it",
+             MinGRUCell, mingru_equations, MINIMAL),
+    CellSpec("minlstm", "minimal", "minLSTM: f and i see only x and are normalised to sum to 1; a parallel scan",
+             MinLSTMCell, minlstm_equations, MINIMAL),
+    CellSpec("rglru", "rglru", "Hawk's RG-LRU: a per-unit decay a = σ(Λ)^(8r) that a gate on x shortens",
+             RGLRUCell, rglru_equations, "De et al. 2024, Griffin (arXiv:2402.19427); google-deepmind/recurrentgemma"),
 ]
 
 _BY_NAME = {spec.name: spec for spec in _SPECS}

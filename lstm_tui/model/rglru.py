@@ -142,9 +142,10 @@ class RGLRUCell(Cell):
 
 def rglru_equations() -> str:
     return "\n".join([
-        "r = σ(W_r x̃ + b_r)      (recurrence gate; x̃ = W_p x, the character projected to H wide)",
+        "x̃ = W_p x      (input projection: the character made H wide)",
+        "r = σ(W_r x̃ + b_r)      (recurrence gate)",
         "i = σ(W_i x̃ + b_i)      (input gate)",
-        "a = σ(Λ)^(8·r)      (c = 8; computed as exp(−8·r ⊙ softplus(−Λ)))",
-        "u = i ⊙ (W_p x)",
+        "a = σ(Λ)^(8·r)      (c = 8; computed in log space)",
+        "u = i ⊙ x̃",
         "h = a ⊙ h₋₁ + √(1 − a²) ⊙ u",
     ])

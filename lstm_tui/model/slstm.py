@@ -164,3 +164,28 @@ def forget_bias_init(head_size: int) -> np.ndarray:
     if head_size == 1:
         return np.array([5.0])
     return -(-5.0 + 12.0 * (np.arange(head_size) / (head_size - 1)) ** 0.3)
+
+
+def slstm_equations(stabilised: bool = True) -> str:
+    """The equations the cell computes, with the stabiliser on (the default) or off."""
+    lines = ["ĩ, f̃, z̃, õ = W x + R h₋₁ + b      (pre-activations, rows i|f|z|o; R block-diagonal with heads)"]
+    if stabilised:
+        lines += [
+            "m = max(ĩ, m₋₁ + log σ(f̃))      (stabiliser; m = ĩ on a first step, where n₋₁ = 0)",
+            "i = exp(ĩ − m)      (exponential input gate, stabilised: ≤ 1)",
+            "f = min(exp(m₋₁ + log σ(f̃) − m), 1)      (sigmoid forget gate in log space; the min acts on a first step)",
+        ]
+    else:
+        lines += [
+            "m = 0      (stabiliser off)",
+            "i = exp(ĩ − m)      (exponential input gate: overflows float32 for ĩ above ~88.7)",
+            "f = exp(m₋₁ + log σ(f̃) − m)      (σ(f̃) once m₋₁ = 0)",
+        ]
+    lines += [
+        "z = tanh(z̃)",
+        "o = σ(õ)",
+        "c = f ⊙ c₋₁ + i ⊙ z",
+        "n = f ⊙ n₋₁ + i      (normaliser)",
+        "h = o ⊙ c / n",
+    ]
+    return "\n".join(lines)
