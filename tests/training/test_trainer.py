@@ -48,7 +48,9 @@ def dense_loss_and_grads(model, state, inputs, targets):
     return loss, grads
 
 
-@pytest.mark.parametrize("cell_name", ["lstm", "rnn", "lstm-peephole", "lstm-fgr"])
+@pytest.mark.parametrize(
+    "cell_name", ["lstm", "rnn", "lstm-peephole", "lstm-fgr", "slstm", "mlstm", "mingru", "minlstm", "rglru"]
+)
 def test_row_gather_gradients_equal_the_dense_core_path(cell_name, rng):
     vocab = Vocabulary("abcde")
     model = float64_model(cell_name, vocab, hidden=6)
