@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_core.py            # full run (about a minute)
     .venv/bin/python benchmarks/bench_core.py --quick    # smoke run: H = 32 and 128, few repeats
+    .venv/bin/python benchmarks/bench_core.py --modern   # the modern cells only (see below)
 
 For the ``lstm`` registry cell with the 96-character printable-ASCII vocabulary, at H = 16 … 256, in
 float32 and float64, it times:
@@ -15,6 +16,14 @@ float32 and float64, it times:
   batch 1, no_grad) when torch is importable, with the same one-hot inputs and dtype;
 * the arithmetic floor: 4H(H+D) multiply-adds per step at the multiply-add rate of a large NumPy matmul
   measured in this run.
+
+For the modern cells (sLSTM, mLSTM, minGRU, minLSTM, RG-LRU; issue 17's targets) it also times, at H = 32:
+
+* ``CharModel.step`` per keystroke beside the ``lstm`` cell's, in the same interleaved repeats (target:
+  at most 2×);
+* on a 512-character window, ``parallel_forward`` (mLSTM's parallel stabilised form, minGRU's and
+  minLSTM's log-space scan) beside ``cell.forward`` (the step loop, caches kept) and a loop of
+  ``CharModel.step`` (what the panel runs per key when it re-runs a window) (target: parallel faster).
 
 Each figure is the median over repeats of the mean time per call (timeit style). Both sides run on one
 thread: the BLAS/OpenMP thread variables are set to 1 before NumPy loads (unless already set) and
@@ -225,17 +234,89 @@ def print_targets(rows) -> None:
         print(f"- target {label}, H={hidden_size} {dtype}: {measured:.2f}× (limit {limit}×) **{verdict}**")
 
 
+MODERN_CELLS = ("slstm", "mlstm", "mingru", "minlstm", "rglru")
+PARALLEL_CELLS = ("mlstm", "mingru", "minlstm")
+MODERN_HIDDEN, WINDOW = 32, 512
+
+
+def modern_step_runs(name, dtype) -> dict:
+    """name → callable: CharModel.step over the keystroke sample (per call: len(SAMPLE_TEXT) steps)."""
+    model = CharModel.random(name, MODERN_HIDDEN, seed=0, dtype=dtype)
+    state0 = model.init_state()
+
+    def keystrokes():
+        state = state0
+        for char in SAMPLE_TEXT:
+            state = model.step(char, state).state
+
+    return {name: keystrokes}
+
+
+def modern_window_runs(name, dtype) -> dict:
+    """Three ways over one 512-character window: parallel form, cell.forward, CharModel.step loop."""
+    model = CharModel.random(name, MODERN_HIDDEN, seed=0, dtype=dtype)
+    text = text_of_length(WINDOW)
+    inputs = model.vocab.one_hot(text, model.cell.dtype)
+    terms = model.input_table()[model.vocab.indices(text)]
+
+    def step_loop():
+        state = model.init_state()
+        for char in text:
+            state = model.step(char, state).state
+
+    return {"parallel": lambda: model.cell.parallel_forward(inputs), "forward": lambda: model.cell.forward(inputs, terms=terms),
+            "steps": step_loop}
+
+
+def measure_modern(repeats, min_seconds) -> tuple[list, list]:
+    step_rows, window_rows = [], []
+    for dtype in ("float64", "float32"):
+        runs = {}
+        for name in ("lstm",) + MODERN_CELLS:
+            runs.update(modern_step_runs(name, dtype))
+        seconds = median_seconds(runs, repeats, min_seconds)
+        per_step = {name: 1e6 * value / len(SAMPLE_TEXT) for name, value in seconds.items()}
+        step_rows.append((dtype, per_step))
+        for name in PARALLEL_CELLS:
+            window_rows.append((dtype, name, {k: 1e3 * v for k, v in median_seconds(modern_window_runs(name, dtype), repeats, min_seconds).items()}))
+    return step_rows, window_rows
+
+
+def print_modern(step_rows, window_rows) -> None:
+    print(f"### Modern cells: one keystroke (CharModel.step, H = {MODERN_HIDDEN}, µs per step)\n")
+    print("| dtype | lstm | " + " | ".join(MODERN_CELLS) + " |")
+    print("|---|--:|" + "--:|" * len(MODERN_CELLS))
+    for dtype, us in step_rows:
+        cells = " | ".join(f"{fmt(us[name], 1)} ({fmt(us[name] / us['lstm'])}×)" for name in MODERN_CELLS)
+        print(f"| {dtype} | {fmt(us['lstm'], 1)} | {cells} |")
+    worst = max(us[name] / us["lstm"] for _, us in step_rows for name in MODERN_CELLS)
+    print(f"\n- target: each at most 2× lstm; worst {worst:.2f}× **{'PASS' if worst <= 2 else 'FAIL'}**\n")
+    print(f"### Parallel forms on a {WINDOW}-character window (ms per window)\n")
+    print("| dtype | cell | parallel_forward | cell.forward (step loop) | CharModel.step loop | loop / parallel |")
+    print("|---|---|--:|--:|--:|--:|")
+    for dtype, name, ms in window_rows:
+        print(f"| {dtype} | {name} | {fmt(ms['parallel'], 3)} | {fmt(ms['forward'], 3)} | {fmt(ms['steps'], 3)} "
+              f"| {fmt(ms['forward'] / ms['parallel'], 1)}× |")
+    fastest = all(ms["parallel"] < ms["forward"] for _, _, ms in window_rows)
+    print(f"\n- target: parallel faster than the step loop **{'PASS' if fastest else 'FAIL'}**\n")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: H = 32 and 128, few repeats")
+    parser.add_argument("--modern", action="store_true", help="only the modern cells' step and parallel figures")
     args = parser.parse_args(argv)
     sizes = (32, 128) if args.quick else (16, 32, 64, 128, 256)
     repeats, min_seconds = (3, 0.01) if args.quick else (7, 0.05)
     load_before = os.getloadavg()
-    rates, rows = measure(sizes, repeats, min_seconds)
-    print_setup(rates, repeats, load_before, os.getloadavg())
-    print_table(rows)
-    print_targets(rows)
+    if not args.modern:
+        rates, rows = measure(sizes, repeats, min_seconds)
+        print_setup(rates, repeats, load_before, os.getloadavg())
+        print_table(rows)
+        print_targets(rows)
+    step_rows, window_rows = measure_modern(repeats, min_seconds)
+    print(f"- load average before {'/'.join(map(fmt, load_before))}, after {'/'.join(map(fmt, os.getloadavg()))}\n")
+    print_modern(step_rows, window_rows)
     return 0
 
 

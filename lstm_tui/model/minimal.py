@@ -36,9 +36,11 @@ from .numerics import lead_sum, outer_sum, sigmoid
 
 
 def g(v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """v + ½ for v ≥ 0, σ(v) below: continuous, increasing and positive (into ``out`` if given)."""
+    """v + ½ for v ≥ 0, σ(v) below: continuous, increasing and positive (into ``out`` if given, which may be
+    ``v`` itself)."""
+    above, shifted = v >= 0, v + 0.5
     out = sigmoid(v, out)
-    np.add(v, 0.5, out=out, where=v >= 0)
+    np.copyto(out, shifted, where=above)
     return out
 
 
@@ -69,8 +71,29 @@ def linear_scan(log_a: np.ndarray, log_b: np.ndarray, h0: np.ndarray) -> np.ndar
     return h
 
 
+def copied(terms: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """``terms`` themselves for a lone step, or copied into ``out`` (a row of a sequence's trace)."""
+    if out is None:
+        return terms
+    np.copyto(out, terms)
+    return out
+
+
+def aligned(values: np.ndarray, d_terms: np.ndarray) -> np.ndarray:
+    """``values`` (T, …, W) computed from a sequence's inputs, shaped to broadcast against cotangents that
+    carry extra axes right after time (T, k, …, ·), as the gradient lab's batch of output directions does."""
+    extra = d_terms.ndim - values.ndim
+    if extra <= 0 or values.ndim == 1:
+        return values
+    return values.reshape(values.shape[:1] + (1,) * extra + values.shape[1:])
+
+
 class _MinimalCell(Cell):
-    """What minGRU and minLSTM share: input terms W x + b, a state h alone, no recurrent weights."""
+    """What minGRU and minLSTM share: pre-activations W x + b, a state h alone, no recurrent weights.
+
+    Every gate and the candidate depend on the input alone, so ``input_terms`` returns their activations
+    (a character model tabulates them once per vocabulary entry) and a step only mixes h₋₁ with them:
+    ``input_terms_backward`` carries the activations' derivatives."""
 
     blocks: tuple[str, ...] = ()
 
@@ -78,32 +101,36 @@ class _MinimalCell(Cell):
         rows = len(self.blocks) * self.hidden_size
         return {"weight_ih": (rows, self.input_size), "bias": (rows,)}
 
-    def input_terms(self, x):
-        terms = np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T
-        terms += self.params["bias"]
-        return terms
+    def pre_activations(self, x):
+        pre = np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T
+        pre += self.params["bias"]
+        return pre
 
     def input_terms_backward(self, x, d_terms, grads):
+        d_pre = self.activations_backward(aligned(self.pre_activations(x), d_terms), d_terms)
         if grads is not None:
-            grads["weight_ih"] += outer_sum(d_terms, x)
-            grads["bias"] += lead_sum(d_terms)
-        return d_terms @ self.params["weight_ih"]
+            grads["weight_ih"] += outer_sum(d_pre, x)
+            grads["bias"] += lead_sum(d_pre)
+        return d_pre @ self.params["weight_ih"]
 
-    def _split(self, terms):
+    def activations_backward(self, pre, d_terms):
+        """∂loss/∂(pre-activations) from ∂loss/∂terms."""
+        raise NotImplementedError
+
+    def _split(self, array, count=None):
         H = self.hidden_size
-        return [terms[..., k * H : (k + 1) * H] for k in range(len(self.blocks))]
+        return [array[..., k * H : (k + 1) * H] for k in range(count or len(self.blocks))]
 
-    def parallel_forward(self, inputs: np.ndarray | None = None, state=None, terms: np.ndarray | None = None):
-        """h at every step (T, …, H) by the log-space parallel scan, from ``state`` (zeros by default);
-        ``terms``: ``input_terms(inputs)`` if already at hand. Equal to ``forward``'s trace of h up to
-        rounding."""
-        if terms is None:
-            terms = self.input_terms(inputs)
-        h0 = self.init_state(terms.shape[1:-1])["h"] if state is None else np.asarray(state["h"], dtype=self.dtype)
-        log_a, log_b = self.log_coefficients(terms)
+    def parallel_forward(self, inputs: np.ndarray, state=None):
+        """h at every step (T, …, H) by the log-space parallel scan over ``inputs`` (T, …, D), from ``state``
+        (zeros by default). Equal to ``forward``'s trace of h up to rounding."""
+        pre = self.pre_activations(inputs)
+        h0 = self.init_state(pre.shape[1:-1])["h"] if state is None else np.asarray(state["h"], dtype=self.dtype)
+        log_a, log_b = self.log_coefficients(pre)
         return linear_scan(log_a, log_b, h0)
 
-    def log_coefficients(self, terms):
+    def log_coefficients(self, pre):
+        """log a and log b of h = a ⊙ h₋₁ + b, from the pre-activations."""
         raise NotImplementedError
 
 
@@ -111,85 +138,112 @@ class MinGRUCell(_MinimalCell):
     gate_names = ("z", "n")
     blocks = ("z", "n")
 
+    def terms_size(self):
+        return 2 * self.hidden_size  # z | n
+
+    def input_terms(self, x):
+        pre = self.pre_activations(x)
+        pre_z, pre_n = self._split(pre)
+        sigmoid(pre_z, pre_z)
+        g(pre_n, pre_n)
+        return pre
+
+    def activations_backward(self, pre, d_terms):
+        pre_z, pre_n = self._split(pre)
+        d_z, d_n = self._split(d_terms)
+        z = sigmoid(pre_z)
+        return np.concatenate([d_z * z * (1.0 - z), d_n * g_derivative(pre_n, g(pre_n))], axis=-1)
+
     def buffer_widths(self):
-        """z, n, h."""
-        return (self.hidden_size,) * 3
+        """z|n (the input terms), h."""
+        return (2 * self.hidden_size, self.hidden_size)
 
     def trace_of(self, buffers):
-        z, n, h = buffers
+        gates, h = buffers
+        z, n = self._split(gates)
         return {"z": z, "n": n, "h": h}
 
     def recur(self, terms, state, out=None):
-        z_out, n_out, h_out = out or (None, None, None)  # None: NumPy allocates
-        pre_z, pre_n = self._split(terms)
-        z = sigmoid(pre_z, z_out)
-        n = g(pre_n, n_out)
+        gates_out, h_out = out or (None, None)  # None: NumPy allocates
+        gates = copied(terms, gates_out)
+        z, n = self._split(gates)
         h = blend(1.0 - z, state["h"], n, out=h_out)
-        return {"h": h}, {"z": z, "n": n, "h": h}, (state["h"], pre_n, z, n)
+        return {"h": h}, {"z": z, "n": n, "h": h}, (state["h"], z, n)
 
     def recur_backward(self, cache, d_state, grads, out=None):
-        h_prev, pre_n, z, n = cache
+        h_prev, z, n = cache
         dh = d_state["h"]
-        d_pre_z = dh * (n - h_prev) * (z * (1.0 - z))
-        d_pre_n = dh * z * g_derivative(pre_n, n)
+        d_z = dh * (n - h_prev)
         if out is None:
-            out = np.empty(np.broadcast_shapes(d_pre_z.shape, d_pre_n.shape)[:-1] + (2 * self.hidden_size,), self.dtype)
-        out[..., : self.hidden_size] = d_pre_z
-        out[..., self.hidden_size :] = d_pre_n
+            out = np.empty(d_z.shape[:-1] + (2 * self.hidden_size,), self.dtype)
+        out[..., : self.hidden_size] = d_z
+        np.multiply(dh, z, out=out[..., self.hidden_size :])
         return out, {"h": dh * (1.0 - z)}
 
-    def log_coefficients(self, terms):
+    def log_coefficients(self, pre):
         """log(1 − z) = −softplus(k_z), log(z ⊙ n) = −softplus(−k_z) + log g(k_n), as the reference's scan."""
-        pre_z, pre_n = self._split(terms)
+        pre_z, pre_n = self._split(pre)
         return log_sigmoid(-pre_z), log_sigmoid(pre_z) + log_g(pre_n)
 
 
 class MinLSTMCell(_MinimalCell):
     gate_names = ("f", "i", "n")
     blocks = ("f", "i", "n")
+    term_names = ("f", "i", "f_n", "i_n", "n")  # the input terms, in this order
+
+    def terms_size(self):
+        return 5 * self.hidden_size
+
+    def input_terms(self, x):
+        pre_f, pre_i, pre_n = self._split(self.pre_activations(x))
+        f, i = sigmoid(pre_f), sigmoid(pre_i)
+        total = f + i
+        return np.concatenate([f, i, f / total, i / total, g(pre_n)], axis=-1)
+
+    def activations_backward(self, pre, d_terms):
+        pre_f, pre_i, pre_n = self._split(pre)
+        f, i = sigmoid(pre_f), sigmoid(pre_i)
+        total = f + i
+        d_f, d_i, d_fn, d_in, d_n = self._split(d_terms, 5)
+        # f_n = f/(f + i), i_n = i/(f + i): ∂f_n/∂f = i/s², ∂f_n/∂i = −f/s², and i_n the other way round
+        spread = (d_fn - d_in) / total**2
+        d_pre_f = (d_f + spread * i) * (f * (1.0 - f))
+        d_pre_i = (d_i - spread * f) * (i * (1.0 - i))
+        return np.concatenate([d_pre_f, d_pre_i, d_n * g_derivative(pre_n, g(pre_n))], axis=-1)
 
     def buffer_widths(self):
-        """f, i, f_n, i_n, n, h."""
-        return (self.hidden_size,) * 6
+        """f|i|f_n|i_n|n (the input terms), h."""
+        return (5 * self.hidden_size, self.hidden_size)
 
     def trace_of(self, buffers):
-        return dict(zip(("f", "i", "f_n", "i_n", "n", "h"), buffers))
+        gates, h = buffers
+        return {**dict(zip(self.term_names, self._split(gates, 5))), "h": h}
 
     def recur(self, terms, state, out=None):
-        f_out, i_out, fn_out, in_out, n_out, h_out = out or (None,) * 6  # None: NumPy allocates
-        pre_f, pre_i, pre_n = self._split(terms)
-        f = sigmoid(pre_f, f_out)
-        i = sigmoid(pre_i, i_out)
-        total = f + i
-        f_n = np.divide(f, total, out=fn_out)
-        i_n = np.divide(i, total, out=in_out)
-        n = g(pre_n, n_out)
-        h = np.multiply(f_n, state["h"], out=h_out)
-        h += i_n * n
-        trace = {"f": f, "i": i, "f_n": f_n, "i_n": i_n, "n": n, "h": h}
-        return {"h": h}, trace, (state["h"], pre_n, trace)
+        gates_out, h_out = out or (None, None)  # None: NumPy allocates
+        gates = copied(terms, gates_out)
+        trace = dict(zip(self.term_names, self._split(gates, 5)))
+        h = np.multiply(trace["f_n"], state["h"], out=h_out)
+        h += trace["i_n"] * trace["n"]
+        trace["h"] = h
+        return {"h": h}, trace, (state["h"], trace)
 
     def recur_backward(self, cache, d_state, grads, out=None):
-        h_prev, pre_n, trace = cache
-        f, i, f_n, i_n, n = (trace[name] for name in ("f", "i", "f_n", "i_n", "n"))
+        h_prev, trace = cache
         dh = d_state["h"]
-        # f_n = f/(f + i), i_n = i/(f + i): ∂f_n/∂f = i/s², ∂f_n/∂i = −f/s², and i_n the other way round
-        spread = dh * (h_prev - n) / (f + i)  # (∂loss/∂f_n − ∂loss/∂i_n) / s
-        d_pre_f = spread * i_n * (f * (1.0 - f))
-        d_pre_i = -spread * f_n * (i * (1.0 - i))
-        d_pre_n = dh * i_n * g_derivative(pre_n, n)
         H = self.hidden_size
         if out is None:
-            out = np.empty(np.broadcast_shapes(d_pre_f.shape, d_pre_n.shape)[:-1] + (3 * H,), self.dtype)
-        out[..., :H] = d_pre_f
-        out[..., H : 2 * H] = d_pre_i
-        out[..., 2 * H :] = d_pre_n
-        return out, {"h": dh * f_n}
+            out = np.empty(np.broadcast_shapes(dh.shape, h_prev.shape)[:-1] + (5 * H,), self.dtype)
+        out[..., : 2 * H] = 0.0  # f and i reach h only through f_n and i_n (input_terms_backward)
+        np.multiply(dh, h_prev, out=out[..., 2 * H : 3 * H])
+        np.multiply(dh, trace["n"], out=out[..., 3 * H : 4 * H])
+        np.multiply(dh, trace["i_n"], out=out[..., 4 * H :])
+        return out, {"h": dh * trace["f_n"]}
 
-    def log_coefficients(self, terms):
+    def log_coefficients(self, pre):
         """log f_n = −softplus(d), log i_n = −softplus(−d), d = softplus(−k_f) − softplus(−k_i) (the
         reference's form of f/(f + i) and i/(f + i)); log b = log i_n + log g(k_n)."""
-        pre_f, pre_i, pre_n = self._split(terms)
+        pre_f, pre_i, pre_n = self._split(pre)
         spread = log_sigmoid(pre_i) - log_sigmoid(pre_f)
         return log_sigmoid(-spread), log_sigmoid(spread) + log_g(pre_n)
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from .cell import Cell
 from .heads import check_heads
-from .minimal import log_sigmoid
+from .minimal import aligned, copied, log_sigmoid
 from .numerics import lead_sum, outer_sum, sigmoid
 
 EPSILON = 1e-6  # the reference's eps in the read-out's denominator
@@ -67,36 +67,50 @@ class MLSTMCell(Cell):
         return {"C": self.hidden_size * self.head_size, "m": self.heads}.get(name, self.hidden_size)
 
     # --- input side ----------------------------------------------------------------------------------
+    # Everything but the memory depends on the character alone: the input terms hold q, k/√d, v, the output
+    # gate's value σ(õ), ĩ and log σ(f̃) (a character model tabulates them once per vocabulary entry).
     def terms_size(self):
-        return 4 * self.hidden_size + 2 * self.heads  # q | k | v | õ | ĩ | f̃
+        return 4 * self.hidden_size + 2 * self.heads  # q | k/√d | v | o | ĩ | log σ(f̃)
 
-    def input_terms(self, x):
-        x = np.asarray(x, dtype=self.dtype)
-        projected = x @ self.params["weight_ih"].T
+    def _pre_activations(self, x):
+        """q, k, v, õ (…, 4H) and ĩ, f̃ (…, 2·heads)."""
+        projected = np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T
         projected += self.params["bias_ih"]
         gates = projected[..., : 3 * self.hidden_size] @ self.params["weight_gate"].T
         gates += self.params["bias_gate"]
+        return projected, gates
+
+    def input_terms(self, x):
+        H, K = self.hidden_size, self.heads
+        projected, gates = self._pre_activations(x)
+        projected[..., H : 2 * H] *= 1.0 / np.sqrt(self.head_size)
+        sigmoid(projected[..., 3 * H :], projected[..., 3 * H :])
+        gates[..., K:] = log_sigmoid(gates[..., K:])
         return np.concatenate([projected, gates], axis=-1)
 
     def input_terms_backward(self, x, d_terms, grads):
-        H = self.hidden_size
-        d_gates = d_terms[..., 4 * H :]
+        H, K = self.hidden_size, self.heads
+        projected, gates = self._pre_activations(x)
+        o = aligned(sigmoid(projected[..., 3 * H :]), d_terms)
+        d_gates = np.concatenate([d_terms[..., 4 * H : 4 * H + K],
+                                  d_terms[..., 4 * H + K :] * aligned(sigmoid(-gates[..., K:]), d_terms)], axis=-1)
         d_projected = d_terms[..., : 4 * H].copy()
+        d_projected[..., H : 2 * H] *= 1.0 / np.sqrt(self.head_size)
+        d_projected[..., 3 * H :] *= o * (1.0 - o)
         d_projected[..., : 3 * H] += d_gates @ self.params["weight_gate"]
         if grads is not None:
-            qkv = np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"][: 3 * H].T + self.params["bias_ih"][: 3 * H]
-            grads["weight_gate"] += outer_sum(d_gates, qkv)
+            grads["weight_gate"] += outer_sum(d_gates, projected[..., : 3 * H])
             grads["bias_gate"] += lead_sum(d_gates)
             grads["weight_ih"] += outer_sum(d_projected, x)
             grads["bias_ih"] += lead_sum(d_projected)
         return d_projected @ self.params["weight_ih"]
 
     def _parts(self, terms):
-        """q, k/√d, v as (…, heads, d); õ (…, H); ĩ, f̃ (…, heads)."""
+        """q, k/√d, v as (…, heads, d); o (…, H); ĩ, log σ(f̃) (…, heads)."""
         H, K, d = self.hidden_size, self.heads, self.head_size
         split = terms.shape[:-1] + (K, d)
         q = terms[..., :H].reshape(split)
-        k = terms[..., H : 2 * H].reshape(split) * (1.0 / np.sqrt(d))
+        k = terms[..., H : 2 * H].reshape(split)
         v = terms[..., 2 * H : 3 * H].reshape(split)
         return q, k, v, terms[..., 3 * H : 4 * H], terms[..., 4 * H : 4 * H + K], terms[..., 4 * H + K :]
 
@@ -106,48 +120,55 @@ class MLSTMCell(Cell):
 
     # --- forward -------------------------------------------------------------------------------------
     def buffer_widths(self):
-        """C, n, m (the state), then i, f, m once per unit, o, h (the trace)."""
+        """C, n, m (the state), then m, f, i once per unit, o, h (the trace)."""
         H = self.hidden_size
         return (H * self.head_size, H, self.heads, 3 * H, H, H)
 
     def trace_of(self, buffers):
         _, n, _, per_unit, o, h = buffers
+        return self._trace(per_unit, n, o, h)
+
+    def _trace(self, per_unit, n, o, h):
         H = self.hidden_size
-        return {"i": per_unit[..., :H], "f": per_unit[..., H : 2 * H], "o": o, "n": n,
-                "m": per_unit[..., 2 * H :], "h": h}
+        return {"i": per_unit[..., 2 * H :], "f": per_unit[..., H : 2 * H], "o": o, "n": n, "m": per_unit[..., :H],
+                "h": h}
 
     def recur(self, terms, state, out=None):
         K, d = self.heads, self.head_size
         C_out, n_out, m_out, per_unit_out, o_out, h_out = out or (None,) * 6  # None: NumPy allocates
-        q, k, v, pre_o, pre_i, pre_f = self._parts(terms)
+        q, k, v, o, pre_i, log_f = self._parts(terms)
         C_prev, n_prev = self._heads(state["C"], (d, d)), self._heads(state["n"], (d,))
-        b = log_sigmoid(pre_f)
-        b += state["m"]
-        m = np.maximum(b, pre_i, out=m_out)
-        forget = np.exp(b - m)
-        write = np.exp(pre_i - m)
+        # Per head: m, then f = exp(b − m), i = exp(ĩ − m) and the read-out's floor exp(−m) from one exp call
+        scalars = np.empty(pre_i.shape[:-1] + (4, K), self.dtype)
+        b = np.add(log_f, state["m"], out=scalars[..., 1, :])
+        m = np.maximum(b, pre_i, out=scalars[..., 0, :])
+        b -= m
+        np.subtract(pre_i, m, out=scalars[..., 2, :])
+        np.negative(m, out=scalars[..., 3, :])
+        np.exp(scalars[..., 1:, :], out=scalars[..., 1:, :])
+        forget, write, floor = scalars[..., 1, :], scalars[..., 2, :], scalars[..., 3, :]
+        if m_out is not None:
+            m = copied(m, m_out)
         C = np.multiply(C_prev, forget[..., None, None], out=None if C_out is None else self._heads(C_out, (d, d)))
-        C += (write[..., None] * v)[..., :, None] * k[..., None, :]
+        written = write[..., None] * k
+        C += v[..., :, None] * written[..., None, :]
         n = np.multiply(n_prev, forget[..., None], out=None if n_out is None else self._heads(n_out, (d,)))
-        n += write[..., None] * k
+        n += written
         read = np.matmul(C, q[..., :, None])[..., 0]
-        nq = np.einsum("...j,...j->...", n, q)
-        denominator = np.maximum(np.abs(nq), np.exp(-m))
+        nq = np.matmul(n[..., None, :], q[..., :, None])[..., 0, 0]
+        denominator = np.maximum(np.abs(nq), floor)
         denominator += EPSILON
-        retrieved = read / denominator[..., None]
+        retrieved = np.divide(read, denominator[..., None], out=read)
         if per_unit_out is None:
             per_unit_out = np.empty(terms.shape[:-1] + (3 * self.hidden_size,), self.dtype)
-        per_unit = per_unit_out.reshape(terms.shape[:-1] + (3, K, d))
-        per_unit[..., 0, :, :] = write[..., None]
-        per_unit[..., 1, :, :] = forget[..., None]
-        per_unit[..., 2, :, :] = m[..., None]
-        o = sigmoid(pre_o, o_out)
+        # m, f and i once per unit: each head's value repeated over its d units
+        np.copyto(per_unit_out.reshape(terms.shape[:-1] + (3, K, d)), scalars[..., :3, :, None])
+        o = copied(o, o_out)
         h = np.multiply(o, retrieved.reshape(o.shape), out=h_out)
         flat = terms.shape[:-1] + (-1,)
         new_state = {"h": h, "C": C.reshape(flat), "n": n.reshape(flat), "m": m}
         H = self.hidden_size
-        trace = {"i": per_unit_out[..., :H], "f": per_unit_out[..., H : 2 * H], "o": o, "n": new_state["n"],
-                 "m": per_unit_out[..., 2 * H :], "h": h}
+        trace = self._trace(per_unit_out, new_state["n"], o, h)
         cache = (terms, state, C, n, m, forget, write, retrieved, nq, denominator, o)
         return new_state, trace, cache
 
@@ -155,10 +176,10 @@ class MLSTMCell(Cell):
     def recur_backward(self, cache, d_state, grads, out=None):
         H, K, d = self.hidden_size, self.heads, self.head_size
         terms, state, C, n, m, forget, write, retrieved, nq, denominator, o = cache
-        q, k, v, pre_o, pre_i, pre_f = self._parts(terms)
+        q, k, v, _, pre_i, log_f = self._parts(terms)
         C_prev, n_prev = self._heads(state["C"], (d, d)), self._heads(state["n"], (d,))
         dh = d_state["h"]
-        d_pre_o = dh * retrieved.reshape(o.shape) * (o * (1.0 - o))
+        d_o = dh * retrieved.reshape(o.shape)
         d_retrieved = self._heads(dh * o, (d,))
         # h̃ = C q / D: ∂/∂(C q) = 1/D, ∂/∂D = −(∂loss/∂h̃ · h̃)/D
         d_read = d_retrieved / denominator[..., None]
@@ -178,26 +199,23 @@ class MLSTMCell(Cell):
         d_write = np.einsum("...a,...a->...", dC_k, v) + np.einsum("...j,...j->...", dn, k)
         dv = write[..., None] * dC_k
         dk = write[..., None] * (np.matmul(v[..., None, :], dC)[..., 0, :] + dn)
-        dk *= 1.0 / np.sqrt(d)
         # i = exp(ĩ − m), f = exp(b − m), m = max(b, ĩ), b = m₋₁ + log σ(f̃)
         d_log_i = d_write * write
         d_log_f = d_forget * forget
         dm = dm - d_log_i - d_log_f
-        b = state["m"] + log_sigmoid(pre_f)
-        m_from_i = pre_i >= b
+        m_from_i = pre_i >= state["m"] + log_f
         d_pre_i = d_log_i + np.where(m_from_i, dm, 0.0)
         db = d_log_f + np.where(m_from_i, 0.0, dm)
-        d_pre_f = db * sigmoid(-pre_f)
         parts = (dq, dk, dv)
-        leading = np.broadcast_shapes(*(p.shape[:-2] for p in parts), d_pre_o.shape[:-1], d_pre_i.shape[:-1],
-                                      d_pre_f.shape[:-1])
+        leading = np.broadcast_shapes(*(p.shape[:-2] for p in parts), d_o.shape[:-1], d_pre_i.shape[:-1],
+                                      db.shape[:-1])
         if out is None:
             out = np.empty(leading + (self.terms_size(),), self.dtype)
         for j, part in enumerate(parts):
             out[..., j * H : (j + 1) * H] = part.reshape(part.shape[:-2] + (H,))
-        out[..., 3 * H : 4 * H] = d_pre_o
+        out[..., 3 * H : 4 * H] = d_o
         out[..., 4 * H : 4 * H + K] = d_pre_i
-        out[..., 4 * H + K :] = d_pre_f
+        out[..., 4 * H + K :] = db  # b = m₋₁ + log σ(f̃)
         d_prev = {
             "h": np.zeros_like(dh),  # the recurrence never reads h₋₁
             "C": (dC * forget[..., None, None]).reshape(dC.shape[:-3] + (-1,)),
@@ -224,10 +242,10 @@ class MLSTMCell(Cell):
         d = self.head_size
         if state is None:
             state = self.init_state(terms.shape[1:-1])
-        q, k, v, pre_o, pre_i, pre_f = self._parts(terms)
+        q, k, v, o, pre_i, log_f = self._parts(terms)
         q, k, v = (np.moveaxis(part, 0, -2) for part in (q, k, v))  # (…, heads, T, d)
-        pre_i, pre_f = (np.moveaxis(part, 0, -1) for part in (pre_i, pre_f))  # (…, heads, T)
-        F = np.cumsum(log_sigmoid(pre_f), axis=-1)
+        pre_i, log_f = (np.moveaxis(part, 0, -1) for part in (pre_i, log_f))  # (…, heads, T)
+        F = np.cumsum(log_f, axis=-1)
         causal = np.tri(F.shape[-1], dtype=bool)  # step s reaches step t when s ≤ t
         log_weights = np.where(causal, F[..., :, None] - F[..., None, :] + pre_i[..., None, :], -np.inf)
         log_initial = F + np.asarray(state["m"], dtype=self.dtype)[..., None]
@@ -242,7 +260,7 @@ class MLSTMCell(Cell):
         denominator = np.maximum(np.abs(nq), np.exp(-m)) + EPSILON
         retrieved = read / denominator[..., None]  # (…, heads, T, d)
         retrieved = np.moveaxis(retrieved, -2, 0)  # (T, …, heads, d)
-        return sigmoid(pre_o) * retrieved.reshape(retrieved.shape[:-2] + (-1,))
+        return o * retrieved.reshape(retrieved.shape[:-2] + (-1,))
 
 
 def mlstm_equations() -> str:

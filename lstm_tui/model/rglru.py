@@ -34,6 +34,7 @@ import numpy as np
 
 from .cell import Cell
 from .heads import check_heads, head_product, head_product_backward, head_weight_grad
+from .minimal import aligned, copied
 from .numerics import lead_sum, outer_sum, sigmoid
 
 DECAY_SCALE = 8.0  # c
@@ -63,80 +64,83 @@ class RGLRUCell(Cell):
         params["lambda"] = np.log(radius / (1.0 - radius))
         return {name: value.astype(self.dtype) for name, value in params.items()}
 
-    # --- input side: everything but the recurrence ---------------------------------------------------
+    # --- input side: everything but the recurrence ----------------------------------------------------
+    # The gates, a and the normalised input depend on the character alone, so the input terms are their
+    # values (a character model tabulates them once per vocabulary entry) and a step is h = a ⊙ h₋₁ + b.
     def terms_size(self):
-        return 3 * self.hidden_size  # x̃ | W_r x̃ + b_r | W_i x̃ + b_i
+        return 5 * self.hidden_size  # r | i | a | u | b = √(1 − a²) ⊙ u
 
-    def input_terms(self, x):
+    def _forward_parts(self, x):
+        """x̃, r, i, a, √(1 − a²), u and b for inputs x."""
         x = np.asarray(x, dtype=self.dtype)
         projected = x @ self.params["weight_proj"].T
-        gates = head_product(projected, self.params["weight_gate"], self.heads)
-        gates += self.params["bias_gate"]
-        return np.concatenate([projected, gates], axis=-1)
+        pre = head_product(projected, self.params["weight_gate"], self.heads)
+        pre += self.params["bias_gate"]
+        r, i = sigmoid(pre[..., : self.hidden_size]), sigmoid(pre[..., self.hidden_size :])
+        log_a = r * -self.decay_rates()
+        a = np.exp(log_a)
+        scale = np.sqrt(-np.expm1(2.0 * log_a))  # √(1 − a²), accurate when a is close to 1
+        u = i * projected
+        return projected, r, i, a, scale, u, scale * u
+
+    def input_terms(self, x):
+        _, r, i, a, _, u, b = self._forward_parts(x)
+        return np.concatenate([r, i, a, u, b], axis=-1)
 
     def input_terms_backward(self, x, d_terms, grads):
         H = self.hidden_size
-        d_gates = d_terms[..., H:]
-        d_projected = d_terms[..., :H] + head_product_backward(d_gates, self.params["weight_gate"], self.heads)
+        projected, r, i, a, scale, u, _ = (aligned(part, d_terms) for part in self._forward_parts(x))
+        d_r, d_i, d_a, d_u, d_b = (d_terms[..., k * H : (k + 1) * H] for k in range(5))
+        d_u = d_u + d_b * scale
+        # b = s ⊙ u with s = √(1 − a²): ∂s/∂log a = −a²/s; a = exp(log a), log a = −r ⊙ c·softplus(−Λ)
+        slope = np.divide(a * a, scale, out=np.zeros_like(scale), where=scale > 0)
+        d_log_a = d_a * a - d_b * u * slope
+        rates = self.decay_rates()
+        d_pre = np.concatenate([(d_r - d_log_a * rates) * (r * (1.0 - r)), (d_i + d_u * projected) * (i * (1.0 - i))],
+                               axis=-1)
+        d_projected = d_u * i + head_product_backward(d_pre, self.params["weight_gate"], self.heads)
         if grads is not None:
-            projected = np.asarray(x, dtype=self.dtype) @ self.params["weight_proj"].T
-            grads["weight_gate"] += head_weight_grad(d_gates, projected, self.heads)
-            grads["bias_gate"] += lead_sum(d_gates)
+            grads["weight_gate"] += head_weight_grad(d_pre, projected, self.heads)  # same shapes: no extra axes
+            grads["bias_gate"] += lead_sum(d_pre)
             grads["weight_proj"] += outer_sum(d_projected, x)
+            # d softplus(−Λ)/dΛ = −σ(−Λ)
+            grads["lambda"] += lead_sum(d_log_a * r) * (DECAY_SCALE * sigmoid(-self.params["lambda"]))
         return d_projected @ self.params["weight_proj"]
 
-    # --- the recurrence -------------------------------------------------------------------------------
     def decay_rates(self):
         """c·softplus(−Λ) = −c·log σ(Λ), per unit: log a = −r ⊙ this."""
         return DECAY_SCALE * np.logaddexp(0.0, -self.params["lambda"])
 
-    def prepare_sequence(self, terms, buffers, terms_prepared=False):
-        return terms, {"rates": self.decay_rates()}
-
+    # --- the recurrence -------------------------------------------------------------------------------
     def buffer_widths(self):
-        """r, i, a, u, h."""
-        return (self.hidden_size,) * 5
+        """r|i|a|u|b (the input terms), h."""
+        return (5 * self.hidden_size, self.hidden_size)
 
     def trace_of(self, buffers):
-        return dict(zip(("r", "i", "a", "u", "h"), buffers))
-
-    def recur(self, terms, state, out=None, rates=None):
-        """``rates``: ``decay_rates()``, computed once per sequence by ``forward``; None: computed here."""
+        terms, h = buffers
         H = self.hidden_size
-        r_out, i_out, a_out, u_out, h_out = out or (None,) * 5  # None: NumPy allocates
-        rates = self.decay_rates() if rates is None else rates
-        projected = terms[..., :H]
-        r = sigmoid(terms[..., H : 2 * H], r_out)
-        i = sigmoid(terms[..., 2 * H :], i_out)
-        log_a = r * -rates
-        a = np.exp(log_a, out=a_out)
-        scale = np.expm1(2.0 * log_a)  # a² − 1, accurate when a is close to 1
-        np.negative(scale, out=scale)
-        np.sqrt(scale, out=scale)
-        u = np.multiply(i, projected, out=u_out)
+        return {**{name: terms[..., k * H : (k + 1) * H] for k, name in enumerate("riau")}, "h": h}
+
+    def recur(self, terms, state, out=None):
+        H = self.hidden_size
+        terms_out, h_out = out or (None, None)  # None: NumPy allocates
+        terms = copied(terms, terms_out)
+        a = terms[..., 2 * H : 3 * H]
         h = np.multiply(a, state["h"], out=h_out)
-        h += scale * u
-        trace = {"r": r, "i": i, "a": a, "u": u, "h": h}
-        return {"h": h}, trace, (state["h"], projected, scale, trace)
+        h += terms[..., 4 * H :]
+        trace = {**{name: terms[..., k * H : (k + 1) * H] for k, name in enumerate("riau")}, "h": h}
+        return {"h": h}, trace, (state["h"], a)
 
-    def recur_backward(self, cache, d_state, grads, out=None, rates=None):
+    def recur_backward(self, cache, d_state, grads, out=None):
         H = self.hidden_size
-        h_prev, projected, scale, trace = cache
-        r, i, a, u = trace["r"], trace["i"], trace["a"], trace["u"]
-        rates = self.decay_rates() if rates is None else rates
+        h_prev, a = cache
         dh = d_state["h"]
-        # h = a ⊙ h₋₁ + s ⊙ u with s = √(1 − a²): ∂h/∂log a = a ⊙ h₋₁ − (a²/s) ⊙ u
-        slope = np.divide(a * a, scale, out=np.zeros_like(scale), where=scale > 0)
-        d_log_a = dh * (a * h_prev - slope * u)
-        du = dh * scale
-        if grads is not None:
-            # log a = −r ⊙ c·softplus(−Λ), and d softplus(−Λ)/dΛ = −σ(−Λ)
-            grads["lambda"] += lead_sum(d_log_a * r) * (DECAY_SCALE * sigmoid(-self.params["lambda"]))
         if out is None:
-            out = np.empty(np.broadcast_shapes(du.shape, d_log_a.shape)[:-1] + (3 * H,), self.dtype)
-        np.multiply(du, i, out=out[..., :H])
-        np.multiply(d_log_a, -rates * r * (1.0 - r), out=out[..., H : 2 * H])
-        np.multiply(du, projected * i * (1.0 - i), out=out[..., 2 * H :])
+            out = np.empty(np.broadcast_shapes(dh.shape, h_prev.shape)[:-1] + (5 * H,), self.dtype)
+        out[..., : 2 * H] = 0.0  # r and i reach h through a and b (input_terms_backward)
+        np.multiply(dh, h_prev, out=out[..., 2 * H : 3 * H])
+        out[..., 3 * H : 4 * H] = 0.0
+        out[..., 4 * H :] = dh
         return out, {"h": dh * a}
 
 

@@ -82,28 +82,33 @@ class SLSTMCell(Cell):
     def recur(self, terms, state, out=None):
         H = self.hidden_size
         pre_out, gates_out, c_out, n_out, m_out, h_out = out or (None,) * 6  # None: NumPy allocates
-        pre = np.add(terms, head_product(state["h"], self.params["weight_hh"], self.heads), out=pre_out)
+        weight = self.params["weight_hh"]
+        recurrent = np.dot(state["h"], weight.T) if self.heads == 1 else head_product(state["h"], weight, self.heads)
+        pre = np.add(terms, recurrent, out=pre_out)
         if gates_out is None:
             gates_out = np.empty(pre.shape, self.dtype)
         pre_i, pre_f = pre[..., :H], pre[..., H : 2 * H]
-        i, f, z, o = (gates_out[..., k * H : (k + 1) * H] for k in range(4))
+        i, f, z, o = gates_out[..., :H], gates_out[..., H : 2 * H], gates_out[..., 2 * H : 3 * H], gates_out[..., 3 * H :]
         # f's exponent before stabilising: m₋₁ + log σ(f̃), with log σ(v) = −log(1 + exp(−v))
         np.negative(pre_f, out=f)
         np.logaddexp(0.0, f, out=f)
         np.subtract(state["m"], f, out=f)
         if self.stabilised:
             m = np.maximum(pre_i, f, out=m_out)
-            first = state["n"] == 0.0  # no memory yet: the stabiliser starts at ĩ
-            np.copyto(m, pre_i, where=first)
-            f -= m
-            np.minimum(f, 0.0, out=f)
+            f -= m  # b − max(ĩ, b) = min(b − ĩ, 0): also the first step's clamped exponent, below
+            if not state["n"].all():  # no memory yet where n₋₁ = 0: the stabiliser starts at ĩ
+                np.copyto(m, pre_i, where=state["n"] == 0.0)
         else:
             m = np.zeros_like(pre_i) if m_out is None else m_out
             m[...] = 0.0
         np.subtract(pre_i, m, out=i)
         np.exp(gates_out[..., : 2 * H], out=gates_out[..., : 2 * H])  # i and f at once
-        np.tanh(pre[..., 2 * H : 3 * H], out=z)
-        sigmoid(pre[..., 3 * H :], o)
+        # z = tanh(z̃) and o = σ(õ) = ½ + ½·tanh(õ/2) from one tanh call (õ is halved in place: only ĩ and f̃
+        # of the pre-activations are needed later)
+        pre[..., 3 * H :] *= 0.5
+        np.tanh(pre[..., 2 * H :], out=gates_out[..., 2 * H :])
+        o *= 0.5
+        o += 0.5
         c = np.multiply(f, state["c"], out=c_out)
         c += i * z
         n = np.multiply(f, state["n"], out=n_out)
