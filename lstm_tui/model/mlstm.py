@@ -265,8 +265,8 @@ class MLSTMCell(Cell):
 
 def mlstm_equations() -> str:
     return "\n".join([
-        "q, k, v, õ = W x + b      (query, key, value: d = H/heads units per head; output pre-activation)",
-        "ĩ, f̃ = W_g [q; k; v] + b_g      (one input and one forget pre-activation per head)",
+        "q, k, v, õ = W x + b      (query, key, value; d = H/heads)",
+        "ĩ, f̃ = W_g [q; k; v] + b_g      (one pair per head)",
         "m = max(m₋₁ + log σ(f̃), ĩ)      (stabiliser, per head)",
         "i = exp(ĩ − m)",
         "f = exp(m₋₁ + log σ(f̃) − m)",

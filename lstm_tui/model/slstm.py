@@ -173,17 +173,17 @@ def forget_bias_init(head_size: int) -> np.ndarray:
 
 def slstm_equations(stabilised: bool = True) -> str:
     """The equations the cell computes, with the stabiliser on (the default) or off."""
-    lines = ["ĩ, f̃, z̃, õ = W x + R h₋₁ + b      (pre-activations, rows i|f|z|o; R block-diagonal with heads)"]
+    lines = ["ĩ, f̃, z̃, õ = W x + R h₋₁ + b      (pre-activations)"]
     if stabilised:
         lines += [
-            "m = max(ĩ, m₋₁ + log σ(f̃))      (stabiliser; m = ĩ on a first step, where n₋₁ = 0)",
-            "i = exp(ĩ − m)      (exponential input gate, stabilised: ≤ 1)",
-            "f = min(exp(m₋₁ + log σ(f̃) − m), 1)      (sigmoid forget gate in log space; the min acts on a first step)",
+            "m = max(ĩ, m₋₁ + log σ(f̃))      (stabiliser; m = ĩ where n₋₁ = 0)",
+            "i = exp(ĩ − m)      (exponential input gate, ≤ 1)",
+            "f = min(exp(m₋₁ + log σ(f̃) − m), 1)      (σ forget gate in log space)",
         ]
     else:
         lines += [
             "m = 0      (stabiliser off)",
-            "i = exp(ĩ − m)      (exponential input gate: overflows float32 for ĩ above ~88.7)",
+            "i = exp(ĩ − m)      (overflows float32 above ĩ ≈ 88.7)",
             "f = exp(m₋₁ + log σ(f̃) − m)      (σ(f̃) once m₋₁ = 0)",
         ]
     lines += [
