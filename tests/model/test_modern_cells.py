@@ -1,5 +1,5 @@
 """The modern cells (sLSTM, mLSTM, minGRU, minLSTM, RG-LRU): their options, parallel forms, stabiliser and
-sizes. Every registry cell's BPTT is checked against finite differences in test_gradients.py and its parity
+sizes. Every registry cell's BPTT is checked against finite differences in tests/analysis/test_gradient_flow.py and its parity
 with the reference packages in test_reference_parity.py; this module checks what those leave out."""
 
 import numpy as np
@@ -7,11 +7,9 @@ import pytest
 
 from lstm_tui.model import CELLS, build_cell
 from lstm_tui.model.minimal import g
-from lstm_tui.model.trainer import ChunkStream, TrainConfig, Trainer, evaluate, new_model
-from lstm_tui.model.vocab import Vocabulary
 
-from .helpers import random_state
-from .test_gradients import BATCH, INPUT, T, loss_pieces, numeric_gradient, relative_error
+from ..helpers import random_state
+from ..analysis.test_gradient_flow import BATCH, INPUT, T, loss_pieces, numeric_gradient, relative_error
 
 MODERN = ("slstm", "mlstm", "mingru", "minlstm", "rglru")
 PARALLEL = ("mlstm", "mingru", "minlstm")
@@ -207,15 +205,3 @@ def test_heads_shrink_the_block_diagonal_weights():
     mlstm = build_cell("mlstm", D, H, heads=4)
     assert mlstm.parameter_count() == 4 * H * D + 4 * H + 8 * 3 * H + 8
     assert mlstm.state_size("C") == 4 * 8 * 8 and mlstm.state_size("m") == 4
-
-
-# --- training ---------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", MODERN)
-def test_the_trainer_teaches_a_repeating_pattern(name):
-    vocab = Vocabulary("abcd")
-    config = TrainConfig(cell=name, hidden=8, steps=150, batch=4, seq_len=12, learning_rate=0.02, seed=3)
-    model = new_model(vocab, config)
-    result = Trainer(model, config).run(ChunkStream(vocab.indices("abcdcba" * 400), 4, 12), config.steps)
-    assert result.history[0].loss > 1.0
-    loss, accuracy = evaluate(model, "abcdcba" * 20)
-    assert loss < 0.5 and accuracy > 0.8, (loss, accuracy)

@@ -199,6 +199,17 @@ def test_loss_decreases_on_a_repeating_pattern():
     assert loss < 0.3 and accuracy > 0.9
 
 
+@pytest.mark.parametrize("name", ["slstm", "mlstm", "mingru", "minlstm", "rglru"])
+def test_the_modern_cells_learn_a_repeating_pattern(name):
+    vocab = Vocabulary("abcd")
+    config = TrainConfig(cell=name, hidden=8, steps=150, batch=4, seq_len=12, learning_rate=0.02, seed=3)
+    model = new_model(vocab, config)
+    result = Trainer(model, config).run(ChunkStream(vocab.indices("abcdcba" * 400), 4, 12), config.steps)
+    assert result.history[0].loss > 1.0
+    loss, accuracy = evaluate(model, "abcdcba" * 20)
+    assert loss < 0.5 and accuracy > 0.8, (loss, accuracy)
+
+
 def test_training_is_float32_and_seeded():
     task = get_task("counting")
     config = TrainConfig(hidden=6, steps=15, batch=4, seq_len=10, seed=7)
