@@ -321,6 +321,22 @@ class Cell:
         raise NotImplementedError
 
 
+class AffineInput:
+    """Input terms W x + b with one bias per pre-activation: parameters ``weight_ih`` and ``bias`` (mixed in
+    before ``Cell``)."""
+
+    def terms_from(self, inputs) -> np.ndarray:
+        terms = inputs.project(self.params["weight_ih"])
+        terms += self.params["bias"]  # in place, as in Cell.terms_from
+        return terms
+
+    def terms_backward(self, inputs, d_terms: np.ndarray, grads) -> np.ndarray | None:
+        if grads is not None:
+            grads["weight_ih"] += inputs.weight_gradient(d_terms)
+            grads["bias"] += lead_sum(d_terms)
+        return inputs.input_gradient(d_terms, self.params["weight_ih"])
+
+
 def outer_sum_before_each_step(delta: np.ndarray, initial: np.ndarray, after_each_step: np.ndarray) -> np.ndarray:
     """``outer_sum(delta, before_each_step(initial, after_each_step))`` without building the shifted
     copy: the gradient of a weight that multiplies the previous step's value."""

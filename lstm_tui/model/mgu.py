@@ -12,30 +12,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cell import Cell
+from .cell import AffineInput, Cell
 from .equations import Equation, blend_equation, gated_reset, sigmoid_equation, tanh_equation
 from .gru import blend, blend_backward, reset_before_backward
-from .numerics import lead_sum, outer_sum, sigmoid
+from .numerics import outer_sum, sigmoid
 
 
-class MGUCell(Cell):
+class MGUCell(AffineInput, Cell):
     gate_names = ("f", "n")
     trace_names = ("f", "n", "h")
 
     def param_shapes(self):
         H, D = self.hidden_size, self.input_size
         return {"weight_ih": (2 * H, D), "weight_hh": (2 * H, H), "bias": (2 * H,)}
-
-    def terms_from(self, inputs):
-        terms = inputs.project(self.params["weight_ih"])
-        terms += self.params["bias"]  # in place, as in Cell.terms_from
-        return terms
-
-    def terms_backward(self, inputs, d_terms, grads):
-        if grads is not None:
-            grads["weight_ih"] += inputs.weight_gradient(d_terms)
-            grads["bias"] += lead_sum(d_terms)
-        return inputs.input_gradient(d_terms, self.params["weight_ih"])
 
     def buffer_widths(self):
         """f, n, h."""

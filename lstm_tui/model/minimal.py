@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cell import Cell
+from .cell import AffineInput, Cell, DenseInputs
 from .gru import blend
-from .numerics import lead_sum, outer_sum, sigmoid
+from .numerics import sigmoid
 
 
 def g(v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -80,20 +80,23 @@ def copied(terms: np.ndarray, out: np.ndarray | None) -> np.ndarray:
 
 
 def aligned(values: np.ndarray, d_terms: np.ndarray) -> np.ndarray:
-    """``values`` (T, …, W) computed from a sequence's inputs, shaped to broadcast against cotangents that
-    carry extra axes right after time (T, k, …, ·), as the gradient lab's batch of output directions does."""
+    """``values`` (T, …, W) computed from the inputs of ``terms_backward``, shaped to broadcast against its
+    cotangents: those may carry extra axes right after time (T, k, …, ·), as the gradient lab's batch of
+    output directions does, and a one-hot table's may leave out its last row (x = 0)."""
     extra = d_terms.ndim - values.ndim
-    if extra <= 0 or values.ndim == 1:
+    if extra < 0 or values.ndim == 1:
         return values
+    if extra == 0:
+        return values[: d_terms.shape[0]]
     return values.reshape(values.shape[:1] + (1,) * extra + values.shape[1:])
 
 
 class _MinimalCell(Cell):
     """What minGRU and minLSTM share: pre-activations W x + b, a state h alone, no recurrent weights.
 
-    Every gate and the candidate depend on the input alone, so ``input_terms`` returns their activations
-    (a character model tabulates them once per vocabulary entry) and a step only mixes h₋₁ with them:
-    ``input_terms_backward`` carries the activations' derivatives."""
+    Every gate and the candidate depend on the input alone, so the input terms (``terms_from``) are their
+    activations (a character model tabulates them once per vocabulary entry) and a step only mixes h₋₁
+    with them: ``terms_backward`` carries the activations' derivatives."""
 
     blocks: tuple[str, ...] = ()
 
@@ -101,17 +104,13 @@ class _MinimalCell(Cell):
         rows = len(self.blocks) * self.hidden_size
         return {"weight_ih": (rows, self.input_size), "bias": (rows,)}
 
-    def pre_activations(self, x):
-        pre = np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T
-        pre += self.params["bias"]
-        return pre
+    def pre_activations(self, inputs):
+        """W x + b for ``DenseInputs`` or ``OneHotRows`` (see ``Cell.terms_from``)."""
+        return AffineInput.terms_from(self, inputs)
 
-    def input_terms_backward(self, x, d_terms, grads):
-        d_pre = self.activations_backward(aligned(self.pre_activations(x), d_terms), d_terms)
-        if grads is not None:
-            grads["weight_ih"] += outer_sum(d_pre, x)
-            grads["bias"] += lead_sum(d_pre)
-        return d_pre @ self.params["weight_ih"]
+    def terms_backward(self, inputs, d_terms, grads):
+        d_pre = self.activations_backward(aligned(self.pre_activations(inputs), d_terms), d_terms)
+        return AffineInput.terms_backward(self, inputs, d_pre, grads)
 
     def activations_backward(self, pre, d_terms):
         """∂loss/∂(pre-activations) from ∂loss/∂terms."""
@@ -124,7 +123,7 @@ class _MinimalCell(Cell):
     def parallel_forward(self, inputs: np.ndarray, state=None):
         """h at every step (T, …, H) by the log-space parallel scan over ``inputs`` (T, …, D), from ``state``
         (zeros by default). Equal to ``forward``'s trace of h up to rounding."""
-        pre = self.pre_activations(inputs)
+        pre = self.pre_activations(DenseInputs(np.asarray(inputs, dtype=self.dtype)))
         h0 = self.init_state(pre.shape[1:-1])["h"] if state is None else np.asarray(state["h"], dtype=self.dtype)
         log_a, log_b = self.log_coefficients(pre)
         return linear_scan(log_a, log_b, h0)
@@ -141,8 +140,8 @@ class MinGRUCell(_MinimalCell):
     def terms_size(self):
         return 2 * self.hidden_size  # z | n
 
-    def input_terms(self, x):
-        pre = self.pre_activations(x)
+    def terms_from(self, inputs):
+        pre = self.pre_activations(inputs)
         pre_z, pre_n = self._split(pre)
         sigmoid(pre_z, pre_z)
         g(pre_n, pre_n)
@@ -194,8 +193,8 @@ class MinLSTMCell(_MinimalCell):
     def terms_size(self):
         return 5 * self.hidden_size
 
-    def input_terms(self, x):
-        pre_f, pre_i, pre_n = self._split(self.pre_activations(x))
+    def terms_from(self, inputs):
+        pre_f, pre_i, pre_n = self._split(self.pre_activations(inputs))
         f, i = sigmoid(pre_f), sigmoid(pre_i)
         total = f + i
         return np.concatenate([f, i, f / total, i / total, g(pre_n)], axis=-1)
@@ -234,7 +233,7 @@ class MinLSTMCell(_MinimalCell):
         H = self.hidden_size
         if out is None:
             out = np.empty(np.broadcast_shapes(dh.shape, h_prev.shape)[:-1] + (5 * H,), self.dtype)
-        out[..., : 2 * H] = 0.0  # f and i reach h only through f_n and i_n (input_terms_backward)
+        out[..., : 2 * H] = 0.0  # f and i reach h only through f_n and i_n (terms_backward)
         np.multiply(dh, h_prev, out=out[..., 2 * H : 3 * H])
         np.multiply(dh, trace["n"], out=out[..., 3 * H : 4 * H])
         np.multiply(dh, trace["i_n"], out=out[..., 4 * H :])

@@ -72,25 +72,25 @@ class MLSTMCell(Cell):
     def terms_size(self):
         return 4 * self.hidden_size + 2 * self.heads  # q | k/√d | v | o | ĩ | log σ(f̃)
 
-    def _pre_activations(self, x):
-        """q, k, v, õ (…, 4H) and ĩ, f̃ (…, 2·heads)."""
-        projected = np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T
+    def _pre_activations(self, inputs):
+        """q, k, v, õ (…, 4H) and ĩ, f̃ (…, 2·heads) for ``DenseInputs`` or ``OneHotRows``."""
+        projected = inputs.project(self.params["weight_ih"])
         projected += self.params["bias_ih"]
         gates = projected[..., : 3 * self.hidden_size] @ self.params["weight_gate"].T
         gates += self.params["bias_gate"]
         return projected, gates
 
-    def input_terms(self, x):
+    def terms_from(self, inputs):
         H, K = self.hidden_size, self.heads
-        projected, gates = self._pre_activations(x)
+        projected, gates = self._pre_activations(inputs)
         projected[..., H : 2 * H] *= 1.0 / np.sqrt(self.head_size)
         sigmoid(projected[..., 3 * H :], projected[..., 3 * H :])
         gates[..., K:] = log_sigmoid(gates[..., K:])
         return np.concatenate([projected, gates], axis=-1)
 
-    def input_terms_backward(self, x, d_terms, grads):
+    def terms_backward(self, inputs, d_terms, grads):
         H, K = self.hidden_size, self.heads
-        projected, gates = self._pre_activations(x)
+        projected, gates = self._pre_activations(inputs)
         o = aligned(sigmoid(projected[..., 3 * H :]), d_terms)
         d_gates = np.concatenate([d_terms[..., 4 * H : 4 * H + K],
                                   d_terms[..., 4 * H + K :] * aligned(sigmoid(-gates[..., K:]), d_terms)], axis=-1)
@@ -99,11 +99,11 @@ class MLSTMCell(Cell):
         d_projected[..., 3 * H :] *= o * (1.0 - o)
         d_projected[..., : 3 * H] += d_gates @ self.params["weight_gate"]
         if grads is not None:
-            grads["weight_gate"] += outer_sum(d_gates, projected[..., : 3 * H])
+            grads["weight_gate"] += outer_sum(d_gates, aligned(projected[..., : 3 * H], d_gates))
             grads["bias_gate"] += lead_sum(d_gates)
-            grads["weight_ih"] += outer_sum(d_projected, x)
+            grads["weight_ih"] += inputs.weight_gradient(d_projected)
             grads["bias_ih"] += lead_sum(d_projected)
-        return d_projected @ self.params["weight_ih"]
+        return inputs.input_gradient(d_projected, self.params["weight_ih"])
 
     def _parts(self, terms):
         """q, k/√d, v as (…, heads, d); o (…, H); ĩ, log σ(f̃) (…, heads)."""
@@ -167,7 +167,6 @@ class MLSTMCell(Cell):
         h = np.multiply(o, retrieved.reshape(o.shape), out=h_out)
         flat = terms.shape[:-1] + (-1,)
         new_state = {"h": h, "C": C.reshape(flat), "n": n.reshape(flat), "m": m}
-        H = self.hidden_size
         trace = self._trace(per_unit_out, new_state["n"], o, h)
         cache = (terms, state, C, n, m, forget, write, retrieved, nq, denominator, o)
         return new_state, trace, cache

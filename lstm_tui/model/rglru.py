@@ -35,7 +35,7 @@ import numpy as np
 from .cell import Cell
 from .heads import check_heads, head_product, head_product_backward, head_weight_grad
 from .minimal import aligned, copied
-from .numerics import lead_sum, outer_sum, sigmoid
+from .numerics import lead_sum, sigmoid
 
 DECAY_SCALE = 8.0  # c
 MIN_RADIUS, MAX_RADIUS = 0.9, 0.999  # σ(Λ) at initialisation (the reference's rnn_param_init)
@@ -70,10 +70,9 @@ class RGLRUCell(Cell):
     def terms_size(self):
         return 5 * self.hidden_size  # r | i | a | u | b = √(1 − a²) ⊙ u
 
-    def _forward_parts(self, x):
-        """x̃, r, i, a, √(1 − a²), u and b for inputs x."""
-        x = np.asarray(x, dtype=self.dtype)
-        projected = x @ self.params["weight_proj"].T
+    def _forward_parts(self, inputs):
+        """x̃, r, i, a, √(1 − a²), u and b for ``DenseInputs`` or ``OneHotRows`` (see ``Cell.terms_from``)."""
+        projected = inputs.project(self.params["weight_proj"])
         pre = head_product(projected, self.params["weight_gate"], self.heads)
         pre += self.params["bias_gate"]
         r, i = sigmoid(pre[..., : self.hidden_size]), sigmoid(pre[..., self.hidden_size :])
@@ -83,13 +82,13 @@ class RGLRUCell(Cell):
         u = i * projected
         return projected, r, i, a, scale, u, scale * u
 
-    def input_terms(self, x):
-        _, r, i, a, _, u, b = self._forward_parts(x)
+    def terms_from(self, inputs):
+        _, r, i, a, _, u, b = self._forward_parts(inputs)
         return np.concatenate([r, i, a, u, b], axis=-1)
 
-    def input_terms_backward(self, x, d_terms, grads):
+    def terms_backward(self, inputs, d_terms, grads):
         H = self.hidden_size
-        projected, r, i, a, scale, u, _ = (aligned(part, d_terms) for part in self._forward_parts(x))
+        projected, r, i, a, scale, u, _ = (aligned(part, d_terms) for part in self._forward_parts(inputs))
         d_r, d_i, d_a, d_u, d_b = (d_terms[..., k * H : (k + 1) * H] for k in range(5))
         d_u = d_u + d_b * scale
         # b = s ⊙ u with s = √(1 − a²): ∂s/∂log a = −a²/s; a = exp(log a), log a = −r ⊙ c·softplus(−Λ)
@@ -100,12 +99,12 @@ class RGLRUCell(Cell):
                                axis=-1)
         d_projected = d_u * i + head_product_backward(d_pre, self.params["weight_gate"], self.heads)
         if grads is not None:
-            grads["weight_gate"] += head_weight_grad(d_pre, projected, self.heads)  # same shapes: no extra axes
+            grads["weight_gate"] += head_weight_grad(d_pre, projected, self.heads)
             grads["bias_gate"] += lead_sum(d_pre)
-            grads["weight_proj"] += outer_sum(d_projected, x)
+            grads["weight_proj"] += inputs.weight_gradient(d_projected)
             # d softplus(−Λ)/dΛ = −σ(−Λ)
             grads["lambda"] += lead_sum(d_log_a * r) * (DECAY_SCALE * sigmoid(-self.params["lambda"]))
-        return d_projected @ self.params["weight_proj"]
+        return inputs.input_gradient(d_projected, self.params["weight_proj"])
 
     def decay_rates(self):
         """c·softplus(−Λ) = −c·log σ(Λ), per unit: log a = −r ⊙ this."""
@@ -137,7 +136,7 @@ class RGLRUCell(Cell):
         dh = d_state["h"]
         if out is None:
             out = np.empty(np.broadcast_shapes(dh.shape, h_prev.shape)[:-1] + (5 * H,), self.dtype)
-        out[..., : 2 * H] = 0.0  # r and i reach h through a and b (input_terms_backward)
+        out[..., : 2 * H] = 0.0  # r and i reach h through a and b (terms_backward)
         np.multiply(dh, h_prev, out=out[..., 2 * H : 3 * H])
         out[..., 3 * H : 4 * H] = 0.0
         out[..., 4 * H :] = dh

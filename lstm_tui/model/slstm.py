@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cell import Cell
+from .cell import AffineInput, Cell
 from .heads import check_heads, head_product, head_product_backward, head_weight_grad
-from .numerics import lead_sum, outer_sum, sigmoid
+from .numerics import sigmoid
 
 
-class SLSTMCell(Cell):
+class SLSTMCell(AffineInput, Cell):
     gate_names = ("i", "f", "z", "o")
     state_names = ("h", "c", "n", "m")
 
@@ -54,18 +54,6 @@ class SLSTMCell(Cell):
         params["bias"][:] = 0.0
         params["bias"][self.hidden_size : 2 * self.hidden_size] = np.tile(forget_bias_init(self.head_size), self.heads)
         return params
-
-    # --- input side ----------------------------------------------------------------------------------
-    def input_terms(self, x):
-        terms = np.asarray(x, dtype=self.dtype) @ self.params["weight_ih"].T
-        terms += self.params["bias"]
-        return terms
-
-    def input_terms_backward(self, x, d_terms, grads):
-        if grads is not None:
-            grads["weight_ih"] += outer_sum(d_terms, x)
-            grads["bias"] += lead_sum(d_terms)
-        return d_terms @ self.params["weight_ih"]
 
     # --- forward -------------------------------------------------------------------------------------
     def buffer_widths(self):
