@@ -38,11 +38,13 @@ ARRAY_BYTES, REPORT_BYTES = 8, 100  # per value: in float64 arrays; in trace's r
 
 
 def check_run_size(length: int, hidden: int, vocab: int, *, what: str = "the text",
-                   bytes_per_value: int = ARRAY_BYTES) -> None:
+                   bytes_per_value: int = ARRAY_BYTES, untraced_values: int = 0) -> None:
     """Refuse (UserError), before any work, a run over ``length`` characters of a model with ``hidden``
     units and ``vocab`` characters that would need more than MAX_RUN_BYTES; the message says how long a
-    text fits."""
-    per_character = (VALUES_PER_UNIT * hidden + VALUES_PER_CHARACTER * vocab) * bytes_per_value
+    text fits. ``untraced_values``: what the cell keeps per step beyond the 8 per unit, in arrays
+    (``Cell.untraced_values_per_step``: mLSTM's d×d memory per head, sLSTM's pre-activations)."""
+    per_character = ((VALUES_PER_UNIT * hidden + VALUES_PER_CHARACTER * vocab) * bytes_per_value
+                     + untraced_values * ARRAY_BYTES)
     if length * per_character > MAX_RUN_BYTES:
         raise UserError(
             f"{what} of {length:,} characters would need about {length * per_character / 2**30:.1f} GiB "

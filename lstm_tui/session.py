@@ -71,7 +71,8 @@ class Session:
         label = setup.label if model is not None else ""
         self.setup = replace(setup, cell=self.model.name, hidden=self.model.cell.hidden_size, label=label)
         cell = self.model.cell
-        check_run_size(self.window, cell.hidden_size, len(self.model.vocab), what="a window")
+        check_run_size(self.window, cell.hidden_size, len(self.model.vocab), what="a window",
+                       untraced_values=cell.untraced_values_per_step())
         self.hidden_size = cell.hidden_size
         spec = CELLS.get(self.model.name)
         self.equations: tuple[Equation, ...] = spec.equations if spec is not None else ()

@@ -61,3 +61,12 @@ def test_gradients_refuses_a_model_too_large_for_the_lab(capsys, tmp_path, wide_
     save_model(CharModel.random("rnn", 512, vocab="ab"), path)
     code, err = run(capsys, "gradients", "--weights", str(path))
     assert code == 2 and "the model's hidden size must be between 1 and 256, not 512" in err
+
+
+def test_mlstm_counts_its_matrix_memory():
+    """mLSTM keeps a d×d memory per head for every step (H·d values): at H = 1,024 a 512-character window
+    would take ~4 GiB, which the 8-values-per-unit estimate alone would have let through."""
+    with pytest.raises(UserError, match=r"a window of 512 characters would need about 4\.\d GiB with 1,024 hidden"):
+        Session(PanelSetup(cell="mlstm", hidden=1024))
+    Session(PanelSetup(cell="mlstm", hidden=64))  # 64 × 64 per step fits easily
+    Session(PanelSetup(cell="lstm", hidden=1024))  # the same size of a cell without one fits

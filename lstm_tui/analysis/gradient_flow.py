@@ -321,6 +321,7 @@ def compare(settings: GradientSettings, model=None) -> tuple[str, dict[str, Cell
     else:
         cells = [build_cell(name, len(vocab), settings.hidden_size, seed=settings.seed) for name in settings.cells]
     text = input_text(settings, vocab)
-    check_run_size(len(text), max(cell.hidden_size for cell in cells), len(vocab))
+    check_run_size(len(text), max(cell.hidden_size for cell in cells), len(vocab),
+                   untraced_values=max(cell.untraced_values_per_step() for cell in cells))
     inputs = vocab.one_hot(text, cells[0].dtype)
     return text, {cell.name: analyse(prepare_cell(cell, settings), inputs) for cell in cells}

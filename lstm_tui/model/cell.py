@@ -145,6 +145,10 @@ class Cell:
             checked[name] = np.array(array, dtype=self.dtype)
         return checked
 
+    def untraced_values_per_step(self) -> int:
+        """Values a run keeps per step beyond the 8 per unit that ``limits.check_run_size`` counts."""
+        return 0
+
     # --- state ---------------------------------------------------------------------------------
     def state_size(self, name: str) -> int:
         return self.hidden_size

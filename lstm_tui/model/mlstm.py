@@ -63,6 +63,10 @@ class MLSTMCell(Cell):
         params["bias_gate"][K:] = np.linspace(3.0, 6.0, K)
         return params
 
+    def untraced_values_per_step(self):
+        """The d×d memory of every head, kept for every step (H·d values)."""
+        return self.state_size("C")
+
     def state_size(self, name):
         return {"C": self.hidden_size * self.head_size, "m": self.heads}.get(name, self.hidden_size)
 

@@ -55,6 +55,10 @@ class SLSTMCell(AffineInput, Cell):
         params["bias"][self.hidden_size : 2 * self.hidden_size] = np.tile(forget_bias_init(self.head_size), self.heads)
         return params
 
+    def untraced_values_per_step(self):
+        """The pre-activations (4H), beside 8 traced values per unit."""
+        return 4 * self.hidden_size
+
     # --- forward -------------------------------------------------------------------------------------
     def buffer_widths(self):
         """Pre-activations ĩ|f̃|z̃|õ, gates i|f|z|o, c, n, m, h."""
