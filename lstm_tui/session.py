@@ -354,7 +354,8 @@ class Session:
                 return None
             if not operand.previous:
                 return float(self._arrays[operand.name][step, unit])
-            if operand.name in self._initial:  # a state: its value entering the step
+            # a state with one value per unit: its value entering the step (mLSTM's m is one per head)
+            if self._initial.get(operand.name, np.empty(0)).shape[-1:] == (self.hidden_size,):
                 return float(self.previous_state(operand.name, step)[unit])
             return None
 

@@ -24,7 +24,9 @@ def evaluate(expression, lookup):
     giving each Value's and Symbol's number or array. An oracle written apart from the cells' code."""
     from lstm_tui.model import equations as eq
 
-    functions = {"σ": lambda v: 1.0 / (1.0 + np.exp(-v)), "tanh": np.tanh}
+    sigmoid = lambda v: 1.0 / (1.0 + np.exp(-v))  # noqa: E731
+    functions = {"σ": sigmoid, "tanh": np.tanh, "exp": np.exp, "log σ": lambda v: np.log(sigmoid(v)), "√": np.sqrt,
+                 "g": lambda v: np.where(v >= 0, v + 0.5, sigmoid(v))}  # minGRU's g
 
     def value(node):
         if isinstance(node, (eq.Value, eq.Symbol)):
@@ -37,6 +39,14 @@ def evaluate(expression, lookup):
             return value(node.left) - value(node.right)
         if isinstance(node, eq.Hadamard):
             return value(node.left) * value(node.right)
+        if isinstance(node, eq.Quotient):
+            return value(node.left) / value(node.right)
+        if isinstance(node, eq.Power):
+            return value(node.left) ** value(node.right)
+        if isinstance(node, eq.Negated):
+            return -value(node.inner)
+        if isinstance(node, eq.Extreme):
+            return (np.maximum if node.largest else np.minimum)(value(node.left), value(node.right))
         if isinstance(node, eq.Apply):
             return value(node.left) @ value(node.right)
         if isinstance(node, eq.Group):

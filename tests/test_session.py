@@ -116,7 +116,7 @@ _CALLS = {"tanh": np.tanh, "sqrt": np.sqrt}
 
 
 def _evaluate(numbers: str) -> float:
-    """Evaluate a written-out elementwise line: numbers, ·, +, −, /, ², √, tanh and parentheses, nothing else."""
+    """Evaluate a written-out elementwise line: numbers, ·, +, −, /, ^, √, tanh and parentheses, nothing else."""
 
     def value(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
@@ -129,7 +129,7 @@ def _evaluate(numbers: str) -> float:
             return float(_CALLS[node.func.id](value(node.args[0])))
         raise AssertionError(f"unexpected term in {numbers!r}")
 
-    python = numbers.replace("·", "*").replace("−", "-").replace("²", "**2").replace("√", "sqrt")
+    python = numbers.replace("·", "*").replace("−", "-").replace("^", "**").replace("√", "sqrt")
     return value(ast.parse(python, mode="eval").body)
 
 
@@ -154,7 +154,8 @@ def test_equation_numbers_are_the_trace_values(cell):
         if line.operands:  # the written-out arithmetic gives the shown result, to display rounding
             assert _evaluate(line.numbers) == pytest.approx(line.value, abs=0.02)
         if line.preactivation is not None:
-            activation = np.tanh if line.numbers.startswith("tanh") else (lambda z: 1 / (1 + np.exp(-z)))
+            activation = {"tanh": np.tanh, "σ": lambda z: 1 / (1 + np.exp(-z)), "exp": np.exp,
+                          "g": lambda z: z + 0.5 if z >= 0 else 1 / (1 + np.exp(-z))}[line.equation.invertible_call.name]
             assert activation(line.preactivation) == pytest.approx(line.value, abs=1e-9)
 
 

@@ -6,9 +6,10 @@ takes, an optional note). The right-hand side is a small expression tree:
 * ``Value``: a per-unit quantity a cell computes (a gate, a candidate, a state; ``previous`` for its
   value entering the step, written h₋₁). These are the operands the panel can put numbers on.
 * ``Symbol``: weights, biases, the input x and anything else with no per-unit number to show.
-* ``Number``, ``Sum``, ``Difference``, ``Hadamard`` (⊙), ``Apply`` (a matrix times a vector, written
-  side by side), ``Group`` (parentheses), ``Call`` (σ, tanh, …) and ``Blend`` (a gate's convex mix of
-  the state before and a new value).
+* ``Number``, ``Sum``, ``Difference``, ``Hadamard`` (⊙), ``Quotient`` (/), ``Power`` (^), ``Negated`` (−a),
+  ``Apply`` (a matrix times a vector, written side by side), ``Group`` (parentheses), ``Call`` (σ, tanh,
+  exp, …), ``Extreme`` (max or min of two) and ``Blend`` (a gate's convex mix of the state before and a
+  new value).
 
 The same tree is written out twice: as the text lessons and the equation view show (``Equation.text``),
 and with the selected unit's numbers in place of the operands (``worked``). The kind gives a view the
@@ -59,8 +60,23 @@ def _artanh(value: float) -> float | None:
     return math.atanh(value) if -1.0 < value < 1.0 else None
 
 
+def _log(value: float) -> float | None:
+    return math.log(value) if value > 0.0 else None
+
+
+def _logit_of_exp(value: float) -> float | None:
+    return _logit(math.exp(value)) if value < 0.0 else None
+
+
+def _square(value: float) -> float | None:
+    return value * value if value >= 0.0 else None
+
+
 SIGMOID = Function("σ", _logit)
 TANH = Function("tanh", _artanh)
+EXP = Function("exp", _log)
+LOG_SIGMOID = Function("log σ", _logit_of_exp)  # log σ(v) = −log(1 + e^−v): a forget gate in log space
+SQRT = Function("√", _square)
 
 
 # --- expressions -------------------------------------------------------------------------------------
@@ -117,6 +133,34 @@ class Apply(Binary):
     """A matrix (left) times a vector (right), written side by side: W x."""
 
 
+class Quotient(Binary):
+    """a / b, elementwise."""
+
+
+class Power(Binary):
+    """a^b, elementwise."""
+
+
+@dataclass(frozen=True)
+class Negated:
+    """−a."""
+
+    inner: Expression
+
+
+@dataclass(frozen=True)
+class Extreme:
+    """max(a, b) or min(a, b), elementwise (``largest`` chooses)."""
+
+    left: Expression
+    right: Expression
+    largest: bool = True
+
+    @property
+    def name(self) -> str:
+        return "max" if self.largest else "min"
+
+
 @dataclass(frozen=True)
 class Group:
     """(a): brackets the reader needs."""
@@ -149,7 +193,7 @@ class Blend:
         return Sum((Hadamard(keep, self.old), Hadamard(take, self.new)))
 
 
-Expression = Union[Value, Symbol, Number, Sum, Binary, Group, Call, Blend]
+Expression = Union[Value, Symbol, Number, Sum, Binary, Negated, Group, Call, Extreme, Blend]
 
 
 def children(expression: Expression) -> tuple[Expression, ...]:
@@ -157,8 +201,10 @@ def children(expression: Expression) -> tuple[Expression, ...]:
         return expression.terms
     if isinstance(expression, Binary):
         return (expression.left, expression.right)
-    if isinstance(expression, Group):
+    if isinstance(expression, (Group, Negated)):
         return (expression.inner,)
+    if isinstance(expression, Extreme):
+        return (expression.left, expression.right)
     if isinstance(expression, Call):
         return (expression.argument,)
     if isinstance(expression, Blend):
@@ -182,7 +228,8 @@ class Notation:
 
     value: Callable[[Value, bool], str] = lambda value, opens_bracket: value.text
     symbol: Callable[[Symbol], str] = attrgetter("text")
-    operators: Mapping[type, str] = field(default_factory=lambda: {Difference: " − ", Hadamard: " ⊙ ", Apply: " "})
+    operators: Mapping[type, str] = field(default_factory=lambda: {Difference: " − ", Hadamard: " ⊙ ", Apply: " ",
+                                                                   Quotient: " / ", Power: "^"})
     function: Callable[[Function], str] = attrgetter("name")
 
 
@@ -222,6 +269,15 @@ def _write(expression: Expression, out: list[str], notation: Notation) -> None:
         _write(expression.left, out, notation)
         out.append(notation.operators[type(expression)])
         _write(expression.right, out, notation)
+    elif isinstance(expression, Negated):
+        out.append("−")
+        _write(expression.inner, out, notation)
+    elif isinstance(expression, Extreme):
+        out.append(expression.name + "(")
+        _write(expression.left, out, notation)
+        out.append(", ")
+        _write(expression.right, out, notation)
+        out.append(")")
     elif isinstance(expression, (Group, Call)):
         out.append(notation.function(expression.function) + "(" if isinstance(expression, Call) else "(")
         _write(children(expression)[0], out, notation)

@@ -28,9 +28,25 @@ Parameters (biases as the paper's Linear layers have them; the reference code le
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .cell import AffineInput, Cell, DenseInputs
+from .equations import (
+    Call,
+    Equation,
+    Function,
+    Group,
+    Hadamard,
+    Kind,
+    Quotient,
+    Sum,
+    Value,
+    affine,
+    blend_equation,
+    sigmoid_equation,
+)
 from .gru import blend
 from .numerics import sigmoid
 
@@ -135,6 +151,7 @@ class _MinimalCell(Cell):
 
 class MinGRUCell(_MinimalCell):
     gate_names = ("z", "n")
+    trace_names = ("z", "n", "h")
     blocks = ("z", "n")
 
     def terms_size(self):
@@ -188,6 +205,7 @@ class MinGRUCell(_MinimalCell):
 class MinLSTMCell(_MinimalCell):
     gate_names = ("f", "i", "n")
     blocks = ("f", "i", "n")
+    trace_names = ("f", "i", "f_n", "i_n", "n", "h")
     term_names = ("f", "i", "f_n", "i_n", "n")  # the input terms, in this order
 
     def terms_size(self):
@@ -247,20 +265,34 @@ class MinLSTMCell(_MinimalCell):
         return log_sigmoid(-spread), log_sigmoid(spread) + log_g(pre_n)
 
 
-def mingru_equations() -> str:
-    return "\n".join([
-        "z = σ(W_z x + b_z)",
-        "n = g(W_n x + b_n)      (g: v + ½ for v ≥ 0, σ of v below, so n > 0)",
-        "h = (1 − z) ⊙ h₋₁ + z ⊙ n      (z takes the new candidate)",
-    ])
+def _g_inverse(value: float) -> float | None:
+    """v from g(v): v = g − ½ above ½, logit(g) below."""
+    if value >= 0.5:
+        return value - 0.5
+    return math.log(value / (1.0 - value)) if 0.0 < value else None
 
 
-def minlstm_equations() -> str:
-    return "\n".join([
-        "f = σ(W_f x + b_f)",
-        "i = σ(W_i x + b_i)",
-        "f_n = f / (f + i)      (normalised: f_n + i_n = 1)",
-        "i_n = i / (f + i)",
-        "n = g(W_n x + b_n)      (g: v + ½ for v ≥ 0, σ of v below, so n > 0)",
-        "h = f_n ⊙ h₋₁ + i_n ⊙ n",
-    ])
+G = Function("g", _g_inverse)
+G_NOTE = "g: v + ½ for v ≥ 0, σ(v) below, so n > 0"
+
+
+def mingru_equations() -> tuple[Equation, ...]:
+    return (
+        sigmoid_equation("z", "W_z x", "b_z"),
+        Equation("n", Call(G, affine("W_n x", "b_n")), Kind.UNBOUNDED, G_NOTE),
+        blend_equation("h", "z", "n", gate_keeps_old=False),
+    )
+
+
+def minlstm_equations() -> tuple[Equation, ...]:
+    f, i = Value("f"), Value("i")
+    total = Group(Sum((f, i)))
+    return (
+        sigmoid_equation("f", "W_f x", "b_f"),
+        sigmoid_equation("i", "W_i x", "b_i"),
+        Equation("f_n", Quotient(f, total), Kind.GATE, "normalised: f_n + i_n = 1"),
+        Equation("i_n", Quotient(i, total), Kind.GATE),
+        Equation("n", Call(G, affine("W_n x", "b_n")), Kind.UNBOUNDED, G_NOTE),
+        Equation("h", Sum((Hadamard(Value("f_n"), Value("h", previous=True)), Hadamard(Value("i_n"), Value("n")))),
+                 Kind.UNBOUNDED),
+    )

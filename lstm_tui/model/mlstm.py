@@ -35,6 +35,25 @@ from __future__ import annotations
 import numpy as np
 
 from .cell import Cell
+from .equations import (
+    EXP,
+    LOG_SIGMOID,
+    SIGMOID,
+    Apply,
+    Call,
+    Difference,
+    Equation,
+    Extreme,
+    Group,
+    Hadamard,
+    Kind,
+    Negated,
+    Quotient,
+    Sum,
+    Symbol,
+    Value,
+    affine,
+)
 from .heads import check_heads
 from .minimal import aligned, copied, log_sigmoid
 from .numerics import lead_sum, outer_sum, sigmoid
@@ -45,6 +64,7 @@ EPSILON = 1e-6  # the reference's eps in the read-out's denominator
 class MLSTMCell(Cell):
     gate_names = ("i", "f", "o")
     state_names = ("h", "C", "n", "m")
+    trace_names = ("i", "f", "o", "n", "m", "h")
 
     def __init__(self, input_size: int, hidden_size: int, *, heads: int = 1, **kwargs):
         self.heads = heads
@@ -266,15 +286,22 @@ class MLSTMCell(Cell):
         return o * retrieved.reshape(retrieved.shape[:-2] + (-1,))
 
 
-def mlstm_equations() -> str:
-    return "\n".join([
-        "q, k, v, õ = W x + b      (query, key, value; d = H/heads)",
-        "ĩ, f̃ = W_g [q; k; v] + b_g      (one pair per head)",
-        "m = max(m₋₁ + log σ(f̃), ĩ)      (stabiliser, per head)",
-        "i = exp(ĩ − m)",
-        "f = exp(m₋₁ + log σ(f̃) − m)",
-        "C = f ⊙ C₋₁ + i ⊙ v kᵀ/√d      (d×d matrix memory per head)",
-        "n = f ⊙ n₋₁ + i ⊙ k/√d      (normaliser)",
-        "o = σ(õ)",
-        "h = o ⊙ C q / (max(|nᵀq|, exp(−m)) + ε)      (ε = 10⁻⁶)",
-    ])
+def mlstm_equations() -> tuple[Equation, ...]:
+    m, m_prev = Value("m"), Value("m", previous=True)
+    exponent = Sum((m_prev, Call(LOG_SIGMOID, Symbol("f̃"))))  # m₋₁ + log σ(f̃)
+    k_scaled = Quotient(Symbol("k"), Symbol("√d"))
+    floor = Call(EXP, Negated(m))
+    read_out = Quotient(Apply(Symbol("C"), Symbol("q")), Group(Sum((Extreme(Symbol("|nᵀq|"), floor), Symbol("ε")))))
+    return (
+        Equation("q, k, v, õ", affine("W x", "b"), Kind.UNBOUNDED, "query, key, value; d = H/heads"),
+        Equation("ĩ, f̃", affine(Apply(Symbol("W_g"), Symbol("[q; k; v]")), "b_g"), Kind.UNBOUNDED, "one pair per head"),
+        Equation("m", Extreme(exponent, Symbol("ĩ")), Kind.UNBOUNDED, "stabiliser, per head"),
+        Equation("i", Call(EXP, Difference(Symbol("ĩ"), m)), Kind.GATE),
+        Equation("f", Call(EXP, Difference(exponent, m)), Kind.GATE),
+        Equation("C", Sum((Hadamard(Value("f"), Symbol("C₋₁")), Hadamard(Value("i"), Apply(Symbol("v"), Quotient(Symbol("kᵀ"), Symbol("√d")))))),
+                 Kind.UNBOUNDED, "d×d matrix memory per head"),
+        Equation("n", Sum((Hadamard(Value("f"), Value("n", previous=True)), Hadamard(Value("i"), k_scaled))),
+                 Kind.UNBOUNDED, "normaliser"),
+        Equation("o", Call(SIGMOID, Symbol("õ")), Kind.GATE),
+        Equation("h", Hadamard(Value("o"), read_out), Kind.UNBOUNDED, "ε = 10⁻⁶"),
+    )

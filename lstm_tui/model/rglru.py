@@ -33,6 +33,23 @@ from __future__ import annotations
 import numpy as np
 
 from .cell import Cell
+from .equations import (
+    SIGMOID,
+    SQRT,
+    Apply,
+    Call,
+    Difference,
+    Equation,
+    Group,
+    Hadamard,
+    Kind,
+    Number,
+    Power,
+    Sum,
+    Symbol,
+    Value,
+    sigmoid_equation,
+)
 from .heads import check_heads, head_product, head_product_backward, head_weight_grad
 from .minimal import aligned, copied
 from .numerics import lead_sum, sigmoid
@@ -43,6 +60,7 @@ MIN_RADIUS, MAX_RADIUS = 0.9, 0.999  # σ(Λ) at initialisation (the reference's
 
 class RGLRUCell(Cell):
     gate_names = ("r", "i")
+    trace_names = ("r", "i", "a", "u", "h")
 
     def __init__(self, input_size: int, hidden_size: int, *, heads: int = 1, **kwargs):
         self.heads = heads
@@ -143,12 +161,15 @@ class RGLRUCell(Cell):
         return out, {"h": dh * a}
 
 
-def rglru_equations() -> str:
-    return "\n".join([
-        "x̃ = W_p x      (input projection: the character made H wide)",
-        "r = σ(W_r x̃ + b_r)      (recurrence gate)",
-        "i = σ(W_i x̃ + b_i)      (input gate)",
-        "a = σ(Λ)^(8·r)      (c = 8; computed in log space)",
-        "u = i ⊙ x̃",
-        "h = a ⊙ h₋₁ + √(1 − a²) ⊙ u",
-    ])
+def rglru_equations() -> tuple[Equation, ...]:
+    a = Value("a")
+    scale = Call(SQRT, Difference(Number(1), Power(a, Number(2))))  # √(1 − a^2)
+    return (
+        Equation("x̃", Apply(Symbol("W_p"), Symbol("x")), Kind.UNBOUNDED, "input projection: the character made H wide"),
+        sigmoid_equation("r", "W_r x̃", "b_r", note="recurrence gate"),
+        sigmoid_equation("i", "W_i x̃", "b_i", note="input gate"),
+        Equation("a", Power(Call(SIGMOID, Symbol("Λ")), Group(Hadamard(Number(DECAY_SCALE), Value("r")))), Kind.GATE,
+                 "c = 8; computed in log space"),
+        Equation("u", Hadamard(Value("i"), Symbol("x̃")), Kind.UNBOUNDED),
+        Equation("h", Sum((Hadamard(a, Value("h", previous=True)), Hadamard(scale, Value("u")))), Kind.UNBOUNDED),
+    )

@@ -31,6 +31,24 @@ from __future__ import annotations
 import numpy as np
 
 from .cell import AffineInput, Cell
+from .equations import (
+    EXP,
+    LOG_SIGMOID,
+    SIGMOID,
+    TANH,
+    Call,
+    Difference,
+    Equation,
+    Extreme,
+    Hadamard,
+    Kind,
+    Number,
+    Quotient,
+    Sum,
+    Symbol,
+    Value,
+    affine,
+)
 from .heads import check_heads, head_product, head_product_backward, head_weight_grad
 from .numerics import sigmoid
 
@@ -38,6 +56,7 @@ from .numerics import sigmoid
 class SLSTMCell(AffineInput, Cell):
     gate_names = ("i", "f", "z", "o")
     state_names = ("h", "c", "n", "m")
+    trace_names = ("i", "f", "z", "o", "c", "n", "m", "h")
 
     def __init__(self, input_size: int, hidden_size: int, *, heads: int = 1, stabilised: bool = True, **kwargs):
         self.heads = heads
@@ -108,7 +127,7 @@ class SLSTMCell(AffineInput, Cell):
         h = np.multiply(o, c, out=h_out)
         h /= n
         new_state = {"h": h, "c": c, "n": n, "m": m}
-        trace = {"i": i, "f": f, "z": z, "o": o, **new_state}
+        trace = {"i": i, "f": f, "z": z, "o": o, "c": c, "n": n, "m": m, "h": h}
         return new_state, trace, (state, pre, trace)
 
     # --- backward ------------------------------------------------------------------------------------
@@ -163,26 +182,31 @@ def forget_bias_init(head_size: int) -> np.ndarray:
     return -(-5.0 + 12.0 * (np.arange(head_size) / (head_size - 1)) ** 0.3)
 
 
-def slstm_equations(stabilised: bool = True) -> str:
+def slstm_equations(stabilised: bool = True) -> tuple[Equation, ...]:
     """The equations the cell computes, with the stabiliser on (the default) or off."""
-    lines = ["ĩ, f̃, z̃, õ = W x + R h₋₁ + b      (pre-activations)"]
+    pre_i, pre_f = Symbol("ĩ"), Symbol("f̃")
+    m, m_prev = Value("m"), Value("m", previous=True)
+    exponent = Sum((m_prev, Call(LOG_SIGMOID, pre_f)))  # m₋₁ + log σ(f̃)
+    pre = Equation("ĩ, f̃, z̃, õ", affine("W x", "R h₋₁", "b"), Kind.UNBOUNDED, "pre-activations")
     if stabilised:
-        lines += [
-            "m = max(ĩ, m₋₁ + log σ(f̃))      (stabiliser; m = ĩ where n₋₁ = 0)",
-            "i = exp(ĩ − m)      (exponential input gate, ≤ 1)",
-            "f = min(exp(m₋₁ + log σ(f̃) − m), 1)      (σ forget gate in log space)",
-        ]
+        stabiliser = Equation("m", Extreme(pre_i, exponent), Kind.UNBOUNDED, "stabiliser; m = ĩ where n₋₁ = 0")
+        forget = Equation("f", Extreme(Call(EXP, Difference(exponent, m)), Number(1), largest=False), Kind.GATE,
+                          "σ forget gate in log space")
+        input_note = "exponential input gate, ≤ 1"
     else:
-        lines += [
-            "m = 0      (stabiliser off)",
-            "i = exp(ĩ − m)      (overflows float32 above ĩ ≈ 88.7)",
-            "f = exp(m₋₁ + log σ(f̃) − m)      (σ(f̃) once m₋₁ = 0)",
-        ]
-    lines += [
-        "z = tanh(z̃)",
-        "o = σ(õ)",
-        "c = f ⊙ c₋₁ + i ⊙ z",
-        "n = f ⊙ n₋₁ + i      (normaliser)",
-        "h = o ⊙ c / n",
-    ]
-    return "\n".join(lines)
+        stabiliser = Equation("m", Number(0), Kind.UNBOUNDED, "stabiliser off")
+        forget = Equation("f", Call(EXP, Difference(exponent, m)), Kind.UNBOUNDED, "σ(f̃) once m₋₁ = 0")
+        input_note = "overflows float32 above ĩ ≈ 88.7"
+    return (
+        pre,
+        stabiliser,
+        Equation("i", Call(EXP, Difference(pre_i, m)), Kind.GATE if stabilised else Kind.UNBOUNDED, input_note),
+        forget,
+        Equation("z", Call(TANH, Symbol("z̃")), Kind.TANH),
+        Equation("o", Call(SIGMOID, Symbol("õ")), Kind.GATE),
+        Equation("c", Sum((Hadamard(Value("f"), Value("c", previous=True)), Hadamard(Value("i"), Value("z")))),
+                 Kind.UNBOUNDED),
+        Equation("n", Sum((Hadamard(Value("f"), Value("n", previous=True)), Value("i"))), Kind.UNBOUNDED, "normaliser"),
+        # c / n is a weighted mean of the z's (weights i, decayed by f): h stays within −1..1
+        Equation("h", Quotient(Hadamard(Value("o"), Value("c")), Value("n")), Kind.TANH),
+    )

@@ -23,8 +23,12 @@ from lstm_tui.model.equations import (
 from lstm_tui.model.gru import GRUCell
 from lstm_tui.model.lstm import LSTMCell
 from lstm_tui.model.mgu import MGUCell
+from lstm_tui.model.minimal import MinGRUCell, MinLSTMCell
+from lstm_tui.model.mlstm import MLSTMCell
 from lstm_tui.model.mut import MUTCell
+from lstm_tui.model.rglru import RGLRUCell
 from lstm_tui.model.rnn import RNNCell
+from lstm_tui.model.slstm import SLSTMCell
 
 from ..helpers import evaluate, random_state
 
@@ -90,7 +94,48 @@ def rnn_symbols(cell, x, state):
             (("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh"))}
 
 
-SYMBOLS = {LSTMCell: lstm_symbols, GRUCell: gru_symbols, MGUCell: mgu_symbols, MUTCell: mut_symbols, RNNCell: rnn_symbols}
+def slstm_symbols(cell, x, state):
+    p = cell.params
+    pre = p["weight_ih"] @ x + p["weight_hh"] @ state["h"] + p["bias"]
+    return dict(zip(("ĩ", "f̃", "z̃", "õ"), np.split(pre, 4)))
+
+
+def mlstm_symbols(cell, x, state):
+    """The step's q, k, v, gate pre-activations and (from them) its new C and nᵀq, worked out here."""
+    p = cell.params
+    q, k, v, pre_o = np.split(p["weight_ih"] @ x + p["bias_ih"], 4)
+    pre_i, pre_f = p["weight_gate"] @ np.concatenate([q, k, v]) + p["bias_gate"]  # one head
+    root = np.sqrt(H)
+    m_prev = state["m"][0]
+    m = max(m_prev + np.log(1 / (1 + np.exp(-pre_f))), pre_i)
+    forget, write = np.exp(m_prev + np.log(1 / (1 + np.exp(-pre_f))) - m), np.exp(pre_i - m)
+    C = forget * state["C"].reshape(H, H) + write * np.outer(v, k) / root
+    n = forget * state["n"] + write * k / root
+    return {"ĩ": pre_i, "f̃": pre_f, "õ": pre_o, "q": q, "k": k, "√d": root, "C": C, "|nᵀq|": abs(n @ q), "ε": 1e-6}
+
+
+def mingru_symbols(cell, x, state):
+    p = cell.params
+    return {**{f"W_{g}": w for g, w in blocks(p["weight_ih"], "zn").items()},
+            **{f"b_{g}": b for g, b in blocks(p["bias"], "zn").items()}}
+
+
+def minlstm_symbols(cell, x, state):
+    p = cell.params
+    return {**{f"W_{g}": w for g, w in blocks(p["weight_ih"], "fin").items()},
+            **{f"b_{g}": b for g, b in blocks(p["bias"], "fin").items()}}
+
+
+def rglru_symbols(cell, x, state):
+    p = cell.params
+    projected = p["weight_proj"] @ x
+    return {"x̃": projected, "W_r": p["weight_gate"][:H], "W_i": p["weight_gate"][H:], "b_r": p["bias_gate"][:H],
+            "b_i": p["bias_gate"][H:], "Λ": p["lambda"]}
+
+
+SYMBOLS = {LSTMCell: lstm_symbols, GRUCell: gru_symbols, MGUCell: mgu_symbols, MUTCell: mut_symbols, RNNCell: rnn_symbols,
+           SLSTMCell: slstm_symbols, MLSTMCell: mlstm_symbols, MinGRUCell: mingru_symbols, MinLSTMCell: minlstm_symbols,
+           RGLRUCell: rglru_symbols}
 
 
 @pytest.mark.parametrize("name", list(CELLS))
