@@ -293,13 +293,13 @@ def mlstm_equations() -> tuple[Equation, ...]:
     floor = Call(EXP, Negated(m))
     read_out = Quotient(Apply(Symbol("C"), Symbol("q")), Group(Sum((Extreme(Symbol("|nᵀq|"), floor), Symbol("ε")))))
     return (
-        Equation("q, k, v, õ", affine("W x", "b"), Kind.UNBOUNDED, "query, key, value; d = H/heads"),
+        Equation("q, k, v, õ", affine("W x", "b"), Kind.UNBOUNDED, "query, key, value"),
         Equation("ĩ, f̃", affine(Apply(Symbol("W_g"), Symbol("[q; k; v]")), "b_g"), Kind.UNBOUNDED, "one pair per head"),
         Equation("m", Extreme(exponent, Symbol("ĩ")), Kind.UNBOUNDED, "stabiliser, per head"),
         Equation("i", Call(EXP, Difference(Symbol("ĩ"), m)), Kind.GATE),
         Equation("f", Call(EXP, Difference(exponent, m)), Kind.GATE),
         Equation("C", Sum((Hadamard(Value("f"), Symbol("C₋₁")), Hadamard(Value("i"), Apply(Symbol("v"), Quotient(Symbol("kᵀ"), Symbol("√d")))))),
-                 Kind.UNBOUNDED, "d×d matrix memory per head"),
+                 Kind.UNBOUNDED, "d×d memory per head"),
         Equation("n", Sum((Hadamard(Value("f"), Value("n", previous=True)), Hadamard(Value("i"), k_scaled))),
                  Kind.UNBOUNDED, "normaliser"),
         Equation("o", Call(SIGMOID, Symbol("õ")), Kind.GATE),

@@ -47,7 +47,6 @@ from .equations import (
     Sum,
     Symbol,
     Value,
-    affine,
 )
 from .heads import check_heads, head_product, head_product_backward, head_weight_grad
 from .numerics import sigmoid
@@ -187,23 +186,20 @@ def slstm_equations(stabilised: bool = True) -> tuple[Equation, ...]:
     pre_i, pre_f = Symbol("ĩ"), Symbol("f̃")
     m, m_prev = Value("m"), Value("m", previous=True)
     exponent = Sum((m_prev, Call(LOG_SIGMOID, pre_f)))  # m₋₁ + log σ(f̃)
-    pre = Equation("ĩ, f̃, z̃, õ", affine("W x", "R h₋₁", "b"), Kind.UNBOUNDED, "pre-activations")
     if stabilised:
-        stabiliser = Equation("m", Extreme(pre_i, exponent), Kind.UNBOUNDED, "stabiliser; m = ĩ where n₋₁ = 0")
-        forget = Equation("f", Extreme(Call(EXP, Difference(exponent, m)), Number(1), largest=False), Kind.GATE,
-                          "σ forget gate in log space")
-        input_note = "exponential input gate, ≤ 1"
+        stabiliser = Equation("m", Extreme(pre_i, exponent), Kind.UNBOUNDED, "stabiliser")
+        forget = Equation("f", Extreme(Call(EXP, Difference(exponent, m)), Number(1), largest=False), Kind.GATE)
+        input_note = "exponential, ≤ 1"
     else:
         stabiliser = Equation("m", Number(0), Kind.UNBOUNDED, "stabiliser off")
         forget = Equation("f", Call(EXP, Difference(exponent, m)), Kind.UNBOUNDED, "σ(f̃) once m₋₁ = 0")
         input_note = "overflows float32 above ĩ ≈ 88.7"
     return (
-        pre,
         stabiliser,
         Equation("i", Call(EXP, Difference(pre_i, m)), Kind.GATE if stabilised else Kind.UNBOUNDED, input_note),
         forget,
         Equation("z", Call(TANH, Symbol("z̃")), Kind.TANH),
-        Equation("o", Call(SIGMOID, Symbol("õ")), Kind.GATE),
+        Equation("o", Call(SIGMOID, Symbol("õ")), Kind.GATE, "ĩ, f̃, z̃, õ = W x + R h₋₁ + b"),
         Equation("c", Sum((Hadamard(Value("f"), Value("c", previous=True)), Hadamard(Value("i"), Value("z")))),
                  Kind.UNBOUNDED),
         Equation("n", Sum((Hadamard(Value("f"), Value("n", previous=True)), Value("i"))), Kind.UNBOUNDED, "normaliser"),
