@@ -69,11 +69,12 @@ def as_terminal_shows(colour, depth: ColorSystem) -> int:
 
 
 def series_shown_together() -> set[tuple[str, ...]]:
-    """For every cell, what its state plot can show at once: its states and, with F6, its gates."""
+    """For every cell, what its state plot can show at once: its states c and h and, with F6, its gates
+    (the plot shows no other traced value, such as sLSTM's normaliser n and stabiliser m)."""
     shown = set()
     for name in CELLS:
-        trace = CharModel.random(name, 2, 0).step("a").trace
-        shown.add(tuple(trace))
+        cell = CharModel.random(name, 2, 0).cell
+        shown.add(tuple(name for name in cell.trace_names if name in ("c", "h") or name in cell.gate_names))
     return shown
 
 

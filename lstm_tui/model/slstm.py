@@ -1,12 +1,12 @@
 """sLSTM (Beck et al. 2024, "xLSTM: Extended Long Short-Term Memory", arXiv:2405.04517), as the pointwise
 step of NX-AI/xlstm's ``xlstm/blocks/slstm/src/vanilla/slstm.py`` computes it:
 
-    ĩ, f̃, z̃, õ = W x + R h₋₁ + b                     pre-activations (R block-diagonal with heads)
+    ĩ, f̃, g̃, õ = W x + R h₋₁ + b                     pre-activations (R block-diagonal with heads)
     m = max(ĩ, m₋₁ + log σ(f̃))                        stabiliser; m = ĩ on a first step (n₋₁ = 0)
     i = exp(ĩ − m)                                     exponential input gate, stabilised (≤ 1)
     f = min(exp(m₋₁ + log σ(f̃) − m), 1)                sigmoid forget gate in log space, stabilised
-    z = tanh(z̃),  o = σ(õ)
-    c = f ⊙ c₋₁ + i ⊙ z
+    g = tanh(g̃),  o = σ(õ)                            cell input (the paper's z; g as in the lstm cell)
+    c = f ⊙ c₋₁ + i ⊙ g
     n = f ⊙ n₋₁ + i                                    normaliser
     h = o ⊙ c / n
 
@@ -19,7 +19,7 @@ forget factor's exponent positive (it then multiplies c₋₁ = n₋₁ = 0); th
 and i ≤ 1 holds anyway. The reference decides "first step" for the whole batch (all n == 0); here it is
 decided per unit, which is the same from any state the cell itself produces.
 
-Parameters as in an LSTM, rows i|f|z|o: ``weight_ih`` (4H, D), ``weight_hh`` (4H, H/heads) (see ``heads``:
+Parameters as in an LSTM, rows i|f|g|o: ``weight_ih`` (4H, D), ``weight_hh`` (4H, H/heads) (see ``heads``:
 with one head, the default, an ordinary (4H, H) matrix), ``bias`` (4H,). The reference starts R at zero
 and the biases at its "powerlaw_blockdependent" values (f from +5 down to −7 across a head's units, the
 rest 0); here R starts uniform (the reference's "standard" option) so an untrained cell's state matters,
@@ -53,9 +53,9 @@ from .numerics import sigmoid
 
 
 class SLSTMCell(AffineInput, Cell):
-    gate_names = ("i", "f", "z", "o")
+    gate_names = ("i", "f", "g", "o")
     state_names = ("h", "c", "n", "m")
-    trace_names = ("i", "f", "z", "o", "c", "n", "m", "h")
+    trace_names = ("i", "f", "g", "o", "c", "n", "m", "h")
 
     def __init__(self, input_size: int, hidden_size: int, *, heads: int = 1, stabilised: bool = True, **kwargs):
         self.heads = heads
@@ -79,7 +79,7 @@ class SLSTMCell(AffineInput, Cell):
 
     # --- forward -------------------------------------------------------------------------------------
     def buffer_widths(self):
-        """Pre-activations ĩ|f̃|z̃|õ, gates i|f|z|o, c, n, m, h."""
+        """Pre-activations ĩ|f̃|g̃|õ, gates i|f|g|o, c, n, m, h."""
         H = self.hidden_size
         return (4 * H, 4 * H, H, H, H, H)
 
@@ -98,7 +98,7 @@ class SLSTMCell(AffineInput, Cell):
         if gates_out is None:
             gates_out = np.empty(pre.shape, self.dtype)
         pre_i, pre_f = pre[..., :H], pre[..., H : 2 * H]
-        i, f, z, o = gates_out[..., :H], gates_out[..., H : 2 * H], gates_out[..., 2 * H : 3 * H], gates_out[..., 3 * H :]
+        i, f, g, o = gates_out[..., :H], gates_out[..., H : 2 * H], gates_out[..., 2 * H : 3 * H], gates_out[..., 3 * H :]
         # f's exponent before stabilising: m₋₁ + log σ(f̃), with log σ(v) = −log(1 + exp(−v))
         np.negative(pre_f, out=f)
         np.logaddexp(0.0, f, out=f)
@@ -113,36 +113,36 @@ class SLSTMCell(AffineInput, Cell):
             m[...] = 0.0
         np.subtract(pre_i, m, out=i)
         np.exp(gates_out[..., : 2 * H], out=gates_out[..., : 2 * H])  # i and f at once
-        # z = tanh(z̃) and o = σ(õ) = ½ + ½·tanh(õ/2) from one tanh call (õ is halved in place: only ĩ and f̃
+        # g = tanh(g̃) and o = σ(õ) = ½ + ½·tanh(õ/2) from one tanh call (õ is halved in place: only ĩ and f̃
         # of the pre-activations are needed later)
         pre[..., 3 * H :] *= 0.5
         np.tanh(pre[..., 2 * H :], out=gates_out[..., 2 * H :])
         o *= 0.5
         o += 0.5
         c = np.multiply(f, state["c"], out=c_out)
-        c += i * z
+        c += i * g
         n = np.multiply(f, state["n"], out=n_out)
         n += i
         h = np.multiply(o, c, out=h_out)
         h /= n
         new_state = {"h": h, "c": c, "n": n, "m": m}
-        trace = {"i": i, "f": f, "z": z, "o": o, "c": c, "n": n, "m": m, "h": h}
+        trace = {"i": i, "f": f, "g": g, "o": o, "c": c, "n": n, "m": m, "h": h}
         return new_state, trace, (state, pre, trace)
 
     # --- backward ------------------------------------------------------------------------------------
     def recur_backward(self, cache, d_state, grads, out=None):
         H = self.hidden_size
         state, pre, trace = cache
-        i, f, z, o, c, n, h, m = (trace[name] for name in ("i", "f", "z", "o", "c", "n", "h", "m"))
+        i, f, g, o, c, n, h, m = (trace[name] for name in ("i", "f", "g", "o", "c", "n", "h", "m"))
         dh = d_state["h"]
         # h = o ⊙ c / n
         dc = d_state["c"] + dh * (o / n)
         dn = d_state["n"] - dh * (h / n)
         d_pre_o = dh * (c / n) * (o * (1.0 - o))
-        # c = f ⊙ c₋₁ + i ⊙ z,  n = f ⊙ n₋₁ + i: cotangents of i and f, then of their exponents
-        d_log_i = (dc * z + dn) * i
+        # c = f ⊙ c₋₁ + i ⊙ g,  n = f ⊙ n₋₁ + i: cotangents of i and f, then of their exponents
+        d_log_i = (dc * g + dn) * i
         d_log_f = (dc * state["c"] + dn * state["n"]) * f
-        d_pre_z = dc * i * (1.0 - z * z)
+        d_pre_g = dc * i * (1.0 - g * g)
         pre_i, pre_f = pre[..., :H], pre[..., H : 2 * H]
         if self.stabilised:
             # log i = ĩ − m and log f = min(b − m, 0), with b = m₋₁ + log σ(f̃) and m = max(ĩ, b), or ĩ
@@ -157,10 +157,10 @@ class SLSTMCell(AffineInput, Cell):
         else:  # m = 0: log i = ĩ, log f = b
             d_pre_i, db = d_log_i, d_log_f
         d_pre_f = db * sigmoid(-pre_f)  # d log σ(v)/dv = σ(−v)
-        leading = np.broadcast_shapes(d_pre_i.shape, d_pre_f.shape, d_pre_z.shape, d_pre_o.shape)[:-1]
+        leading = np.broadcast_shapes(d_pre_i.shape, d_pre_f.shape, d_pre_g.shape, d_pre_o.shape)[:-1]
         if out is None:
             out = np.empty(leading + (4 * H,), self.dtype)
-        for k, part in enumerate((d_pre_i, d_pre_f, d_pre_z, d_pre_o)):
+        for k, part in enumerate((d_pre_i, d_pre_f, d_pre_g, d_pre_o)):
             out[..., k * H : (k + 1) * H] = part
         if grads is not None:
             grads["weight_hh"] += head_weight_grad(out, state["h"], self.heads)
@@ -198,11 +198,11 @@ def slstm_equations(stabilised: bool = True) -> tuple[Equation, ...]:
         stabiliser,
         Equation("i", Call(EXP, Difference(pre_i, m)), Kind.GATE if stabilised else Kind.UNBOUNDED, input_note),
         forget,
-        Equation("z", Call(TANH, Symbol("z̃")), Kind.TANH),
-        Equation("o", Call(SIGMOID, Symbol("õ")), Kind.GATE, "ĩ, f̃, z̃, õ = W x + R h₋₁ + b"),
-        Equation("c", Sum((Hadamard(Value("f"), Value("c", previous=True)), Hadamard(Value("i"), Value("z")))),
+        Equation("g", Call(TANH, Symbol("g̃")), Kind.TANH),
+        Equation("o", Call(SIGMOID, Symbol("õ")), Kind.GATE, "ĩ, f̃, g̃, õ = W x + R h₋₁ + b"),
+        Equation("c", Sum((Hadamard(Value("f"), Value("c", previous=True)), Hadamard(Value("i"), Value("g")))),
                  Kind.UNBOUNDED),
         Equation("n", Sum((Hadamard(Value("f"), Value("n", previous=True)), Value("i"))), Kind.UNBOUNDED, "normaliser"),
-        # c / n is a weighted mean of the z's (weights i, decayed by f): h stays within −1..1
+        # c / n is a weighted mean of the g's (weights i, decayed by f): h stays within −1..1
         Equation("h", Quotient(Hadamard(Value("o"), Value("c")), Value("n")), Kind.TANH),
     )

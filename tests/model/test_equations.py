@@ -97,7 +97,7 @@ def rnn_symbols(cell, x, state):
 def slstm_symbols(cell, x, state):
     p = cell.params
     pre = p["weight_ih"] @ x + p["weight_hh"] @ state["h"] + p["bias"]
-    return dict(zip(("ĩ", "f̃", "z̃", "õ"), np.split(pre, 4)))
+    return dict(zip(("ĩ", "f̃", "g̃", "õ"), np.split(pre, 4)))
 
 
 def mlstm_symbols(cell, x, state):
