@@ -195,7 +195,11 @@ def half_life_at_nine_tenths():
 @answer("forget-gate", 1)
 def half_life_of_the_depth_unit():
     f = forget_gate_of_the_depth_unit().mean()
-    says(numeric_questions("forget-gate")[1].prompt, f, 4)
+    question = numeric_questions("forget-gate")[1]
+    says(question.prompt, f, 4)
+    says(question.explanation, f, 5)  # the unrounded mean, which the answer comes from
+    rounded = round(float(f), 4)  # what a learner computes with: the prompt's four decimals
+    assert question.check(math.log(0.5) / math.log(rounded)) and question.check(round(math.log(0.5) / math.log(rounded)))
     return math.log(0.5) / math.log(f)
 
 
