@@ -566,6 +566,25 @@ def test_training_starts_at_the_uniform_loss():
     assert abs(loss - math.log(len(model.vocab))) < 0.05
 
 
+def test_the_trainer_starts_from_uniform_weights_and_a_forget_bias_of_one():
+    """"The app uses the first two": uniform in (−1/√H, 1/√H), then the forget bias set to 1 (not orthogonal)."""
+    from lstm_tui.training.trainer import TrainConfig, new_model
+
+    text = flat(lesson("training").markdown())
+    assert "Every weight and bias of the cell starts uniform in (−1/√H, 1/√H)" in text and "The app uses the first two" in text
+    config = TrainConfig(hidden=32, seed=0)
+    cell = new_model(get_task("brackets").vocabulary(), config).cell
+    bound = 1 / math.sqrt(config.hidden)
+    forget = cell.rows["f"]
+    for name, value in cell.params.items():
+        rest = np.delete(value, np.arange(forget.start, forget.stop), axis=0) if name.startswith("bias") else value
+        assert np.abs(rest).max() <= bound, name
+    assert np.all(cell.params["bias_ih"][forget] + cell.params["bias_hh"][forget] == 1.0)
+    recurrent = cell.params["weight_hh"][forget]  # one H×H block: not orthogonal, its singular values spread
+    singular = np.linalg.svd(recurrent, compute_uv=False)
+    assert singular.max() / singular.min() > 2
+
+
 @trained("training")
 def training_screen_defaults_grow_a_depth_unit(item):
     """What the try-it promises for F11, F5 with the screen's defaults (a 500-step run, ~10 s)."""
