@@ -409,6 +409,11 @@ def full_update_gate_moves_with_the_input(item):
     assert f"from {number_text(z.min(), 2)} to {number_text(z.max(), 2)}" in flat(item.look_for)
     spaces, brackets = positions(BRACKETS_TEXT, " "), positions(BRACKETS_TEXT, "()")
     assert z[spaces].min() > z[brackets].max()  # high on the spaces, lower on the brackets
+    after = [k + 1 for k in brackets]
+    assert np.all(z[after] < z[spaces].min()) and "and at the letter after it" in flat(item.look_for)
+    lowest = int(z.argmin())
+    assert lowest - 1 == positions(BRACKETS_TEXT, "(")[2] and BRACKETS_TEXT[lowest] == "u"
+    assert 'on the "u" just after the third "("' in flat(item.look_for)
 
 
 @answer("gru-variants")
