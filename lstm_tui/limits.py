@@ -32,18 +32,22 @@ MAX_SEED = 2**32 - 1  # NumPy's seed sequences take any non-negative int; this k
 # per vocabulary entry the one-hot input and the predicted distribution (2). Measured: the panel's run
 # of 8,192 characters at H=1024 takes 535 MB (10.6 B per traced value); ``trace``'s report holds each
 # value as a Python float in lists and then as text, 95 B per value at its peak (T=20,000, H=256, CSV).
+# A training step keeps about 24 values per unit and position of its chunk (terms, step buffers, their
+# gradients, the output layer's), float32: measured 86-91 B per unit and position (batch 64-512 × seq-len
+# 100-200, H = 64-1024).
 MAX_RUN_BYTES = 2**30  # what one run may take: a small machine has a few GB
-VALUES_PER_UNIT, VALUES_PER_CHARACTER = 8, 2
-ARRAY_BYTES, REPORT_BYTES = 8, 100  # per value: in float64 arrays; in trace's report
+VALUES_PER_UNIT, VALUES_PER_CHARACTER, TRAINING_VALUES_PER_UNIT = 8, 2, 24
+ARRAY_BYTES, REPORT_BYTES, TRAINING_BYTES = 8, 100, 4  # per value: float64 arrays; trace's report; float32
 
 
 def check_run_size(length: int, hidden: int, vocab: int, *, what: str = "the text",
-                   bytes_per_value: int = ARRAY_BYTES, untraced_values: int = 0) -> None:
+                   bytes_per_value: int = ARRAY_BYTES, values_per_unit: int = VALUES_PER_UNIT,
+                   untraced_values: int = 0) -> None:
     """Refuse (UserError), before any work, a run over ``length`` characters of a model with ``hidden``
     units and ``vocab`` characters that would need more than MAX_RUN_BYTES; the message says how long a
-    text fits. ``untraced_values``: what the cell keeps per step beyond the 8 per unit, in arrays
-    (``Cell.untraced_values_per_step``: mLSTM's d×d memory per head, sLSTM's pre-activations)."""
-    per_character = ((VALUES_PER_UNIT * hidden + VALUES_PER_CHARACTER * vocab) * bytes_per_value
+    text fits. ``untraced_values``: what the cell keeps per step beyond ``values_per_unit`` per unit, in
+    arrays (``Cell.untraced_values_per_step``: mLSTM's d×d memory per head, sLSTM's pre-activations)."""
+    per_character = ((values_per_unit * hidden + VALUES_PER_CHARACTER * vocab) * bytes_per_value
                      + untraced_values * ARRAY_BYTES)
     if length * per_character > MAX_RUN_BYTES:
         raise UserError(
@@ -82,6 +86,10 @@ MAX_SERVE_SESSIONS = 64
 # The largest terminal a browser may ask for: a 4K screen at a small font. An app given 100,000 columns
 # grew for minutes after its client left.
 MAX_SERVE_COLUMNS, MAX_SERVE_ROWS = 500, 200
+
+# --- the text task ------------------------------------------------------------------------------------
+MAX_CORPUS_BYTES = 64 * 2**20  # a text file to learn: a few novels; read whole, so bounded before reading
+MAX_TRAIN_VOCAB = 8192  # distinct characters: each is an input column and an output row (a large CJK text fits)
 
 # --- files the app reads -----------------------------------------------------------------------------
 MAX_PROGRESS_BYTES = 1 << 20  # some thousand lessons' worth of progress; a larger file is not ours

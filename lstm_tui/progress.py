@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import tempfile
 import time
 from collections.abc import Collection
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .limits import MAX_PROGRESS_BYTES
+from .safe_files import read_regular_file
 
 FILE_NAME = "progress.json"
 LOCK_SUFFIX = ".lock"
@@ -90,19 +90,13 @@ class Progress:
     def _read_file(self) -> tuple[_Saved | None, str | None]:
         """(what the file holds or None, the problem to report or None); no file is no problem."""
         try:
-            # O_NONBLOCK: opening a FIFO must not wait for a writer (the app would never start)
-            handle = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+            raw = read_regular_file(self.path, MAX_PROGRESS_BYTES)  # a FIFO would block the start forever
         except FileNotFoundError:
             return None, None
         except OSError as error:
             return None, f"could not read {self.path} ({error.strerror or error}); starting with no progress"
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            os.close(handle)
-            return None, f"{self.path} is not a regular file; it will be replaced"
-        with os.fdopen(handle, "rb") as stream:
-            raw = stream.read(MAX_PROGRESS_BYTES + 1)
-        if len(raw) > MAX_PROGRESS_BYTES:
-            return None, f"{self.path} is over {MAX_PROGRESS_BYTES // 1024} KiB, too large for progress; it will be replaced"
+        except ValueError as problem:
+            return None, f"{self.path} is {problem}, not progress; it will be replaced"
         try:
             return _parse(json.loads(raw.decode("utf-8"))), None
         except RecursionError:

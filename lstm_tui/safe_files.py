@@ -1,4 +1,5 @@
-"""Writing files the user asked for: whole or not at all, never through a symbolic link.
+"""Writing files the user asked for: whole or not at all, never through a symbolic link; reading files
+of bounded size without waiting on a FIFO or reading a device forever.
 
 Every file is written under a fresh name in its own folder (``tempfile.mkstemp`` creates it exclusively, so
 nothing planted at that name is followed), then renamed over the target: ``os.replace`` replaces a link at
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -48,6 +50,24 @@ def _umask() -> int:
     except (OSError, ValueError):
         pass
     return 0o077
+
+
+def read_regular_file(path, limit: int) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes. Raises OSError when it
+    cannot be opened or read, ValueError (its message the reason, e.g. "not a regular file") otherwise; a
+    FIFO is never waited on (O_NONBLOCK) and a device never read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    handle = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise ValueError("not a regular file")
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            data = stream.read(limit + 1)
+    finally:
+        os.close(handle)
+    if len(data) > limit:
+        raise ValueError(f"over {limit / 2**20:g} MiB" if limit >= 2**20 else f"over {limit:,} bytes")
+    return data
 
 
 def output_folder(path, *, force: bool, option: str = "--out") -> Path:

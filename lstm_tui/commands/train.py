@@ -1,7 +1,10 @@
 """``lstm-tui train``: train a character model on a task and save it with its model card.
 
-Progress goes to stdout: one redrawn line on a terminal, a plain line per update otherwise. Ctrl-C stops
-after the current step; what was trained is measured and saved as usual.
+Progress goes to stdout: one redrawn line on a terminal, a plain line per update otherwise. Every option
+and the output paths are checked before any text is made or read. A finished run is never thrown away: the
+first Ctrl-C says at once that training stops after the current step, a second one skips measuring the
+model on fresh text, and the weights are saved whatever happens next (under the user data folder if
+``--out`` cannot be written then; the message names the file).
 """
 
 from __future__ import annotations
@@ -10,11 +13,11 @@ import os
 import signal
 import sys
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import UserError
-from ..limits import MAX_BATCH, MAX_HIDDEN, MAX_SEQ_LEN, TRAINING_DEFAULTS, VIEW_HIDDEN
+from ..display import shown
+from ..errors import UserError, print_message
+from ..limits import TRAINING_DEFAULTS, VIEW_HIDDEN
 
 HELP = "Train a character model on a task (brackets, quotes, counting, signal, text) and save it as .npz."
 BAR_WIDTH = 24
@@ -28,6 +31,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", required=True, metavar="FILE.npz", help="where to save the weights and card")
     parser.add_argument("--card", metavar="FILE.md", help="also write the model card as Markdown")
     parser.add_argument("--text-file", metavar="FILE", help="with --task text: a UTF-8 file to learn instead of the lessons")
+    parser.add_argument("--keep-text", action="store_true",
+                        help="with --text-file: keep the file's held-out last tenth (up to 5,000 characters) in the "
+                        "model card, so its units can be checked again; by default the card names the file only")
     for option, kind, metavar, name, what in (
         ("--cell", str, "NAME", "cell", "registry cell"),
         ("--hidden", int, "N", "hidden", "hidden size"),
@@ -46,87 +52,135 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..model.registry import get_spec
-    from ..training.shipped import best_unit, card_markdown, command_line, train_argv, train_task
+    from ..training.run import save_run
+    from ..training.shipped import card_meta, command_line, train_argv, train_model
     from ..training.tasks import get_task
     from ..training.trainer import TrainConfig
-    from ..model.weights import save_model
 
-    for option, value, largest in (("--hidden", args.hidden, MAX_HIDDEN), ("--batch", args.batch, MAX_BATCH),
-                                   ("--seq-len", args.seq_len, MAX_SEQ_LEN)):
-        if value is not None and not 1 <= value <= largest:
-            raise UserError(f"{option} must be between 1 and {largest}, not {value}")
-    if not args.out.endswith(".npz"):
-        raise UserError(f"--out must name an .npz file, not {args.out!r}")
-    for option, path in (("--out", args.out), ("--card", args.card)):
-        if path is not None:
-            check_writable_folder(option, Path(path))
     tty = sys.stdout.isatty()
     config = TrainConfig(
         **{name: getattr(args, name) for name in TRAINING_DEFAULTS},
-        report_every=args.report_every or max(1, args.steps // (100 if tty else 20)),
+        report_every=args.report_every if args.report_every is not None else max(1, args.steps // (100 if tty else 20)),
     )
+    config.check()
     get_spec(config.cell)  # an unknown cell is reported before any text is generated
-    if args.text_file is not None and args.task != "text":
-        raise UserError("--text-file only goes with --task text")
+    check_paths(args)
+    if (args.text_file is not None or args.keep_text) and args.task != "text":
+        raise UserError(f"{'--text-file' if args.text_file is not None else '--keep-text'} only goes with --task text")
     task = get_task(args.task, *corpus(args)) if args.task == "text" else get_task(args.task)
     printer = ProgressPrinter(tty)
-    stop = threading.Event()
-    with stop_on_interrupt(stop):
-        argv = train_argv(args.task, config, text_file=args.text_file, out=args.out, card=args.card)
-        training = train_task(task, config, printer, stop, command_line(argv))
-    printer.finish()
-    meta = training.meta
-    save_model(training.model, args.out, meta=meta)
-    if args.card:
-        write_card(args.card, card_markdown(meta))
-    if meta["stopped_early"]:
-        print(f"stopped by Ctrl-C after {meta['steps']} of {meta['steps_planned']} steps")
-    print(f"fresh text: loss {meta['fresh_loss']:.4f} nats/char, accuracy {meta['fresh_accuracy']:.4f}")
-    for feature in dict.fromkeys(unit["feature"] for unit in meta["units"]):
-        unit = best_unit(meta, feature)
-        print(f"best unit for {feature}: {unit['state']}[{unit['unit']}] correlation {unit['correlation']:+.3f}")
-    print(f"saved {args.out}" + (f" and {args.card}" if args.card else ""))
-    return 0
+    # The card's command repeats the run; a text file is named, not located (its folder is nobody's business).
+    text_name = None if args.text_file is None else Path(args.text_file).name
+    command = command_line(train_argv(args.task, config, text_file=text_name, out=args.out, card=args.card))
+    keep_text = args.text_file is None or args.keep_text
+    with Interrupts() as interrupts:
+        result, setup_seconds = train_model(task, config, printer, interrupts.stop)
+        printer.finish()
+        try:  # from here a Ctrl-C raises KeyboardInterrupt: inside this block
+            interrupts.measuring()
+            print_message("measuring the model on fresh text (Ctrl-C skips this and saves it)")
+            meta = card_meta(task, config, result, command, setup_seconds, keep_text=keep_text)
+        except KeyboardInterrupt:
+            meta = card_meta(task, config, result, command, setup_seconds, keep_text=keep_text, measured=False)
+        interrupts.saving()
+        saved, failure = save_run(result.model, meta, Path(args.out))
+        card_failure = write_card(args.card, meta) if args.card else None
+    report(meta, saved, args.card if args.card and card_failure is None else None)
+    for problem in (failure, card_failure):
+        if problem:
+            print_message(problem)
+    if failure:
+        print_message(f"the trained model was saved to {saved} instead")
+    return 2 if failure or card_failure else 0
 
 
-def check_writable_folder(option: str, path: Path) -> None:
-    """Before training, not after: a run must never end with nowhere to save it."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise UserError(f"{option}: the folder {str(folder)!r} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise UserError(f"{option}: the folder {str(folder)!r} is not writable")
+def check_paths(args) -> None:
+    """Before training, not after: --out names a new or existing .npz file (not a folder) in a folder that
+    exists and can be written, and --card likewise (a different file)."""
+    if not args.out.endswith(".npz"):
+        raise UserError(f"--out must name an .npz file, not {args.out!r}")
+    if args.card is not None and Path(args.card).resolve() == Path(args.out).resolve():
+        raise UserError("--card and --out name the same file")
+    for option, path in (("--out", args.out), ("--card", args.card)):
+        if path is None:
+            continue
+        path = Path(path)
+        if path.is_dir():
+            raise UserError(f"{option}: {shown(path)} is a folder; give a file name in it")
+        folder = path.parent
+        if not folder.is_dir():
+            raise UserError(f"{option}: the folder {str(folder)!r} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise UserError(f"{option}: the folder {str(folder)!r} is not writable")
 
 
 def corpus(args) -> tuple[list[Path], str]:
-    """The text task's files: --text-file, else the lessons."""
+    """The text task's files and how the card names them: --text-file (by its name only), else the lessons."""
     if args.text_file is not None:
-        return [Path(args.text_file)], args.text_file
+        return [Path(args.text_file)], Path(args.text_file).name
     from ..curriculum import lesson_files
 
     return lesson_files(), "the lessons"
 
 
+def report(meta: dict, saved: Path, card: str | None) -> None:
+    from ..training.shipped import best_unit
+
+    if meta["stopped_early"]:
+        print(f"stopped by Ctrl-C after {meta['steps']} of {meta['steps_planned']} steps")
+    if meta["fresh_loss"] is None:
+        print("not measured on fresh text (skipped by Ctrl-C)")
+    else:
+        print(f"fresh text: loss {meta['fresh_loss']:.4f} nats/char, accuracy {meta['fresh_accuracy']:.4f}")
+    for feature in dict.fromkeys(unit["feature"] for unit in meta["units"]):
+        unit = best_unit(meta, feature)
+        print(f"best unit for {feature}: {unit['state']}[{unit['unit']}] correlation {unit['correlation']:+.3f}")
+    print(f"saved {shown(saved)}" + (f" and {shown(card)}" if card else ""))
 
 
-@contextmanager
-def stop_on_interrupt(stop: threading.Event):
-    """While active, the first Ctrl-C sets ``stop`` (training ends after the current step); a second one
-    interrupts as usual. Only the main thread can own signal handlers, so elsewhere this does nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGINT)
+class Interrupts:
+    """Ctrl-C while a run trains and saves (only the main thread can own signal handlers; elsewhere this
+    does nothing). While training, the first Ctrl-C sets ``stop`` and says at once that training ends after
+    the current step; while measuring, Ctrl-C raises KeyboardInterrupt (the caller skips the measuring);
+    while saving, it is ignored with a word. The previous handler is back afterwards."""
 
-    def first_interrupt(signum, frame):
-        stop.set()
-        signal.signal(signal.SIGINT, previous)
+    def __init__(self):
+        self.stop = threading.Event()
+        self.phase = "training"
+        self.previous = None
 
-    signal.signal(signal.SIGINT, first_interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    def __enter__(self) -> "Interrupts":
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self.interrupted)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+    def measuring(self) -> None:
+        self.phase = "measuring"
+
+    def saving(self) -> None:
+        self.phase = "saving"
+
+    def interrupted(self, signum, frame) -> None:
+        if self.phase == "measuring":
+            say("skipping the measurements; saving the model")
+            self.phase = "saving"
+            raise KeyboardInterrupt
+        if self.phase == "saving":
+            say("saving the model, one moment")
+        elif not self.stop.is_set():
+            self.stop.set()
+            say("stopping after the current step; the model trained so far will be saved "
+                "(Ctrl-C again skips measuring it)")
+
+
+def say(message: str) -> None:
+    """One line on stderr from a signal handler: os.write, as print may be in the middle of a write
+    (a redrawn progress bar: start on a new line)."""
+    os.write(sys.stderr.fileno(), f"\nlstm-tui: {message}\n".encode("utf-8", "replace"))
 
 
 class ProgressPrinter:
@@ -155,9 +209,13 @@ class ProgressPrinter:
             print()
 
 
-def write_card(path: str, text: str) -> None:
+def write_card(path: str, meta: dict) -> str | None:
+    """Write the model card as Markdown (atomically, never through a link); the problem, if any."""
+    from ..safe_files import write_atomic
+    from ..training.shipped import card_markdown
+
     try:
-        with open(path, "w", encoding="utf-8") as stream:
-            stream.write(text)
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
+        write_atomic(Path(path), card_markdown(meta).encode("utf-8"))
+    except UserError as error:
+        return f"the model card was not written: {error}"
+    return None

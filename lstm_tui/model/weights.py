@@ -32,9 +32,9 @@ naming the file and the problem on one line.
 
 from __future__ import annotations
 
+import io
 import json
 import math
-import os
 import pickle
 import re
 import zipfile
@@ -47,6 +47,7 @@ import numpy as np
 
 from ..display import shown
 from ..errors import UserError
+from ..safe_files import write_atomic
 from .charmodel import CharModel
 from .registry import get_spec
 from .vocab import Vocabulary
@@ -96,8 +97,16 @@ def file_key(param_name: str) -> str:
 
 def save_model(model: CharModel, path, meta: dict | None = None) -> None:
     """Write ``model`` (and an optional JSON-able ``meta`` dict) as an ``.npz`` that ``load_model`` reads
-    back exactly. The file appears whole or not at all (written beside it, then renamed)."""
+    back exactly. The file appears whole or not at all, and never through a link (``write_atomic``: a
+    fresh, exclusively created name beside it, then renamed; a predictable ``.partial`` name could be a
+    link planted to redirect the write)."""
     path = Path(path)
+    write_atomic(path, model_file_bytes(model, meta, path))
+
+
+def model_file_bytes(model: CharModel, meta: dict | None = None, path="") -> bytes:
+    """The ``.npz`` file ``save_model`` writes, as bytes; a model that cannot be stored (NaN weights, meta
+    that is not JSON) is a UserError naming ``path``."""
     get_spec(model.cell.name)  # only registry cells can be rebuilt from a file
     arrays = {file_key(name): value for name, value in model.cell.params.items()}
     if model.output:
@@ -111,14 +120,9 @@ def save_model(model: CharModel, path, meta: dict | None = None) -> None:
         raise UserError(f"{shown(path)}: not saved, a vocabulary of only NUL cannot be stored")
     if meta is not None:
         arrays["meta"] = np.array(_meta_json(meta, path))
-    partial = path.with_name(path.name + ".partial")
-    try:
-        with open(partial, "wb") as stream:
-            np.savez_compressed(stream, **arrays)
-        os.replace(partial, path)
-    except OSError as error:
-        partial.unlink(missing_ok=True)
-        raise UserError(f"{shown(path)}: cannot write ({error.strerror or error})") from None
+    archive = io.BytesIO()
+    np.savez_compressed(archive, **arrays)
+    return archive.getvalue()
 
 
 def _meta_json(meta, path) -> str:

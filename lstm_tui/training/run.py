@@ -11,6 +11,8 @@ from typing import Callable
 from ..errors import UserError
 from ..limits import MAX_HIDDEN, MAX_SEED, MAX_STEPS
 from ..model.registry import CELLS
+from ..model.weights import model_file_bytes
+from ..safe_files import write_atomic
 from .tasks import get_task
 from .trainer import Progress, TrainConfig, format_duration
 
@@ -68,6 +70,27 @@ def save_path(meta: dict) -> Path:
         number += 1
         path = folder / f"{stem}-{number}.npz"
     return path
+
+
+def save_run(model, meta: dict, path: Path) -> tuple[Path, str | None]:
+    """Save a finished run at ``path``, or, when that fails (a full disk, a folder gone read-only), as a new
+    file under the user data folder: a run is never thrown away. Returns where it went and why ``path``
+    failed (None if it did not); raises UserError saying both failures only when neither could be written,
+    or when the model itself cannot be stored (NaN weights: it diverged)."""
+    data = model_file_bytes(model, meta, path)
+    try:
+        write_atomic(path, data)
+        return path, None
+    except UserError as error:
+        failure = str(error)
+    fallback = save_path(meta)
+    try:
+        fallback.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(fallback, data)
+    except (UserError, OSError) as error:
+        raise UserError(f"{failure}; the trained model could not be saved to {fallback} either "
+                        f"({getattr(error, 'strerror', None) or error})") from None
+    return fallback, failure
 
 
 def count_line(progress: Progress) -> str:

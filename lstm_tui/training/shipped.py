@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import UserError
+from ..limits import TRAINING_BYTES, TRAINING_VALUES_PER_UNIT, check_run_size
 from .tasks import Task, TextTask
 from .trainer import ChunkStream, TrainConfig, Trainer, TrainResult, evaluate, new_model
 from ..analysis.units import FEATURES, rank_units
@@ -44,21 +45,34 @@ def train_task(task: Task, config: TrainConfig, on_progress=None, stop=None, com
     """Train a fresh model on ``task``, then measure it on fresh text; ``stop.is_set()`` ends training early.
     ``model``: ``new_model(task.vocabulary(), config)`` made by the caller, who can then look at it (it is
     trained in place) whenever ``on_progress`` is called."""
+    result, setup_seconds = train_model(task, config, on_progress, stop, model)
+    return TrainingRun(result, card_meta(task, config, result, command, setup_seconds))
+
+
+def train_model(task: Task, config: TrainConfig, on_progress=None, stop=None, model=None) -> tuple[TrainResult, float]:
+    """Train a fresh model (or ``model``, as in ``train_task``) on ``task``, its size checked first; returns the
+    result and the seconds spent making the training text and the model."""
     config.check()
+    vocabulary = task.vocabulary()
+    check_run_size(config.batch * config.seq_len, config.hidden, len(vocabulary), what="a training chunk "
+                   "(--batch × --seq-len)", bytes_per_value=TRAINING_BYTES, values_per_unit=TRAINING_VALUES_PER_UNIT)
     start = time.perf_counter()
-    model = new_model(task.vocabulary(), config) if model is None else model
+    model = new_model(vocabulary, config) if model is None else model
     length = min(config.batch * (config.steps * config.seq_len + 1), MAX_TRAINING_CHARS)
     length = max(length, config.batch * (config.seq_len + 1))
     indices = model.vocab.indices(task.training_text(length, config.seed))
     stream = ChunkStream(indices, config.batch, config.seq_len)
     result = Trainer(model, config).run(stream, config.steps, on_progress, stop)
-    setup_seconds = time.perf_counter() - start - result.elapsed_seconds
-    return TrainingRun(result, card_meta(task, config, result, command, setup_seconds))
+    return result, time.perf_counter() - start - result.elapsed_seconds
 
 
-def card_meta(task: Task, config: TrainConfig, result: TrainResult, command: str, setup_seconds: float = 0.0) -> dict:
+def card_meta(task: Task, config: TrainConfig, result: TrainResult, command: str, setup_seconds: float = 0.0,
+              *, measured: bool = True, keep_text: bool = True) -> dict:
+    """The model card as data. ``measured``: False when measuring on fresh text was skipped (a second
+    Ctrl-C): its numbers are None and no units are listed. ``keep_text``: store the held-out text of a
+    text task (needed to re-check the card's units; a user's own file keeps it only on request)."""
     fresh = task.fresh_text(FRESH_CHARS, config.seed)
-    loss, accuracy = evaluate(result.model, fresh.text)
+    loss, accuracy = evaluate(result.model, fresh.text) if measured else (None, None)
     last = result.history[-1] if result.history else None
     meta = {
         "task": task.name,
@@ -78,7 +92,7 @@ def card_meta(task: Task, config: TrainConfig, result: TrainResult, command: str
         "fresh_chars": len(fresh.text),
         "fresh_loss": loss,
         "fresh_accuracy": accuracy,
-        "units": find_interpretable_units(result.model, fresh.text, fresh.features),
+        "units": find_interpretable_units(result.model, fresh.text, fresh.features) if measured else [],
         "train_seconds": round(result.elapsed_seconds, 1),
         "setup_seconds": round(setup_seconds, 1),  # making the training text and the model
         "load_average": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,  # not on Windows
@@ -89,7 +103,8 @@ def card_meta(task: Task, config: TrainConfig, result: TrainResult, command: str
     if isinstance(task, TextTask):  # fresh text cannot be regenerated from a seed: keep it with the card
         meta["corpus"] = task.source
         meta["corpus_sha256"] = hashlib.sha256(task.corpus.encode("utf-8")).hexdigest()
-        meta["fresh_text"] = fresh.text
+        if keep_text:
+            meta["fresh_text"] = fresh.text
     return meta
 
 
@@ -136,8 +151,8 @@ def card_markdown(meta: dict) -> str:
         f"| batch × sequence length | {meta['batch']} × {meta['seq_len']} |",
         f"| Adam learning rate, clip | {meta['learning_rate']}, {meta['clip']} |",
         f"| final training loss, accuracy | {_number(meta['train_loss'])} nats/char, {_number(meta['train_accuracy'])} |",
-        f"| fresh-text loss, accuracy | {meta['fresh_loss']:.4f} nats/char, {meta['fresh_accuracy']:.4f} "
-        f"({meta['fresh_chars']} characters never trained on) |",
+        f"| fresh-text loss, accuracy | {_number(meta['fresh_loss'])} nats/char, {_number(meta['fresh_accuracy'])} "
+        f"({meta['fresh_chars']} characters never trained on{'; not measured' * (meta['fresh_loss'] is None)}) |",
         f"| training time | {meta['train_seconds']} s (+ {meta['setup_seconds']} s making the text) on "
         f"{meta['cpu_count']} cores, one-minute load average {meta['load_average']} at the end |",
     ]

@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..limits import MAX_CORPUS_BYTES, MAX_TRAIN_VOCAB
+from ..safe_files import read_regular_file
 from ..analysis.units import bracket_depth, inside_quotes
 from ..model.vocab import Vocabulary
 
@@ -161,6 +163,9 @@ class TextTask(Task):
         self.source = source
         self.split = int(len(corpus) * (1.0 - self.held_out))
         self.alphabet = "".join(sorted(set(corpus)))
+        if len(self.alphabet) > MAX_TRAIN_VOCAB:
+            raise UserError(f"{source} has {len(self.alphabet):,} distinct characters; a character model here "
+                            f"takes at most {MAX_TRAIN_VOCAB:,}")
 
     def training_text(self, length, seed):
         """The training part of the corpus, repeated to ``length``; the seed picks the starting point."""
@@ -176,14 +181,18 @@ class TextTask(Task):
 
 
 def read_corpus(paths: list[Path]) -> str:
+    """The files' text joined by newlines; each must be a regular UTF-8 file of at most MAX_CORPUS_BYTES
+    (a FIFO or /dev/zero would block or fill the memory before training could start)."""
     texts = []
     for path in paths:
         try:
-            texts.append(Path(path).read_text(encoding="utf-8"))
+            texts.append(read_regular_file(path, MAX_CORPUS_BYTES).decode("utf-8"))
         except UnicodeDecodeError:
             raise UserError(f"{path} is not UTF-8 text") from None
         except OSError as error:
-            raise UserError(f"cannot read {path}: {error.strerror}") from None
+            raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+        except ValueError as problem:
+            raise UserError(f"cannot learn {path}: it is {problem}") from None
     return "\n".join(texts)
 
 

@@ -20,6 +20,7 @@ callers that can should start NumPy with one BLAS thread (``lstm-tui train`` doe
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -27,7 +28,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import UserError
-from ..limits import TRAINING_DEFAULTS
+from ..limits import MAX_BATCH, MAX_HIDDEN, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, TRAINING_DEFAULTS
 from ..model.charmodel import CharModel
 from ..model.numerics import softmax, uniform_init
 from ..model.registry import build_cell
@@ -47,15 +48,24 @@ class TrainConfig:
     report_every: int = 10  # steps between progress callbacks
 
     def check(self) -> None:
-        for name in ("hidden", "steps", "batch", "seq_len", "report_every"):
-            if getattr(self, name) < 1:
-                raise UserError(f"{name.replace('_', '-')} must be at least 1, not {getattr(self, name)}")
-        if self.seed < 0:
-            raise UserError(f"seed must be zero or more, not {self.seed}")
-        if not self.learning_rate > 0:
-            raise UserError(f"learning rate must be positive, not {self.learning_rate}")
-        if not self.clip > 0:
-            raise UserError(f"clip must be positive, not {self.clip}")
+        """Every setting in range, named by its ``lstm-tui train`` option: before any text is made or read, so
+        a run never fails (or trains to NaN, as an infinite --lr did) after its work is done."""
+        for name, option, low, high in WHOLE_NUMBER_RANGES:
+            value = getattr(self, name)
+            if not low <= value <= high:
+                bound = f"between {low} and {high}" if high < float("inf") else f"at least {low}"
+                raise UserError(f"{option} must be {bound}, not {value}")
+        for name, option in (("learning_rate", "--lr"), ("clip", "--clip")):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise UserError(f"{option} must be a positive finite number, not {value}")
+
+
+WHOLE_NUMBER_RANGES = (  # (setting, option, lowest, highest)
+    ("hidden", "--hidden", 1, MAX_HIDDEN), ("steps", "--steps", 1, MAX_STEPS), ("seed", "--seed", 0, MAX_SEED),
+    ("batch", "--batch", 1, MAX_BATCH), ("seq_len", "--seq-len", 1, MAX_SEQ_LEN),
+    ("report_every", "--report-every", 1, float("inf")),
+)
 
 
 def format_duration(seconds: float) -> str:

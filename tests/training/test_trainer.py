@@ -262,8 +262,11 @@ def test_state_is_carried_between_chunks_and_reset_when_the_strips_restart():
 def test_bad_settings_are_user_errors():
     with pytest.raises(UserError, match="steps"):
         TrainConfig(steps=0).check()
-    with pytest.raises(UserError, match="learning rate"):
-        TrainConfig(learning_rate=-1).check()
+    for value in (-1, 0.0, float("inf"), float("nan")):  # an infinite rate trained to NaN weights: nothing to save
+        with pytest.raises(UserError, match="--lr must be a positive finite number"):
+            TrainConfig(learning_rate=value).check()
+    with pytest.raises(UserError, match="--clip must be a positive finite number, not inf"):
+        TrainConfig(clip=float("inf")).check()
     with pytest.raises(UserError, match="needs at least"):
         ChunkStream(np.zeros(30, dtype=int), batch=4, seq_len=10)
     with pytest.raises(UserError, match="unknown task 'nope'; choose one of: " + ", ".join(TASK_NAMES)):
