@@ -9,6 +9,10 @@ while idle.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -27,6 +31,7 @@ LAB_MODE = "gradients"
 SHORT_ROWS = 16  # below this height the key footer gives its rows to the views (F1 still lists every key)
 TRAINING_MODE = "training"
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
+ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def screen_bindings(screen: Screen) -> list[Binding]:
@@ -39,6 +44,16 @@ def screen_bindings(screen: Screen) -> list[Binding]:
                 seen.add((binding.key, binding.action))
                 bindings.append(binding)
     return bindings
+
+
+def require_terminal() -> None:
+    """The app reads keys from a terminal. With standard input closed, Textual crashed; at end of file (a
+    file or /dev/null) it spun on reads for ever. Under ``serve`` (TEXTUAL_DRIVER) it reads its own pipe."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return
+    if sys.stdin is None or sys.stdin.closed or not sys.stdin.isatty():
+        raise UserError("the app needs a terminal, and standard input is closed or not one; for text that "
+                        "can be piped, see `lstm-tui lessons`, `lstm-tui lesson N` and `lstm-tui trace TEXT`")
 
 
 def ascii_wanted(args) -> bool:
@@ -90,6 +105,7 @@ class LstmApp(App):
         self.lab_return_mode = mode
         self.training_return_mode = mode
         self.crash: Exception | None = None
+        self.ended_by_signal = 0
         self._started = False
 
     def get_line_filters(self):
@@ -100,11 +116,33 @@ class LstmApp(App):
     def action_toggle_light(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
 
-    def run_or_raise(self, *, mouse: bool = True) -> None:
-        """Run the app; an exception it did not handle is raised here, once the terminal is restored."""
+    def run_or_raise(self, *, mouse: bool = True) -> int:
+        """Run the app in this terminal; returns the exit status (128 + the signal's number when SIGTERM or
+        SIGHUP ended it). An exception it did not handle is raised here, once the terminal is restored."""
+        require_terminal()
         self.run(mouse=mouse)
         if self.crash is not None:
             raise self.crash
+        return 128 + self.ended_by_signal if self.ended_by_signal else 0
+
+    def on_load(self) -> None:
+        """SIGTERM and SIGHUP end the app the way ctrl+q does: the terminal gets its main screen, cursor and
+        mouse back (Python's default would leave it in the app's alternate screen with mouse reports on),
+        and progress is saved."""
+        if self.is_headless:
+            return
+        loop = asyncio.get_running_loop()
+        for signum in ENDING_SIGNALS:
+            try:
+                loop.add_signal_handler(signum, self.end_on_signal, signum)
+            except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or Windows
+                pass
+
+    def end_on_signal(self, signum: int) -> None:
+        self.ended_by_signal = signum
+        if self.progress is not None:
+            self.progress.save()
+        self.exit()
 
     def _handle_exception(self, error: Exception) -> None:
         # Textual's hook for an exception no handler caught: it exits the app and would print a long

@@ -46,5 +46,4 @@ def run(args) -> int:
     from ..app import LstmApp, ascii_wanted
 
     app = LstmApp(setup, window=args.window, ascii_mode=ascii_wanted(args), light=args.light, model=model)
-    app.run_or_raise(mouse=not args.no_mouse)
-    return 0
+    return app.run_or_raise(mouse=not args.no_mouse)

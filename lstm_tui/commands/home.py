@@ -17,5 +17,4 @@ def run(args) -> int:
 
     app = LstmApp(mode="lessons", curriculum=curriculum, progress=progress_for(args, curriculum),
                   ascii_mode=ascii_wanted(args), light=args.light)
-    app.run_or_raise(mouse=not args.no_mouse)
-    return 0
+    return app.run_or_raise(mouse=not args.no_mouse)
