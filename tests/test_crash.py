@@ -34,6 +34,7 @@ def headless_run(monkeypatch, keys):
         await pilot.pause()
 
     monkeypatch.setattr(LstmApp, "run", partialmethod(LstmApp.run, headless=True, size=(80, 24), auto_pilot=press))
+    monkeypatch.setattr("lstm_tui.app.require_terminal", lambda: None)  # headless: no terminal needed
 
 
 def only_log(folder):
