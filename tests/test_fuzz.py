@@ -1,5 +1,7 @@
 """Hostile input, fuzzed with hypothesis: random keys and pastes into the explorer and the lesson screen,
-random text into ``trace`` and ``gradients``, damaged weight files into the loader.
+random text into ``trace`` and ``gradients``, damaged weight files into the loader, any text through the
+escaping helper, any member names and npy headers in weight files, any progress file, any size and host a
+browser sends to ``serve``, any number typed for ``train``'s options.
 
 Every failure must be a clean one: no exception in the app and no typed character lost; the CLI exits
 0, or 2 with one line; the loader returns a model or raises ``UserError``. Examples are few and bounded so
@@ -11,8 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
+import re
 import tempfile
+import zipfile
 from pathlib import Path
+
+import numpy as np
+import pytest
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -23,7 +31,9 @@ from textual.widgets import Input
 from lstm_tui.app import LstmApp
 from lstm_tui.cli import main
 from lstm_tui.curriculum import load_curriculum
+from lstm_tui.display import shown
 from lstm_tui.errors import UserError
+from lstm_tui.limits import MAX_SERVE_COLUMNS, MAX_SERVE_ROWS
 from lstm_tui.model import CharModel
 from lstm_tui.model.weights import load_model, save_model
 from lstm_tui.panel_setup import PanelSetup
@@ -241,3 +251,131 @@ async def test_a_megabyte_paste_is_kept_and_the_input_shows_its_end():
         await pilot.press("home")
         await pilot.pause()
         assert "0000000 0000001" in screen_text(app.export_screenshot())
+
+
+# --- text from outside, shown: nothing a terminal acts on gets through ---------------------------------
+DANGEROUS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+outside_text = st.text(alphabet=st.characters() | control | st.sampled_from("\x1b[]\\;\x07\x9b\u202e\u2066\ud800"),
+                       max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(outside_text)
+def test_shown_leaves_no_control_bidi_or_surrogate_and_keeps_printable_text(text):
+    escaped = shown(text)
+    assert not DANGEROUS.search(escaped)
+    assert shown(escaped) == escaped  # what it shows is already safe
+    if text.isprintable():
+        assert escaped == text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(outside_text.filter(lambda key: key and not re.search("[\x00/\ud800-\udfff]", key)),
+                       st.sampled_from([np.zeros(2), np.zeros(2, dtype=np.int32), np.array("x")]), max_size=4),
+       st.sampled_from(["trace", "gradients", "explore"]))
+def test_weight_files_with_any_member_names_give_clean_escaped_errors(arrays, command):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "names.npz"
+        with open(path, "wb") as stream:
+            np.savez(stream, **arrays)
+        argv = {"trace": ["trace", "ab"], "gradients": ["gradients"], "explore": ["explore"]}[command]
+        code, out, err = run_cli(*argv, "--weights", str(path))
+    assert code == 2 and err.startswith("lstm-tui: ") and err.count("\n") == 1, err
+    assert not DANGEROUS.search(err.rstrip("\n"))
+
+
+npy_shapes = st.lists(st.one_of(st.integers(-3, 3), st.integers(2**31, 2**70), st.just(0)), max_size=4).map(tuple)
+
+
+@settings(max_examples=100, deadline=None)
+@given(npy_shapes, st.sampled_from(["<f4", "<f8", ">f2", "<U3", "<i4", "|b1"]))
+def test_any_npy_header_in_a_weights_file_is_a_user_error(shape, descr):
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": descr, "fortran_order": False, "shape": shape})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.npz"
+        path.write_bytes(VALID)
+        with zipfile.ZipFile(path) as archive:
+            entries = {name: archive.read(name) for name in archive.namelist()}
+        entries["weight_hh_l0.npy"] = header.getvalue() + b"\0" * 64
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, data in entries.items():
+                archive.writestr(name, data)
+        with pytest.raises(UserError):
+            load_model(path)
+
+
+# --- progress files: whatever they hold, the app starts ---------------------------------------------
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+progress_json = st.fixed_dictionaries(
+    {"version": st.sampled_from([1, 1, 2, "1"]), "read": json_values | st.lists(st.text(max_size=12), max_size=4),
+     "answers": json_values | st.dictionaries(st.text(max_size=12), st.dictionaries(
+         st.sampled_from(["0", "1", "x", "-1", "9" * 30]), st.booleans() | json_values, max_size=3), max_size=3),
+     "last_lesson": json_values | st.sampled_from([slug for slug in (lesson.slug for lesson in CURRICULUM)])},
+).map(json.dumps)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(progress_json, st.binary(max_size=200).map(lambda data: data.decode("latin-1")),
+                 st.integers(1, 5000).map(lambda depth: '{"version": 1, "read": ' + "[" * depth)))
+def test_any_progress_file_loads_with_at_most_one_message_and_is_replaced_on_save(content):
+    known = [lesson.slug for lesson in CURRICULUM]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "progress.json"
+        path.write_text(content, encoding="utf-8", errors="surrogateescape")
+        progress = Progress.load(path, known=known)
+        assert len(progress.take_messages()) <= 1
+        assert progress.read <= set(known) and set(progress.answers) <= set(known)
+        progress.mark_read(known[0])
+        assert progress.save()
+        again = Progress.load(path, known=known)
+        assert again.take_messages() == [] and again.is_read(known[0])
+
+
+# --- serve: what a browser can send -------------------------------------------------------------------
+@settings(max_examples=300, deadline=None)
+@given(json_values, json_values, st.text(max_size=40) | st.none())
+def test_serve_clamps_any_size_and_judges_any_host_without_failing(width, height, host):
+    web_server = pytest.importorskip("lstm_tui.web_server")
+    columns, rows = web_server.clamp_size(width, height)
+    assert 1 <= columns <= MAX_SERVE_COLUMNS and 1 <= rows <= MAX_SERVE_ROWS
+    assert web_server.host_is_ours(host, "127.0.0.1") in (True, False)
+
+
+# --- train: numbers as a user types them ----------------------------------------------------------------
+number_text = st.one_of(st.sampled_from(["nan", "inf", "-inf", "1e309", "0", "-0", "1e-320", "3"]),
+                        st.floats().map(repr), st.integers(-10, 10**6).map(str))
+
+
+class TrainingStarted(BaseException):
+    """Raised in place of training: not an Exception, so the CLI's crash handler lets it through."""
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["--lr", "--clip", "--steps", "--seed", "--hidden", "--batch", "--seq-len", "--report-every"]),
+       number_text)
+def test_train_options_are_checked_before_any_training(option, value):
+    from lstm_tui.training import trainer
+
+    def refuse(*args, **kwargs):
+        raise TrainingStarted
+
+    real, trainer.Trainer.run = trainer.Trainer.run, refuse
+    err = io.StringIO()
+    try:
+        with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stderr(err), \
+                contextlib.redirect_stdout(io.StringIO()) as out:
+            code = main(["train", "--task", "counting", f"{option}={value}", "--out", f"{folder}/m.npz"])
+    except TrainingStarted:
+        return  # a value in range: training began, after every check
+    except SystemExit as stop:  # argparse: not a number of the option's kind
+        assert stop.code == 2 and "invalid" in err.getvalue()
+        return
+    finally:
+        trainer.Trainer.run = real
+    assert code == 2 and err.getvalue().startswith("lstm-tui: ") and err.getvalue().count("\n") == 1
+    assert out.getvalue() == ""
