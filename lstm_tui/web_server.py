@@ -26,6 +26,7 @@ from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
+from .display import shown
 from .limits import MAX_SERVE_COLUMNS, MAX_SERVE_ROWS
 QUIT_SECONDS = 3.0  # an app asked to quit gets this long before it is terminated, then as long again before a kill
 MAX_MESSAGE_BYTES = 1 << 20  # one WebSocket message from the browser: a paste of up to a megabyte
@@ -132,7 +133,7 @@ class GuardedServer(Server):
                     print=lambda _: self.announce())
 
     def announce(self) -> None:
-        print(f"lstm-tui: serving on {self.address}", flush=True)
+        print(f"lstm-tui: serving on {shown(self.address)}", flush=True)  # --host is the user's text
         print(f"lstm-tui: at most {self.max_sessions} sessions at once; Ctrl-C stops the server", flush=True)
 
     async def on_shutdown(self, app: web.Application) -> None:

@@ -207,9 +207,9 @@ async def test_enter_in_a_field_starts_training():
 async def test_f11_reaches_training_from_the_lesson_screen_and_goes_back(tmp_path):
     app = LstmApp(mode="lessons", curriculum=load_curriculum(), progress=Progress.load(tmp_path / "progress.json"))
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(50):  # the lesson screen mounts its panel and page first: on a loaded machine, a while
+        for _ in range(200):  # the lesson screen fills its footer after the page's first chunk (slower under load)
             await pilot.pause()
-            if app.screen.query("KeyFooter FooterLines"):
+            if app.screen.query("KeyFooter FooterLines") and footer_text(app.screen):
                 break
         assert "F11 train" in footer_text(app.screen)
         await pilot.press("f11")
