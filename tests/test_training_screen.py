@@ -291,6 +291,18 @@ async def test_stop_right_after_start_reports_what_was_trained():
         assert f"fresh text {meta['fresh_loss']:.4f}" in text_of(screen, "#training-message")
 
 
+async def test_start_while_training_stops_instead_of_cancelling_the_run():
+    """Two quick F5s could both dispatch to "start" (bindings refresh later): the run was cancelled."""
+    app = LstmApp(PanelSetup(hidden=4))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_training(app, pilot, hidden="8", steps="5000")
+        screen.action_start()
+        screen.action_start()
+        await app.workers.wait_for_complete()  # raised WorkerCancelled
+        await pilot.pause()
+        assert screen.run.meta["stopped_early"] and screen.run.meta["steps"] < 5000
+
+
 async def test_an_unexpected_failure_in_the_worker_ends_the_run_with_its_message(monkeypatch):
     from lstm_tui.screens import training
 

@@ -123,6 +123,11 @@ class TrainingScreen(Screen):
 
     # --- actions -----------------------------------------------------------------------------------
     def action_start(self) -> None:
+        if self.training:
+            # F5 pressed twice in quick succession can reach "start" again before the bindings are refreshed;
+            # starting anew would cancel the run just begun (the worker is exclusive): F5 while training stops.
+            self.action_stop()
+            return
         task = str(self.query_one("#training-task", Select).value)
         fields = {name: self.query_one(f"#training-{name}", Input).value for name in ("hidden", "steps", "seed")}
         try:
