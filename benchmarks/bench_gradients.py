@@ -111,24 +111,27 @@ def main() -> None:
     print(f"Lab recompute, three cells (rnn, lstm, gru): **{lab_ms:.1f} ms** "
           f"({verdict} the {BUDGET_MS:.0f} ms budget)")
     print()
-    header = "| cell | forward | batched backward (lab) | H separate backwards | torch jacobian | torch jacobian, vectorize |"
+    header = ("| cell | forward | batched backward (lab) | H separate backwards | torch jacobian "
+              "| torch jacobian, vectorize |")
     print(header)
     print("|---|---:|---:|---:|---:|---:|")
     for name in CELL_NAMES:
         cell = build_cell(name, len(vocab), args.hidden, seed=settings.seed)
         result = cell.forward(inputs)
-        forward_ms = median_ms(lambda: cell.forward(inputs), args.repeats)
+        forward_ms = median_ms(lambda cell=cell: cell.forward(inputs), args.repeats)
         batched = input_jacobian_norms(cell, result)
-        batched_ms = median_ms(lambda: input_jacobian_norms(cell, result), args.repeats)
+        batched_ms = median_ms(lambda cell=cell, result=result: input_jacobian_norms(cell, result), args.repeats)
         separate = separate_passes(cell, result)
-        separate_ms = median_ms(lambda: separate_passes(cell, result), max(3, args.repeats // 5))
+        separate_ms = median_ms(lambda cell=cell, result=result: separate_passes(cell, result),
+                                max(3, args.repeats // 5))
         cells = [f"{forward_ms:.1f} ms", f"{batched_ms:.1f} ms",
                  f"{separate_ms:.1f} ms (Δ {largest_relative_difference(separate, batched):.0e})"]
         if torch is not None:
             module, x = torch_module(name, cell), torch.from_numpy(inputs)
             for vectorize in (False, True):
                 norms = torch_norms(module, x, vectorize)
-                ms = median_ms(lambda: torch_norms(module, x, vectorize), max(3, args.repeats // 5))
+                ms = median_ms(lambda module=module, x=x, vectorize=vectorize: torch_norms(module, x, vectorize),
+                               max(3, args.repeats // 5))
                 cells.append(f"{ms:.1f} ms (Δ {largest_relative_difference(norms, batched):.0e})")
         else:
             cells += ["–", "–"]

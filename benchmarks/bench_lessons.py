@@ -164,7 +164,8 @@ async def time_bare_markdown(curriculum, size, repeat: int) -> dict[str, float]:
                 await page.remove_children()
                 await pilot.pause()
                 markdown = Markdown(lesson.markdown(), open_links=False)
-                watch.arm(lambda: markdown.is_mounted and page.virtual_size.height > 0, view_filled(page))
+                watch.arm(lambda markdown=markdown: markdown.is_mounted and page.virtual_size.height > 0,
+                          view_filled(page))
                 start = time.perf_counter()
                 await page.mount(markdown)
                 await pilot.pause()
@@ -174,7 +175,8 @@ async def time_bare_markdown(curriculum, size, repeat: int) -> dict[str, float]:
 
 def table(curriculum, size, screen: dict[str, Timings], bare: dict[str, float], repeat: int) -> str:
     rows = [
-        f"Opening each lesson at {size[0]}x{size[1]}, median of {repeat} (ms; budget {BUDGET_MS} ms for the first screen)",
+        f"Opening each lesson at {size[0]}x{size[1]}, median of {repeat} "
+        f"(ms; budget {BUDGET_MS} ms for the first screen)",
         "",
         "| lesson | lines | first screen | back (cached) | whole page | longest stall | bare Markdown, first frame |",
         "|---|---:|---:|---:|---:|---:|---:|",

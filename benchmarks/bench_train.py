@@ -124,7 +124,7 @@ def main():
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     blocks = {"numpy": numpy_block(args.steps), "torch": torch_block(args.steps)}
     times = {name: [] for name in blocks}
-    for name, block in blocks.items():
+    for block in blocks.values():
         block()  # warm-up
     for _ in range(args.repeats):  # interleaved, so a change in machine load hits both sides alike
         for name, block in blocks.items():

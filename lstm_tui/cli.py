@@ -113,5 +113,6 @@ def _reset_progress() -> int:
     for message in progress.take_messages():
         print_message(message)
     if removed:
-        print(f"Progress reset: {shown(progress.path)} removed." if existed else "Nothing to reset: no progress saved yet.")
+        print(f"Progress reset: {shown(progress.path)} removed." if existed
+              else "Nothing to reset: no progress saved yet.")
     return 0 if removed else 1

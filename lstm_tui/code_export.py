@@ -9,10 +9,11 @@ live panel shows for one text, and check them against the panel's own numbers.
 * ``panel_torch.py``: the same through PyTorch's own layer, for the cells PyTorch has (RNN, LSTM, GRU);
 * ``README.md``: what each file is and how to run it.
 
-The NumPy step is written from the registry's equations themselves (``python_line`` spells the same data
-the lessons' text is written from in Python): each equation becomes one line of Python under its text, so a script that passes also shows that the equations the
-lessons print are the ones the panel computes. Only the names of the weight blocks are family knowledge
-(``_BINDINGS``). Plain Python over the core: no terminal code.
+The NumPy step is written from the registry's equations themselves (``python_line`` spells in Python the
+same data the lessons' text is written from): each equation becomes one line of Python under its text, so
+a script that passes also shows that the equations the lessons print are the ones the panel computes. Only
+the names of the weight blocks are family knowledge (``_BINDINGS``). Plain Python over the core: no terminal
+code.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def python_line(equation: Equation) -> tuple[str, str]:
 
 def _split(names: list[str], key: str, rows: str = "") -> str:
     """Names for the row blocks of one stored array, e.g. ``W_i, W_f = np.split(weights["weight_ih_l0"], 2)``."""
-    source = f'weights["{key}"]' if not rows else rows
+    source = rows or f'weights["{key}"]'
     if len(names) == 1:
         return f"{names[0]} = {source}"
     return f"{', '.join(names)} = np.split({source}, {len(names)})"
@@ -184,7 +185,8 @@ def numpy_script(model: CharModel, description: str, text: str) -> str:
     previous = ", ".join(f"{name}_prev" for name in states)
     lines = _header(f"The live panel of lstm-tui, recomputed in plain NumPy from the equations of cell {spec.name}.",
                     model, description, text)
-    lines += ['weights = {name: weights[name].astype(np.float64) for name in weights.files if name not in ("cell", "vocab", "meta")}',
+    lines += ["weights = {name: weights[name].astype(np.float64) for name in weights.files"
+              ' if name not in ("cell", "vocab", "meta")}',
               f"H = {cell.hidden_size}  # hidden units", ""]
     lines += _BINDINGS[spec.family](cell)
     lines += ["", "", "def sigmoid(v):",
@@ -199,13 +201,14 @@ def numpy_script(model: CharModel, description: str, text: str) -> str:
         lines += [f"    # {equation.line}", f"    {code}"]
         targets.append(target)
     if "gates" in states:
-        lines.append(f"    gates = np.concatenate([{', '.join(cell.sigmoid_blocks)}])  # what the next step's gates see")
+        gates = ", ".join(cell.sigmoid_blocks)
+        lines.append(f"    gates = np.concatenate([{gates}])  # what the next step's gates see")
         targets.append("gates")
     traced = (*cell.trace_names, *states)  # what the panel shows, and what the next step needs
     returned = dict.fromkeys(name for name in traced if name in targets)
     lines += ["    return {" + ", ".join(f'"{name}": {name}' for name in returned) + "}", "", ""]
-    zeros = ", ".join(f"np.zeros({cell.state_size(name) // cell.hidden_size} * H)" if cell.state_size(name) != cell.hidden_size
-                      else "np.zeros(H)" for name in states)
+    zeros = ", ".join(f"np.zeros({cell.state_size(name) // cell.hidden_size} * H)"
+                      if cell.state_size(name) != cell.hidden_size else "np.zeros(H)" for name in states)
     lines += [f"{previous} = {zeros}  # the state before the first character", "steps = []", "for char in TEXT:",
               f"    values = step(one_hot(char), {previous})", "    steps.append(values)",
               f"    {previous} = " + ", ".join(f'values["{name}"]' for name in states)]
@@ -221,7 +224,8 @@ _TORCH_STEP = {
         "        h_prev = h[0]",
         "        _, (h, c) = layer(x[t : t + 1], (h, c))  # one step of nn.LSTM",
         "        # nn.LSTM returns no gates: recompute them from its own weights (row blocks i | f | g | o)",
-        "        i, f, g, o = (layer.weight_ih_l0 @ x[t] + layer.bias_ih_l0 + layer.weight_hh_l0 @ h_prev + layer.bias_hh_l0).chunk(4)",
+        "        i, f, g, o = (layer.weight_ih_l0 @ x[t] + layer.bias_ih_l0"
+        " + layer.weight_hh_l0 @ h_prev + layer.bias_hh_l0).chunk(4)",
         '        values = {"i": i.sigmoid(), "f": f.sigmoid(), "g": g.tanh(), "o": o.sigmoid(), "c": c[0], "h": h[0]}',
     ],
     "GRU": [
@@ -245,7 +249,7 @@ def torch_script(model: CharModel, description: str, text: str) -> str | None:
                     ("import torch",))
     lines += [
         "names = (\"weight_ih_l0\", \"weight_hh_l0\", \"bias_ih_l0\", \"bias_hh_l0\")",
-        "layer = torch.nn.{0}(len(VOCAB), {1}, dtype=torch.float64)".format(layer, model.cell.hidden_size),
+        f"layer = torch.nn.{layer}(len(VOCAB), {model.cell.hidden_size}, dtype=torch.float64)",
         "layer.load_state_dict({name: torch.from_numpy(weights[name]).double() for name in names})",
         "",
         "x = torch.zeros(len(TEXT), len(VOCAB), dtype=torch.float64)  # one-hot rows",
@@ -253,7 +257,8 @@ def torch_script(model: CharModel, description: str, text: str) -> str | None:
         "    if char in VOCAB:  # a character outside the vocabulary is the zero vector",
         "        x[t, VOCAB.index(char)] = 1",
         "",
-        "h = torch.zeros(1, layer.hidden_size, dtype=torch.float64)  # (layers, units): the state before the first character",
+        "h = torch.zeros(1, layer.hidden_size, dtype=torch.float64)"
+        "  # (layers, units): the state before the first character",
         *(["c = torch.zeros(1, layer.hidden_size, dtype=torch.float64)"] if layer == "LSTM" else []),
         "steps = []",
         "with torch.no_grad():",
@@ -266,13 +271,16 @@ def torch_script(model: CharModel, description: str, text: str) -> str | None:
 
 def readme(model: CharModel, description: str, text: str, quantities: tuple[str, ...], command: str) -> str:
     steps, units = len(text), model.cell.hidden_size
-    torch_line = (f"| `panel_torch.py` | the same with PyTorch's `nn.{TORCH_LAYERS[model.name]}`, gates recomputed from its weights |\n"
-                  if model.name in TORCH_LAYERS else "")
+    torch_line = ""
+    if model.name in TORCH_LAYERS:
+        torch_line = (f"| `panel_torch.py` | the same with PyTorch's `nn.{TORCH_LAYERS[model.name]}`, "
+                      "gates recomputed from its weights |\n")
     return (
         f"# The live panel's numbers, outside lstm-tui\n\n"
         f"Model: {shown(description)}.  \nText: {steps} characters, `{shown(text)}`.\n\n"
         "| file | what it holds |\n| --- | --- |\n"
-        "| `weights.npz` | the model as an lstm-tui weights file (`lstm-tui explore --weights weights.npz` opens it) |\n"
+        "| `weights.npz` | the model as an lstm-tui weights file "
+        "(`lstm-tui explore --weights weights.npz` opens it) |\n"
         f"| `panel.npz` | what the panel showed: {', '.join(quantities)}, each ({steps}, {units}); "
         "row t is after character t, column k is unit k |\n"
         f"| `panel_numpy.py` | the equations of cell {model.name} in plain NumPy, one step per character |\n"

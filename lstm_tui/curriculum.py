@@ -185,7 +185,9 @@ class Lesson:
 
 def describe_setup(setup: PanelSetup) -> str:
     """One line, e.g. ``lstm, random model (hidden 8, seed 0), view gates, text "aaaa"``."""
-    model = f"random model (hidden {setup.hidden}, seed {setup.seed})" if setup.model == "random" else f"model {setup.model}"
+    model = f"model {setup.model}"
+    if setup.model == "random":
+        model = f"random model (hidden {setup.hidden}, seed {setup.seed})"
     text = f", text {json.dumps(setup.text, ensure_ascii=False)}" if setup.text else ""
     return f"{setup.cell}, {model}, view {setup.view}{text}"
 
@@ -273,7 +275,8 @@ def _key_values(lines: list[tuple[int, str]], allowed: tuple[str, ...], src: _So
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
-            raise src.error(number, f"the value of {key} must be JSON (strings in double quotes), got {raw.strip()!r}") from None
+            raise src.error(number, f"the value of {key} must be JSON (strings in double quotes), "
+                                    f"got {raw.strip()!r}") from None
         if key in repeatable:
             values.setdefault(key, []).append((number, value))
         else:
@@ -401,7 +404,8 @@ def _question(q: dict, src: _Source) -> Question:
             raise src.error(line, "a question is either multiple choice or numeric, not both")
         if "explanation" not in q:
             raise src.error(line, "a numeric question needs an explanation (>) after its answer")
-        return Question(q["prompt"], answer=q["answer"], tolerance=q["tolerance"], explanation=q["explanation"], line=line)
+        return Question(q["prompt"], answer=q["answer"], tolerance=q["tolerance"], explanation=q["explanation"],
+                        line=line)
     if len(choices) < 2:
         raise src.error(line, "a multiple-choice question needs at least two choices")
     if sum(correct for _, correct, _, _ in choices) != 1:
@@ -512,7 +516,8 @@ def lessons_dir() -> Path:
     for candidate in (package / "lessons", package.parent / "lessons"):
         if candidate.is_dir():
             return candidate
-    raise UserError(f"cannot find the lessons folder (looked in {package / 'lessons'} and {package.parent / 'lessons'})")
+    looked = f"{package / 'lessons'} and {package.parent / 'lessons'}"
+    raise UserError(f"cannot find the lessons folder (looked in {looked})")
 
 
 def lesson_files() -> list[Path]:

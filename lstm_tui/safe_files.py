@@ -104,7 +104,7 @@ class StagedFiles:
         except OSError as error:
             raise UserError(f"cannot write in {shown(self.folder)} ({error.strerror or error})") from None
 
-    def __enter__(self) -> "StagedFiles":
+    def __enter__(self) -> StagedFiles:
         return self
 
     def __exit__(self, *exc) -> None:

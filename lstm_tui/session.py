@@ -44,7 +44,8 @@ def load_model(setup: PanelSetup) -> CharModel:
 
 
 class Session:
-    def __init__(self, setup: PanelSetup | None = None, *, window: int = DEFAULT_WINDOW, model: CharModel | None = None):
+    def __init__(self, setup: PanelSetup | None = None, *, window: int = DEFAULT_WINDOW,
+                 model: CharModel | None = None):
         if window < 1:
             raise UserError("the window must hold at least 1 character")
         self.window = int(window)

@@ -61,7 +61,8 @@ def trace_report(model: CharModel, text: str) -> TraceReport:
                 step["top"] = [[char, p] for char, p in model.top_predictions(run.probabilities[t], TOP_K)]
             steps.append(step)
     return TraceReport(
-        cell.name, cell.hidden_size, model.vocab.chars, tuple(cell.gate_names), quantities, model.output is not None, steps
+        cell.name, cell.hidden_size, model.vocab.chars, tuple(cell.gate_names), quantities,
+        model.output is not None, steps
     )
 
 
@@ -143,7 +144,8 @@ def format_table(report: TraceReport, units: int = TABLE_UNITS) -> str:
         f"{len(report.steps)} step{'s' * (len(report.steps) != 1)}",
         f"rows: {' '.join(report.quantities)} for units 0-{shown - 1} of {H}; mean is over all {H} units",
         "",
-        "unit".ljust(LABEL_WIDTH) + "".join(str(unit).rjust(NUMBER_WIDTH) for unit in range(shown)) + " |" + "mean".rjust(NUMBER_WIDTH),
+        "unit".ljust(LABEL_WIDTH) + "".join(str(unit).rjust(NUMBER_WIDTH) for unit in range(shown))
+        + " |" + "mean".rjust(NUMBER_WIDTH),
     ]
     if not report.steps:
         lines.append("(the text is empty: no steps)")

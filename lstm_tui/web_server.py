@@ -14,6 +14,7 @@ Only the CLI's ``serve`` command imports this module (it needs the serve extra).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import secrets
@@ -125,10 +126,8 @@ class GuardedServer(Server):
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         for signum in (signal.SIGINT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C still raises KeyboardInterrupt
                 loop.add_signal_handler(signum, self.request_exit)
-            except NotImplementedError:  # Windows: Ctrl-C still raises KeyboardInterrupt
-                pass
         web.run_app(self._make_app(), host=self.host, port=self.port, handle_signals=False, loop=loop,
                     print=lambda _: self.announce())
 
@@ -210,10 +209,8 @@ async def relay_messages(websocket: web.WebSocketResponse, service: AppService) 
 async def end_app(service: AppService) -> None:
     """End a session's app process for certain: ask it to quit, then terminate it, then kill it."""
     process = service._process  # textual-serve keeps it there; it has no public way to end a stuck app
-    try:
+    with contextlib.suppress(asyncio.TimeoutError, ConnectionError, RuntimeError):
         await asyncio.wait_for(service.stop(), QUIT_SECONDS)
-    except (asyncio.TimeoutError, ConnectionError, RuntimeError):
-        pass
     if process is None or process.returncode is not None:
         return
     for end in (process.terminate, process.kill):

@@ -55,7 +55,8 @@ def assert_steps_equal_model(report: dict, model: CharModel, text: str) -> None:
 
 @pytest.mark.parametrize(
     "cell, gates, has_c",
-    [("lstm", ["i", "f", "g", "o"], True), ("gru", ["r", "z", "n"], False), ("mgu", ["f", "n"], False), ("rnn", [], False)],
+    [("lstm", ["i", "f", "g", "o"], True), ("gru", ["r", "z", "n"], False), ("mgu", ["f", "n"], False),
+     ("rnn", [], False)],
 )
 def test_json_equals_the_random_model(capsys, cell, gates, has_c):
     text = "Hello, world!\n"
@@ -103,7 +104,9 @@ def test_unicode_and_control_characters_are_traced_and_escaped(capsys):
     for fmt in ("table", "csv"):
         code, out, _ = trace(capsys, ODD_TEXT, "--hidden", "4", "--format", fmt)
         assert code == 0
-        for raw, shown in (("\x1b", "\\x1b"), ("\u202e", "\\u202e"), ("\x00", "\\x00"), ("\x9b", "\\x9b"), ("\u0301", "\\u0301")):
+        escapes = (("\x1b", "\\x1b"), ("\u202e", "\\u202e"), ("\x00", "\\x00"), ("\x9b", "\\x9b"),
+                   ("\u0301", "\\u0301"))
+        for raw, shown in escapes:
             assert raw not in out and shown in out
         assert "é" in out and "中" in out and "\U0001f600" in out
     code, out, _ = trace(capsys, ODD_TEXT, "--hidden", "4")

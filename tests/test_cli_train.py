@@ -72,7 +72,8 @@ def test_non_utf8_and_short_corpora_are_refused(tmp_path, capsys):
     binary, short = tmp_path / "b.txt", tmp_path / "s.txt"
     binary.write_bytes(b"\xff\xfe" * 600)
     short.write_text("too short", encoding="utf-8")
-    for path, message in ((binary, "is not UTF-8 text"), (short, "has 9 characters; the text task needs at least 1000")):
+    cases = ((binary, "is not UTF-8 text"), (short, "has 9 characters; the text task needs at least 1000"))
+    for path, message in cases:
         assert main(["train", "--task", "text", "--text-file", str(path), "--out", str(tmp_path / "m.npz")]) == 2
         assert message in capsys.readouterr().err
 

@@ -29,6 +29,8 @@ def test_format_number_is_two_signed_decimals():
     assert format_number(-0.001) == "0.00"
 
 
-@pytest.mark.parametrize("char, shown", [("\n", "↵"), ("\t", "⇥"), ("漢", "▯"), ("\u0301", "◌"), ("\x1b", "▪"), ("a", "a")])
+@pytest.mark.parametrize(
+    "char, shown", [("\n", "↵"), ("\t", "⇥"), ("漢", "▯"), ("\u0301", "◌"), ("\x1b", "▪"), ("a", "a")]
+)
 def test_glyph_is_one_cell_per_character(char, shown):
     assert glyph(char) == shown

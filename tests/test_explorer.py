@@ -171,7 +171,7 @@ async def test_forget_bias_keys_change_the_forget_gate():
 
 
 async def test_every_printable_character_reaches_the_input():
-    typed = string.printable.replace("\n", "").replace("\r", "").replace("\t", "").replace("\x0b", "").replace("\x0c", "")
+    typed = "".join(char for char in string.printable if char not in "\n\r\t\x0b\x0c")
     typed += "éß漢字ñ"
     app = app_for()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -190,7 +190,8 @@ async def test_a_burst_of_keys_keeps_one_copy_of_the_text(monkeypatch):
     """The input posts no Changed message: each would hold its own copy of the whole text while a burst
     of keys is queued ahead of it (k keys, k copies)."""
     changed = []
-    monkeypatch.setattr(ExplorerScreen, "on_input_changed", lambda screen, event: changed.append(event.value), raising=False)
+    monkeypatch.setattr(ExplorerScreen, "on_input_changed", lambda screen, event: changed.append(event.value),
+                        raising=False)
     app = app_for()
     async with app.run_test(size=(80, 24)) as pilot:
         await app.screen.wait_for_panel()

@@ -27,7 +27,8 @@ TEXT = "Hello, (wörld)\n"  # ö is outside the printable-ASCII vocabulary: the 
 
 
 def export(tmp_path, model, text=TEXT, **options):
-    return export_code(model, text, tmp_path / "out", description="a test model", command="lstm-tui export-code", **options)
+    return export_code(model, text, tmp_path / "out", description="a test model", command="lstm-tui export-code",
+                       **options)
 
 
 def run_script(path) -> tuple[int, str]:
@@ -77,7 +78,7 @@ def test_the_numpy_script_of_every_cell_reproduces_the_panel(tmp_path, cell):
 
 
 def test_every_registry_cell_of_the_known_families_can_be_exported():
-    assert EXPORTABLE == [name for name in CELLS if CELLS[name].family in ("rnn", "lstm", "gru", "mgu", "mut")]
+    assert [name for name in CELLS if CELLS[name].family in ("rnn", "lstm", "gru", "mgu", "mut")] == EXPORTABLE
     assert len(EXPORTABLE) >= 21
 
 

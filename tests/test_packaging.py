@@ -40,7 +40,8 @@ def installed(wheel, tmp_path_factory) -> Path:
     """The wheel installed (non-editable, no dependencies) into a folder of its own."""
     target = tmp_path_factory.mktemp("site")
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", "--target", str(target), str(wheel)],
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", "--target", str(target),
+         str(wheel)],
         capture_output=True, text=True, timeout=300,
     )
     assert install.returncode == 0, install.stderr[-2000:]
@@ -82,7 +83,8 @@ def test_the_wheel_carries_the_shipped_models_the_stylesheet_and_the_license(whe
 
 
 def test_an_installed_copy_loads_a_shipped_model(installed, tmp_path):
-    code = "from lstm_tui.training.shipped import load_shipped, MODELS_DIR; print(MODELS_DIR); print(load_shipped('brackets').cell.hidden_size)"
+    code = ("from lstm_tui.training.shipped import load_shipped, MODELS_DIR; print(MODELS_DIR); "
+            "print(load_shipped('brackets').cell.hidden_size)")
     directory, hidden = run_installed(installed, code, tmp_path)[:2]
     assert Path(directory) == installed / "lstm_tui" / "models"
     assert int(hidden) > 0

@@ -68,7 +68,8 @@ def test_a_failed_write_keeps_the_old_file(path, monkeypatch):
 
 @pytest.mark.parametrize(
     "content",
-    ["{not json", "[]", '{"version": 1, "read": "gru", "answers": {}, "last_lesson": null}', '{"version": 99}', "\udcff"],
+    ["{not json", "[]", '{"version": 1, "read": "gru", "answers": {}, "last_lesson": null}', '{"version": 99}',
+     "\udcff"],
 )
 def test_a_corrupt_file_is_reported_once_and_replaced(path, content):
     path.parent.mkdir(parents=True)
@@ -230,7 +231,7 @@ def test_default_path_is_in_the_user_data_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     path = default_path()
     assert path.name == "progress.json" and path.parent.name == "lstm-tui"
-    if os.name == "posix" and not os.uname().sysname == "Darwin":
+    if os.name == "posix" and os.uname().sysname != "Darwin":
         assert path.parent.parent == tmp_path
 
 

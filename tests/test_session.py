@@ -252,7 +252,8 @@ def test_bad_setups_are_user_errors():
 
 def test_session_imports_no_terminal_code():
     code = "import sys, lstm_tui.session; print(sorted(m for m in ('textual', 'rich', 'plotext') if m in sys.modules))"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"
 
 
 def test_a_label_names_only_the_in_memory_model_it_came_with():
@@ -267,4 +268,4 @@ def test_the_registry_lists_cells_in_the_limits_order():
     """The CLI checks --cell against limits.CELL_NAMES without loading NumPy: it must be the registry's list."""
     from lstm_tui.limits import CELL_NAMES
 
-    assert CELL_NAMES == tuple(CELLS)
+    assert tuple(CELLS) == CELL_NAMES

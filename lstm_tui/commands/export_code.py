@@ -13,7 +13,8 @@ HELP = "write NumPy and PyTorch scripts, with the weights, that recompute the pa
 
 def add_arguments(parser) -> None:
     add_model_arguments(parser, "a weights file: .npz (lstm-tui or Keras layout) or a PyTorch .pt with a .json sidecar")
-    parser.add_argument("--text", required=True, help=f"the text the panel runs on (1 to {EXPORT_MAX_TEXT:,} characters)")
+    parser.add_argument("--text", required=True,
+                        help=f"the text the panel runs on (1 to {EXPORT_MAX_TEXT:,} characters)")
     parser.add_argument("--out", required=True, metavar="DIR", help="the folder to write (made if missing)")
     parser.add_argument("--force", action="store_true", help="write into a folder that already holds files")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 from ..limits import LAB_HIDDEN
 from .options import parse_number
@@ -20,10 +19,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--text", help="the input text (1 to 1000 characters) instead of a random sequence")
     parser.add_argument("--length", metavar="N", help="length of the random sequence, 10 to 1000 (default 200)")
     add_source_arguments(parser, "a weights file: its cell and vocabulary replace --cells")
-    parser.add_argument("--hidden", metavar="N", help=f"hidden size of the random cells (default {LAB_HIDDEN}: the lab differentiates every unit, so its cost grows with H)")
+    parser.add_argument("--hidden", metavar="N", help=f"hidden size of the random cells (default {LAB_HIDDEN}: "
+                        "the lab differentiates every unit, so its cost grows with H)")
     parser.add_argument("--seed", metavar="S", help="seed of the random weights and sequence (default 0)")
-    parser.add_argument("--scale", metavar="X", help="spectral radius of each recurrent weight block, 0.5 to 2.0 (default: as built)")
-    parser.add_argument("--forget-bias", metavar="B", help="forget-gate bias of LSTM cells with a learned forget gate, -3 to 5 (default: as built)")
+    parser.add_argument("--scale", metavar="X",
+                        help="spectral radius of each recurrent weight block, 0.5 to 2.0 (default: as built)")
+    parser.add_argument("--forget-bias", metavar="B",
+                        help="forget-gate bias of LSTM cells with a learned forget gate, -3 to 5 (default: as built)")
     parser.add_argument("--clip", metavar="X", help="gradient-clipping threshold for the readout (default 1)")
     parser.add_argument("--format", default="table", metavar="table|json", help="output format (default table)")
 

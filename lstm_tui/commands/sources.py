@@ -32,7 +32,8 @@ def load_source(args, fixed_by_model: dict, cell: str | None = None):
 
         model = load_shipped(args.model)
         if cell is not None and cell != model.name:
-            raise UserError(f"--cell {cell} does not go with --model {args.model}, which is a model of cell {model.name}")
+            raise UserError(f"--cell {cell} does not go with --model {args.model}, "
+                            f"which is a model of cell {model.name}")
         return model
     from ..model.weights import load_model
 
@@ -48,7 +49,8 @@ def add_model_arguments(parser, weights_help: str) -> None:
         "and it names the cell of a PyTorch .pt file",
     )
     add_source_arguments(parser, weights_help)
-    parser.add_argument("--hidden", metavar="N", type=int, help=f"hidden size of the random model (default {VIEW_HIDDEN}, as in explore)")
+    parser.add_argument("--hidden", metavar="N", type=int,
+                        help=f"hidden size of the random model (default {VIEW_HIDDEN}, as in explore)")
     parser.add_argument("--seed", metavar="S", type=int, help="seed of the random model (default 0)")
 
 

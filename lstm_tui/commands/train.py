@@ -30,7 +30,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--task", required=True, metavar="NAME", help="brackets, quotes, counting, signal or text")
     parser.add_argument("--out", required=True, metavar="FILE.npz", help="where to save the weights and card")
     parser.add_argument("--card", metavar="FILE.md", help="also write the model card as Markdown")
-    parser.add_argument("--text-file", metavar="FILE", help="with --task text: a UTF-8 file to learn instead of the lessons")
+    parser.add_argument("--text-file", metavar="FILE",
+                        help="with --task text: a UTF-8 file to learn instead of the lessons")
     parser.add_argument("--keep-text", action="store_true",
                         help="with --text-file: keep the file's held-out last tenth (up to 5,000 characters) in the "
                         "model card, so its units can be checked again; by default the card names the file only")

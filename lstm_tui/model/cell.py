@@ -90,8 +90,8 @@ class OneHotRows:
 class Cell:
     """Base class: named parameters, state handling and the BPTT loops.
 
-    Subclasses set ``gate_names``, ``state_names`` and ``trace_names`` and implement ``param_shapes``, ``buffer_widths``,
-    ``trace_of``, ``recur`` and ``recur_backward``. The default input terms are ``x @ weight_ihᵀ +
+    Subclasses set ``gate_names``, ``state_names`` and ``trace_names`` and implement ``param_shapes``,
+    ``buffer_widths``, ``trace_of``, ``recur`` and ``recur_backward``. The default input terms are ``x @ weight_ihᵀ +
     bias_ih`` (+ ``bias_hh`` when the cell's recurrent bias sits outside any gate product and so can be
     merged).
     """

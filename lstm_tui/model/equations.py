@@ -12,7 +12,7 @@ takes, an optional note). The right-hand side is a small expression tree:
   new value).
 
 The same tree is written out twice: as the text lessons and the equation view show (``Equation.text``),
-and with the selected unit's numbers in place of the operands (``worked``). The kind gives a view the
+and with the selected unit's numbers in place of the operands (``worked_line``). The kind gives a view the
 range to draw a value on. Plain Python (no NumPy), so lessons and command-line code can read it.
 """
 
@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from operator import attrgetter
-from typing import Union
 
 from ..display import format_number
 
@@ -193,7 +192,7 @@ class Blend:
         return Sum((Hadamard(keep, self.old), Hadamard(take, self.new)))
 
 
-Expression = Union[Value, Symbol, Number, Sum, Binary, Negated, Group, Call, Extreme, Blend]
+Expression = Value | Symbol | Number | Sum | Binary | Negated | Group | Call | Extreme | Blend
 
 
 def children(expression: Expression) -> tuple[Expression, ...]:

@@ -22,7 +22,7 @@ import numpy as np
 from .cell import Cell, before_each_step, outer_sum_before_each_step
 from .equations import (TANH, Call, Difference, Equation, Hadamard, Kind, Number, Sum, Symbol, Value, affine,
                         sigmoid_equation, tanh_equation)
-from .numerics import lead_sum, outer_sum, sigmoid
+from .numerics import lead_sum, sigmoid
 
 
 class LSTMCell(Cell):
@@ -206,7 +206,7 @@ class LSTMCell(Cell):
         activations in weight-row order, from which σ' = a(1 − a) and tanh' = (1 − g)(1 + g) come for
         every block at once: whole rows are several times faster than a block's strided columns. Works on
         one step's rows and on (T, …) arrays alike."""
-        i, f, g, o = trace["i"], trace["f"], trace["g"], trace["o"]
+        i, g, o = trace["i"], trace["g"], trace["o"]
         np.subtract(1.0, gates, out=out)
         out *= gates + self._constants[2]
         factor = {name: out[..., rows] for name, rows in self.rows.items()}  # views: written in place
@@ -299,7 +299,8 @@ class LSTMCell(Cell):
                     grads[f"peephole_{name}"] += lead_sum(d_terms[..., self.rows[name]] * source)
         if self.full_gate_recurrence:
             gates = np.concatenate([trace[name] for name in self.sigmoid_blocks], axis=-1)
-            grads["weight_gates"] += outer_sum_before_each_step(d_terms[..., self.sigmoid_rows], initial["gates"], gates)
+            grads["weight_gates"] += outer_sum_before_each_step(
+                d_terms[..., self.sigmoid_rows], initial["gates"], gates)
 
 
 def lstm_equations(
@@ -336,7 +337,8 @@ def lstm_equations(
     candidate = ("W_g x", "R_g h₋₁", "b_g")
     linear = Equation("g", affine(*candidate), Kind.UNBOUNDED)
     equations.append(tanh_equation("g", *candidate) if input_activation else linear)
-    equations.append(Equation("c", Sum((Hadamard(Value("f"), c_prev), Hadamard(Value("i"), Value("g")))), Kind.UNBOUNDED))
+    cell_update = Sum((Hadamard(Value("f"), c_prev), Hadamard(Value("i"), Value("g"))))
+    equations.append(Equation("c", cell_update, Kind.UNBOUNDED))
     equations.append(learned_gate("o", Value("c")) if output_gate else absent("o"))
     if output_activation:
         equations.append(Equation("h", Hadamard(Value("o"), Call(TANH, Value("c"))), Kind.TANH))

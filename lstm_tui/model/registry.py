@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import UserError
 from ..limits import CELL_NAMES
@@ -55,7 +55,8 @@ def _lstm(name, description, reference=GREFF, **options) -> CellSpec:
 
 _SPECS = [
     CellSpec("rnn", "rnn", "Plain Elman RNN with tanh (PyTorch nn.RNN)", RNNCell, rnn_equations, "Elman 1990"),
-    _lstm("lstm", "LSTM as in PyTorch nn.LSTM: no peepholes, forget bias 1", "Hochreiter & Schmidhuber 1997; Gers et al. 2000"),
+    _lstm("lstm", "LSTM as in PyTorch nn.LSTM: no peepholes, forget bias 1",
+          "Hochreiter & Schmidhuber 1997; Gers et al. 2000"),
     _lstm("lstm-peephole", "Greff's vanilla LSTM: peepholes on i, f (c₋₁) and o (c)", peepholes=True),
     _lstm("lstm-nig", "Greff NIG: no input gate (i = 1)", peepholes=True, input_gate=False),
     _lstm("lstm-nfg", "Greff NFG: no forget gate (f = 1)", peepholes=True, forget_gate="none"),
@@ -64,7 +65,8 @@ _SPECS = [
     _lstm("lstm-noaf", "Greff NOAF: no output activation (h = o ⊙ c)", peepholes=True, output_activation=False),
     _lstm("lstm-np", "Greff NP: no peepholes (the same maths as lstm)"),
     _lstm("lstm-cifg", "Greff CIFG: coupled input and forget gate (f = 1 − i)", peepholes=True, forget_gate="coupled"),
-    _lstm("lstm-fgr", "Greff FGR: full gate recurrence (gates see last step's gates)", peepholes=True, full_gate_recurrence=True),
+    _lstm("lstm-fgr", "Greff FGR: full gate recurrence (gates see last step's gates)", peepholes=True,
+          full_gate_recurrence=True),
     CellSpec("gru", "gru", "GRU as in PyTorch nn.GRU: reset after the matmul, z keeps the old state",
              GRUCell, gru_equations, "Cho et al. 2014 (arXiv:1406.1078 v1); PyTorch nn.GRU",
              {"reset": "after", "update": "old"}),

@@ -31,7 +31,8 @@ class SamplingSettings:
         if not (isinstance(self.temperature, (int, float)) and math.isfinite(self.temperature)
                 and 0 <= self.temperature <= MAX_TEMPERATURE):
             raise UserError(f"the temperature must be a number from 0 to {MAX_TEMPERATURE:g}, not {self.temperature!r}")
-        if self.top_k is not None and (isinstance(self.top_k, bool) or not isinstance(self.top_k, int) or self.top_k < 1):
+        top_k = self.top_k
+        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
             raise UserError(f"top-k must be a whole number of at least 1, not {self.top_k!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
             raise UserError(f"the seed must be a whole number from 0 to {MAX_SEED}, not {self.seed!r}")

@@ -21,7 +21,7 @@ class Vocabulary:
         self._index = {char: k for k, char in enumerate(self.chars)}
 
     @classmethod
-    def from_text(cls, text: str) -> "Vocabulary":
+    def from_text(cls, text: str) -> Vocabulary:
         return cls("".join(sorted(set(text))))
 
     def __len__(self) -> int:

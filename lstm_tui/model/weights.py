@@ -438,7 +438,8 @@ def _from_keras(arrays: dict, cell_name: str | None, vocab_size: int, path: Path
         _check_bias(bias, [(2, 3 * units), (3 * units,)], path)
 
         def to_rzn(columns):  # Keras blocks z|r|h → PyTorch rows r|z|n
-            return np.concatenate([columns[..., units : 2 * units], columns[..., :units], columns[..., 2 * units :]], axis=-1)
+            blocks = (columns[..., units : 2 * units], columns[..., :units], columns[..., 2 * units :])
+            return np.concatenate(blocks, axis=-1)
 
         params = {"weight_ih": to_rzn(kernel).T, "weight_hh": to_rzn(recurrent).T}
         if bias.ndim == 2:  # reset_after=True: [input bias; recurrent bias], b_hn stays inside r ⊙ (·)
@@ -533,7 +534,8 @@ def _vocabulary(chars: str, path: Path) -> Vocabulary:
 
 def _agree(from_file: str | None, given: str | None, what: str, path: Path) -> str | None:
     if from_file is not None and given is not None and from_file != given:
-        raise UserError(f"{shown(path)}: the file's {what} {_brief(from_file)} differs from the one given, {_brief(given)}")
+        raise UserError(f"{shown(path)}: the file's {what} {_brief(from_file)} differs from the one given, "
+                        f"{_brief(given)}")
     return from_file if from_file is not None else given
 
 

@@ -309,7 +309,8 @@ class ExplorerScreen(Screen):
     def action_hidden(self) -> None:
         current = self.session.hidden_size
         larger = [size for size in HIDDEN_SIZES if size > current]
-        self.load(replace(self.session.setup, model="random", weights=None, hidden=larger[0] if larger else HIDDEN_SIZES[0]))
+        hidden = larger[0] if larger else HIDDEN_SIZES[0]
+        self.load(replace(self.session.setup, model="random", weights=None, hidden=hidden))
 
     def action_forget_bias(self, direction: int) -> None:
         if not self.session.has_forget_knob:

@@ -66,7 +66,8 @@ class GradientLabScreen(Screen):
 
     def __init__(self, settings: GradientSettings | None = None, *, text: str | None = None, model=None):
         """``settings``: the knobs to open with (a lesson may set them); ``text``: the panel's typed text,
-        used as the input when non-empty (default: ``settings.text``); ``model``: a CharModel (e.g. from a weights file) to analyse
+        used as the input when non-empty (default: ``settings.text``); ``model``: a CharModel (e.g. from a
+        weights file) to analyse
         instead of random cells."""
         super().__init__()
         self.initial = (settings, text, model)

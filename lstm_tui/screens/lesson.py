@@ -57,7 +57,8 @@ class LessonScreen(ExplorerScreen, inherit_bindings=False):
         *Screen.BINDINGS,  # tab / shift+tab to the try-it cards and quiz choices (inherit_bindings=False drops them)
     ]
 
-    def __init__(self, curriculum: Curriculum, progress: Progress, lesson: Lesson | None = None, *, window: int | None = None):
+    def __init__(self, curriculum: Curriculum, progress: Progress, lesson: Lesson | None = None, *,
+                 window: int | None = None):
         self.curriculum = curriculum
         self.progress = progress
         self.lesson = lesson or curriculum.lessons[0]

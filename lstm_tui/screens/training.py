@@ -178,7 +178,8 @@ class TrainingScreen(Screen):
 
     # --- the worker and its reports ----------------------------------------------------------------
     @work(thread=True, exclusive=True, group="training", exit_on_error=False)
-    def train(self, task_name: str, config: TrainConfig, stop: threading.Event, relay: ProgressRelay) -> TrainingRun | None:
+    def train(self, task_name: str, config: TrainConfig, stop: threading.Event,
+              relay: ProgressRelay) -> TrainingRun | None:
         argv = train_argv(task_name, config)
         try:
             run = train_task(build_task(task_name), config, relay, stop, command_line(argv))

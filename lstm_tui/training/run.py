@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import UserError
 from ..limits import MAX_HIDDEN, MAX_SEED, MAX_STEPS

@@ -150,7 +150,8 @@ def card_markdown(meta: dict) -> str:
         f"| seed | {meta['seed']} |",
         f"| batch × sequence length | {meta['batch']} × {meta['seq_len']} |",
         f"| Adam learning rate, clip | {meta['learning_rate']}, {meta['clip']} |",
-        f"| final training loss, accuracy | {_number(meta['train_loss'])} nats/char, {_number(meta['train_accuracy'])} |",
+        f"| final training loss, accuracy | {_number(meta['train_loss'])} nats/char, "
+        f"{_number(meta['train_accuracy'])} |",
         f"| fresh-text loss, accuracy | {_number(meta['fresh_loss'])} nats/char, {_number(meta['fresh_accuracy'])} "
         f"({meta['fresh_chars']} characters never trained on{'; not measured' * (meta['fresh_loss'] is None)}) |",
         f"| training time | {meta['train_seconds']} s (+ {meta['setup_seconds']} s making the text) on "

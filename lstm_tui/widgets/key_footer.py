@@ -35,7 +35,8 @@ def key_label(key: str, *, ascii: bool = False) -> str:
 def join_keys(labels: list[str]) -> str:
     """Labels of one group: F2 F3 F4 F5 → F2-F5; ↑ ↓ → ↑↓; alt+← alt+→ → alt+←→; others joined by /."""
     numbers = [int(label[1:]) for label in labels if re.fullmatch(r"F\d+", label)]
-    if len(labels) > 2 and len(numbers) == len(labels) and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+    consecutive = numbers == list(range(numbers[0], numbers[0] + len(numbers))) if numbers else False
+    if len(labels) > 2 and len(numbers) == len(labels) and consecutive:
         return f"{labels[0]}-{labels[-1]}"
     if all(len(label) == 1 for label in labels):
         return "".join(labels)

@@ -7,7 +7,7 @@ regions, so a line that is equal to the one on screen costs nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache, partial, wraps
+from functools import cache, partial, wraps
 from itertools import repeat
 
 from rich.cells import cell_len
@@ -27,14 +27,14 @@ def _kind(level: int, signed: bool) -> str:
     return "unsigned" if not signed else "negative" if level < 0 else "positive"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _level_style(level: int, signed: bool, palette: Palette) -> Style:
     """A quantised value as a background, with text on it in black or white, whichever reads."""
     background = palette.heat[_kind(level, signed)][abs(level)]
     return Style(bgcolor=hex_colour(background), color=hex_colour(text_on(background)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _level_ink(level: int, signed: bool, palette: Palette) -> Style:
     """The value's kind as a text colour (bars and their numbers: one escape sequence for both)."""
     if palette.ink is None:
@@ -210,8 +210,11 @@ def render_text_line(text: Text, console, width: int, base: Style) -> Strip:
 def _append(segments: list[Segment], text: str, style: Style, color_system) -> None:
     if segments:
         last = segments[-1]
-        if last.style == style or (color_system is not None and
-                                   Strip.render_ansi(last.style, color_system) == Strip.render_ansi(style, color_system)):
+        alike = last.style == style or (  # the cheap test first: this runs for every segment drawn
+            color_system is not None
+            and Strip.render_ansi(last.style, color_system) == Strip.render_ansi(style, color_system)
+        )
+        if alike:
             segments[-1] = Segment(last.text + text, last.style)
             return
     segments.append(Segment(text, style))

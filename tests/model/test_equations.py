@@ -191,7 +191,8 @@ def test_values_stay_in_the_range_their_kind_declares(name):
 def test_kinds_bound_what_they_claim():
     assert BOUNDS == {Kind.GATE: (0.0, 1.0), Kind.TANH: (-1.0, 1.0)}
     gru = CELLS["gru"].equations
-    assert [value_bounds(gru, name) for name in ("r", "z", "n", "h")] == [(0.0, 1.0), (0.0, 1.0), (-1.0, 1.0), (-1.0, 1.0)]
+    gate, squashed = (0.0, 1.0), (-1.0, 1.0)
+    assert [value_bounds(gru, name) for name in ("r", "z", "n", "h")] == [gate, gate, squashed, squashed]
     lstm = CELLS["lstm"].equations
     assert value_bounds(lstm, "c") is None and value_bounds(lstm, "h") == (-1.0, 1.0)
     assert value_bounds(CELLS["lstm-noaf"].equations, "h") is None  # h = o ⊙ c
@@ -235,4 +236,4 @@ def test_the_equations_module_needs_no_numpy():
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             imported.add("." * node.level + (node.module or ""))
-    assert imported == {"__future__", "math", "collections.abc", "dataclasses", "enum", "operator", "typing", "..display"}
+    assert imported == {"__future__", "math", "collections.abc", "dataclasses", "enum", "operator", "..display"}

@@ -337,7 +337,8 @@ def test_unprefixed_pytorch_name_is_an_extra_key(tmp_path, good_arrays):
 def test_wrong_shape(tmp_path, good_arrays):
     good_arrays["weight_hh_l0"] = np.zeros((4 * HIDDEN, HIDDEN + 1))
     message = load_error(save_arrays(tmp_path / "m.npz", **good_arrays))
-    assert f"weight_hh_l0 has shape (12, 4), expected (12, 3) (cell 'lstm', hidden size {HIDDEN}, 4 characters)" in message
+    expected = f"weight_hh_l0 has shape (12, 4), expected (12, 3) (cell 'lstm', hidden size {HIDDEN}, 4 characters)"
+    assert expected in message
 
 
 def test_wrong_output_layer_shape(tmp_path, good_arrays):
@@ -458,7 +459,8 @@ def test_meta_nested_too_deeply(tmp_path, good_arrays):
 
 def test_too_many_entries(tmp_path, good_arrays):
     extra = {f"x{k}": np.zeros(1) for k in range(MAX_MEMBERS)}
-    assert f"entries, over the limit of {MAX_MEMBERS}" in load_error(save_arrays(tmp_path / "m.npz", **good_arrays, **extra))
+    path = save_arrays(tmp_path / "m.npz", **good_arrays, **extra)
+    assert f"entries, over the limit of {MAX_MEMBERS}" in load_error(path)
 
 
 def test_oversized_file_on_disk(tmp_path, good_arrays, monkeypatch):
