@@ -60,7 +60,6 @@ class Session:
         self.ranked_over = 0  # steps of text the ranking was made over
         self.forget_bias_offset = 0.0
         self.steps_run = 0  # model steps taken so far (a counter tests and benchmarks read)
-        self.version = 0  # bumped on every change that views draw
         self.runs = 0  # bumped when the whole window is run again (a model, a knob, a reset): not by typing
         self.load(setup or PanelSetup(), model=model)
 
@@ -190,7 +189,6 @@ class Session:
         self.steps_run += steps
         if self.cursor is not None and self.cursor >= self.length:
             self.cursor = None
-        self.version += 1
         return steps
 
     # --- time cursor and units -------------------------------------------------------------------
@@ -206,7 +204,6 @@ class Session:
             return
         target = min(max(self.step_index + delta, 0), self.length - 1)
         self.cursor = None if target == self.length - 1 else target
-        self.version += 1
 
     def cursor_to(self, position: int | None) -> None:
         """Put the cursor on a window step (None or the last step: follow the end)."""
@@ -215,11 +212,9 @@ class Session:
             self.cursor = None if position == self.length - 1 else position
         else:
             self.cursor = None
-        self.version += 1
 
     def select_unit(self, unit: int) -> None:
         self.selected_unit = unit % self.hidden_size
-        self.version += 1
 
     def find_unit(self, feature: str) -> tuple[str, float] | None:
         """The unit finder: select the unit whose c (h for cells without c) follows ``feature`` (a name in
@@ -245,7 +240,6 @@ class Session:
         else:
             pinned.append(unit)
         self.pinned_units = sorted(pinned) or None
-        self.version += 1
 
     def rank_units(self) -> None:
         """Rank the units by mean |h| over the text so far. The ranking is kept while the learner types,
@@ -263,12 +257,10 @@ class Session:
     def restore_ranking(self, ranking: tuple[list[int], int] | None) -> None:
         """Use a ranking made before (a replay restores the recorded one); None: rank at the next look."""
         self._ranking, self.ranked_over = (None, 0) if ranking is None else (list(ranking[0]), ranking[1])
-        self.version += 1
 
     def set_pins(self, units: list[int] | None) -> None:
         """Pin exactly these units (None or empty: none)."""
         self.pinned_units = sorted({unit % self.hidden_size for unit in units}) if units else None
-        self.version += 1
 
     def most_active_units(self, count: int) -> list[int]:
         """The ``count`` units with the largest mean |h| when the units were last ranked, in unit order."""

@@ -1,6 +1,5 @@
 """ASCII mode (--ascii, or automatic without a Unicode encoding): the explorer drawn in plain ASCII."""
 
-import html
 import io
 import re
 
@@ -13,19 +12,13 @@ from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.widgets.key_footer import key_label
 from lstm_tui.widgets.lines import bar
 
-from .test_explorer_snapshots import press_and_settle
+from .ui_helpers import press_and_settle, screen_text
 
 TYPED = "q? Hello 1"
 
 
 def ascii_app(**setup):
     return LstmApp(PanelSetup(hidden=16, seed=0, **setup), ascii_mode=True)
-
-
-def screen_text(svg: str) -> str:
-    """The characters of a Textual SVG screenshot (tags dropped, entities decoded)."""
-    text = html.unescape(re.sub(r"<[^>]+>", "", svg.split("<style>")[0] + svg.split("</style>")[-1]))
-    return text.replace("\xa0", " ")
 
 
 def test_explorer_in_ascii_mode_80x24(snap_compare):

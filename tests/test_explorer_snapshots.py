@@ -5,20 +5,7 @@ import pytest
 from lstm_tui.app import LstmApp
 from lstm_tui.panel_setup import PanelSetup
 
-
-def press_and_settle(*keys):
-    """Type, then wait until every coalesced redraw has run, so the picture is deterministic."""
-
-    async def run_before(pilot):
-        wait_for_panel = getattr(pilot.app.screen, "wait_for_panel", None)
-        if wait_for_panel is not None:  # the panel's keys act once it has started
-            await wait_for_panel()
-        await pilot.press(*keys)
-        for _ in range(3):
-            await pilot.wait_for_scheduled_animations()
-            await pilot.pause()
-
-    return run_before
+from .ui_helpers import press_and_settle
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

@@ -223,7 +223,7 @@ def test_weight_loader_on_damaged_files(data):
 
 # --- pastes: whole, however long ---------------------------------------------------------------------
 async def test_a_paste_keeps_every_line_and_shows_breaks_as_one_cell_each():
-    from .test_ascii_mode import screen_text
+    from .ui_helpers import screen_text
 
     app = LstmApp(PanelSetup(hidden=8, seed=0))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -234,7 +234,7 @@ async def test_a_paste_keeps_every_line_and_shows_breaks_as_one_cell_each():
 
 
 async def test_a_megabyte_paste_is_kept_and_the_input_shows_its_end():
-    from .test_ascii_mode import screen_text
+    from .ui_helpers import screen_text
 
     text = "".join(f"{index:07d} " for index in range(125_000))  # 1 MB, every 8-character word distinct
     app = LstmApp(PanelSetup(hidden=8, seed=0))

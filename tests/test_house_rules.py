@@ -2,6 +2,7 @@
 the import contracts in pyproject.toml (the README's floors; no Textual, Rich or plotext below the widgets)
 and ruff's lint rules with the project's line length."""
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -62,3 +63,13 @@ def test_ruff_format_is_applied():
     assert result.returncode == 0, result.stdout + result.stderr
     imports = run(tool("ruff"), "check", "--no-cache", "--select", "I", ".")
     assert imports.returncode == 0, imports.stdout + imports.stderr
+
+
+def test_no_test_module_imports_another():
+    """Shared test code lives in tests/helpers.py (model) and tests/ui_helpers.py (UI), not in test modules."""
+    offenders = []
+    for path in (ROOT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1].startswith("test_"):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
+    assert offenders == []

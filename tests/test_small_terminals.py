@@ -5,7 +5,7 @@ import pytest
 from lstm_tui.app import LstmApp
 from lstm_tui.panel_setup import PanelSetup
 
-from .test_ascii_mode import screen_text
+from .ui_helpers import screen_text
 
 SIZES = [(40, 12), (200, 60), (41, 13), (80, 24), (40, 12), (120, 40), (55, 12), (40, 30)]
 

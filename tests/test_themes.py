@@ -20,7 +20,7 @@ from lstm_tui.widgets.lines import value_style
 from lstm_tui.widgets.palette import DARK, LEVELS, LIGHT, MONO, contrast, luminance, palette_for
 from lstm_tui.widgets.plot import StatePlot
 
-from .test_explorer_snapshots import press_and_settle
+from .ui_helpers import press_and_settle
 
 TYPED = "q? Hello 1"
 TEXT_CONTRAST = 4.5  # WCAG AA for text: bar numbers, text on heat colours

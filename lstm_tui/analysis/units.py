@@ -135,14 +135,3 @@ def rank_units(states: np.ndarray, values: np.ndarray, top: int | None = None) -
     scores = correlations(states, values)
     order = np.argsort(-np.abs(scores), kind="stable")
     return [UnitScore(int(unit), float(scores[unit])) for unit in order[:top]]
-
-
-def find_units(model, text: str, feature: str, pattern: str | None = None, state: str = "c", top: int | None = None):
-    """Run ``model`` (a CharModel) over ``text`` from a zero state and rank its units on ``feature``."""
-    if not text:
-        raise UserError("the unit finder needs some text")
-    trace = model.run(text).forward.trace
-    if state not in trace:
-        states = ", ".join(name for name in model.cell.state_names if name in trace)
-        raise UserError(f"{model.name} has no state {state!r}; choose one of: {states}")
-    return rank_units(trace[state], feature_values(text, feature, pattern), top)

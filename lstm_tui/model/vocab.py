@@ -20,10 +20,6 @@ class Vocabulary:
         self.chars = "".join(sorted(chars))
         self._index = {char: k for k, char in enumerate(self.chars)}
 
-    @classmethod
-    def from_text(cls, text: str) -> Vocabulary:
-        return cls("".join(sorted(set(text))))
-
     def __len__(self) -> int:
         return len(self.chars)
 

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from lstm_tui.errors import UserError
-from lstm_tui.model.charmodel import CharModel
 from lstm_tui.training.shipped import (
     FRESH_CHARS,
     MODELS_DIR,
@@ -21,7 +20,6 @@ from lstm_tui.analysis.units import (
     column,
     correlations,
     feature_values,
-    find_units,
     inside_quotes,
     is_vowel,
     is_whitespace,
@@ -99,16 +97,6 @@ def test_constant_units_and_features_give_zero_not_nan(rng):
     assert not correlations(states, np.full(40, 2.0)).any()
     ranking = rank_units(states, np.full(40, 2.0))
     assert [score.unit for score in ranking] == [0, 1, 2]  # all tied at 0: unit order
-
-
-def test_find_units_runs_the_model_and_checks_the_state_name():
-    model = CharModel.random("rnn", hidden_size=5, seed=2)
-    ranking = find_units(model, "(a (b) c)", "depth", state="h")
-    assert sorted(score.unit for score in ranking) == list(range(5))
-    with pytest.raises(UserError, match="rnn has no state 'c'; choose one of: h"):
-        find_units(model, "(a)", "depth", state="c")
-    with pytest.raises(UserError, match="needs some text"):
-        find_units(model, "", "depth")
 
 
 # --- shipped models ---------------------------------------------------------------------------------
