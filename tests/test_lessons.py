@@ -59,7 +59,8 @@ def test_lessons_are_numbered_in_increasing_unique_order(curriculum):
 
 def test_numbers_may_leave_gaps_but_not_repeat(tmp_path):
     for number in (1, 19):
-        (tmp_path / f"{number:02d}-t{number}.md").write_text(GOOD.replace("order: 7", f"order: {number}"), encoding="utf-8")
+        lesson_text = GOOD.replace("order: 7", f"order: {number}")
+        (tmp_path / f"{number:02d}-t{number}.md").write_text(lesson_text, encoding="utf-8")
     gapped = load_curriculum(tmp_path)
     assert [lesson.number for lesson in gapped] == [1, 19]
     assert gapped.neighbour(gapped.get(1), 1).number == 19 and gapped.get("19").slug == "t19"

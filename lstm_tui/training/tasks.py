@@ -198,7 +198,8 @@ def read_corpus(paths: list[Path]) -> str:
 
 class SignalTask(Task):
     name = "signal"
-    description = "a wave written as digit levels 0–9, its period drifting; the features are the level and its direction"
+    description = ("a wave written as digit levels 0–9, its period drifting; "
+                   "the features are the level and its direction")
     alphabet = "0123456789"
     periods = (6, 12)  # steps per cycle, drawn anew for every stretch
     stretch = (30, 90)  # steps between changes of period
