@@ -14,7 +14,7 @@ from lstm_tui.widgets.plot import FRAME_ROWS, StatePlot
 from lstm_tui.widgets.plotext_canvas import dot_cell
 from lstm_tui.widgets.scales import fit_axis, symmetric_scale
 
-from .test_explorer_snapshots import press_and_settle
+from .ui_helpers import press_and_settle
 
 LABEL = re.compile(r"^ *(−?\d+(\.\d+)?)┤")  # a y tick label and the axis
 

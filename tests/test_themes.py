@@ -105,7 +105,8 @@ def test_the_gradient_labs_curves_keep_their_colours(palette, theme, depth):
 def test_every_heat_level_keeps_its_own_colour(palette, depth):
     """Lesson 12 reads structure in the heatmap: each level (both signs) must stay a colour of its own."""
     for low in (-1.0, 0.0):
-        levels = [as_terminal_shows(Color.parse(value_style(value, low, 1.0, palette).bgcolor.name).get_truecolor(), depth)
+        levels = [as_terminal_shows(Color.parse(value_style(value, low, 1.0, palette).bgcolor.name).get_truecolor(),
+                                    depth)
                   for value in VALUES if value >= low]
         assert len(set(levels)) == len(levels), levels
 

@@ -117,8 +117,10 @@ def print_table(view) -> None:
     numbered = not coloured or len(labels) > len(CURVE_COLOURS)
     entries = [f"{index + 1} {label}" if numbered else f"━━ {label}" for index, label in enumerate(labels)]
     columns, rows = shutil.get_terminal_size((80, 24))
-    legend = ["  ".join(entries[index] if numbered else plotext.colorize("━━", CURVE_COLOURS[index]) + f" {labels[index]}"
-                        for index in row) for row in legend_rows(entries, columns)]
+    def entry(index: int) -> str:
+        return entries[index] if numbered else plotext.colorize("━━", CURVE_COLOURS[index]) + f" {labels[index]}"
+
+    legend = ["  ".join(entry(index) for index in row) for row in legend_rows(entries, columns)]
     lines = [settings_line(view), *readout_lines(view), "", PLOT_TITLE, *legend]
     print("\n".join(lines))
     draw_plot(plotext, view, colours=CURVE_COLOURS if coloured else (), numbered=numbered)

@@ -108,8 +108,9 @@ class UnitBars(LineView):
             signed = low < 0
             numbers = [bar_number(float(values[name][unit])) for unit in units] if step is not None else []
             width = max([NUMBER_WIDTHS[signed], *map(len, numbers)])
-            cells = [(" " + ("" if compact else bar(float(values[name][unit]), low, high, BAR_WIDTHS[signed], ascii=ascii)
-                             + " ") + number.rjust(width),
+            cells = [(" " + ("" if compact
+                             else bar(float(values[name][unit]), low, high, BAR_WIDTHS[signed], ascii=ascii) + " ")
+                      + number.rjust(width),
                       value_style(float(values[name][unit]), low, high, palette, ink=True))
                      for unit, number in zip(units, numbers)]
             columns.append((f" {name}".ljust(column_width(signed, width, compact)), cells))

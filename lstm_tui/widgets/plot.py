@@ -1,10 +1,11 @@
 """State plot (plotext through textual-plotext): the selected unit's c and h (and gates) over the text.
 
 What it shows: one column per step, the steps up to the shown one filling the width (typing pages the
-view by an eighth of it, scrubbing back by half, so the shown step stays in view); a y axis fitted to the values in view, with 0 and every
-tick on a row of its own (``scales.fit_axis``); a marker on each state curve at the shown step, placed
-on the very row where plotext draws that curve's dot; the legend above the curves and the characters
-below them, drawn here rather than by plotext (its legend is drawn over the curves).
+view by an eighth of it, scrubbing back by half, so the shown step stays in view); a y axis fitted to the
+values in view, with 0 and every tick on a row of its own (``scales.fit_axis``); a marker on each state
+curve at the shown step, placed on the very row where plotext draws that curve's dot; the legend above the
+curves and the characters below them, drawn here rather than by plotext (its legend is drawn over the
+curves).
 
 Cheap on the CPU and the wire: the axis only changes when the values leave it or a finer one fits,
 only plot rows that differ from the previous frame are repainted, and the rows are read from
