@@ -19,7 +19,8 @@ from .display import shown
 from .errors import UserError, print_message
 
 # Subcommands, in the order --help lists them. With no subcommand, ``home`` opens the app.
-COMMANDS = ("trace", "sample", "export-code", "lessons", "lesson", "check-lesson", "gradients", "explore", "replay", "train", "serve")
+COMMANDS = ("trace", "sample", "export-code", "lessons", "lesson", "check-lesson", "gradients", "explore", "replay",
+            "train", "serve")
 
 
 def _command(name: str):

@@ -199,7 +199,8 @@ def _try_markdown(item: TryIt) -> str:
 
 def task_markdown(task: Task, answers: bool = False) -> str:
     """A task as a quote: what to do, its goals, and (with ``answers``) the hints and a solution."""
-    lines = [f"> **Task** ({describe_setup(task.setup)})", ">", *(f"> {line}" for line in task.prompt.splitlines()), ">"]
+    prompt = [f"> {line}" for line in task.prompt.splitlines()]
+    lines = [f"> **Task** ({describe_setup(task.setup)})", ">", *prompt, ">"]
     lines += [f"> Goal: `{goal.text}`" + "  " * (k < len(task.goals) - 1) for k, goal in enumerate(task.goals)]
     if answers:
         lines += [">", *(f"> *Hint {k}:* {hint}" for k, hint in enumerate(task.hints, 1))]
@@ -301,7 +302,8 @@ def _check_characters(lines: list[str], src: _Source) -> None:
     for number, line in enumerate(lines, 1):
         bad = next((char for char in line if char != "\t" and shown(char) != char), None)
         if bad is not None:
-            raise src.error(number, f"the character {shown(bad)} (a control or invisible character) is not allowed in a lesson")
+            raise src.error(number, f"the character {shown(bad)} (a control or invisible character) "
+                                    "is not allowed in a lesson")
 
 
 def _panel_setup(values: dict, base: PanelSetup, line: int, src: _Source) -> PanelSetup:

@@ -119,30 +119,3 @@ def goal_problem(goal: Goal, session) -> str | None:
     if goal.unit >= session.hidden_size:
         return f"unit {goal.unit} does not exist: the model has units 0 to {session.hidden_size - 1}"
     return None
-
-
-def task_problems(task: Task) -> list[str]:
-    """What is wrong with a task, checked on its own model: goals it cannot read, a solution that does not
-    meet them, goals already met before anything is typed. Empty when the task is sound."""
-    from .session import Session
-
-    session = Session(task.setup)
-    problems = [problem for goal in task.goals if (problem := goal_problem(goal, session))]
-    if problems:
-        return problems
-    session.set_text(task.setup.text)
-    if check_task(task, session).done:
-        problems.append("every goal already holds before anything is typed")
-    if task.solution is not None:
-        session.set_text(task.solution)
-        unmet = [status for status in check_task(task, session).goals if not status.met]
-        problems += [f"the solution does not meet {status.goal.text!r} ({_describe(status)} after it)" for status in unmet]
-    return problems
-
-
-def _describe(status: GoalStatus) -> str:
-    goal = status.goal
-    if status.value is None:
-        return f"fewer than {goal.steps} steps"
-    name = f"p({goal.char})" if goal.name == "p" else f"{goal.name}[{goal.unit}]"
-    return f"{name} is {status.value:.3f}"

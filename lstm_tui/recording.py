@@ -249,7 +249,8 @@ def parse_recording(data, where: str) -> Recording:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise UserError(f"{where}: not an lstm-tui recording (no \"format\": \"{FORMAT}\")")
     if data.get("version") != VERSION:
-        raise UserError(f"{where}: recording version {shown(data.get('version'))}; this lstm-tui reads version {VERSION}")
+        raise UserError(f"{where}: recording version {shown(data.get('version'))}; "
+                        f"this lstm-tui reads version {VERSION}")
     allowed = {"format", "version", "model", "window", "text", "view", "events", "size"}
     extra = sorted(set(data) - allowed)
     if extra:
@@ -263,7 +264,8 @@ def parse_recording(data, where: str) -> Recording:
         raise UserError(f"{where}: text must be a string")
     views = _views(data.get("view"), f"{where}: view")
     size = data.get("size")
-    if size is not None and not (isinstance(size, list) and len(size) == 2 and all(_is_int(n) and 1 <= n <= 1000 for n in size)):
+    sized = isinstance(size, list) and len(size) == 2 and all(_is_int(n) and 1 <= n <= 1000 for n in size)
+    if size is not None and not sized:
         raise UserError(f"{where}: size must be [columns, rows]")
     events = data.get("events")
     if not isinstance(events, list):
@@ -297,7 +299,8 @@ def _check_events(recording: Recording, where: str) -> None:
         if kind not in EVENT_KINDS:
             raise UserError(f"{at}: unknown kind {shown(kind)!r}; kinds are {', '.join(EVENT_KINDS)}")
         if not _well_formed(kind, values, length):
-            raise UserError(f"{at}: {kind} takes {EVENT_KINDS[kind]}" + (f" (the text is {length} long)" if kind == "edit" else ""))
+            long = f" (the text is {length} long)" if kind == "edit" else ""
+            raise UserError(f"{at}: {kind} takes {EVENT_KINDS[kind]}{long}")
         if kind == "model":
             setup_of(values[0], f"{at}: model")
         if kind == "edit":
@@ -326,9 +329,11 @@ def _well_formed(kind: str, values: list, length: int) -> bool:
     if kind == "unit":
         return _is_int(value) and value >= 0
     if kind == "pins":
-        return value is None or (isinstance(value, list) and len(value) <= 1024 and all(_is_int(v) and v >= 0 for v in value))
+        return value is None or (
+            isinstance(value, list) and len(value) <= 1024 and all(_is_int(v) and v >= 0 for v in value))
     if kind == "forget_bias":
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and abs(value) <= 100
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return number and math.isfinite(value) and abs(value) <= 100
     if kind == "view":
         return isinstance(value, list) and all(isinstance(view, str) and view in PANEL_VIEWS for view in value)
     if kind == "plot_gates":
@@ -359,7 +364,8 @@ class Replay:
             if not path.is_file():
                 raise UserError(f"{where} is the weights file {shown(path)}, which is not there (give --weights FILE)")
             if file_sha256(path) != source["sha256"]:
-                raise UserError(f"{shown(path)} is not the weights file the recording was made with (its sha256 differs)")
+                raise UserError(f"{shown(path)} is not the weights file the recording was made with "
+                                "(its sha256 differs)")
         return setup
 
     @property
@@ -389,13 +395,14 @@ class Replay:
             self.plot_gates = values[0]
         elif kind == "ranking":
             if values[0] is not None and len(values[0]) != session.hidden_size:
-                raise UserError(f"event {self.position} ranks {len(values[0])} units; the model has {session.hidden_size}")
+                raise UserError(f"event {self.position} ranks {len(values[0])} units; "
+                                f"the model has {session.hidden_size}")
             session.restore_ranking(None if values[0] is None else (values[0], values[1]))
         elif kind == "model":
             session.load(replace(self._setup(values[0], f"event {self.position}'s model"), text=session.text))
         return event
 
-    def run(self) -> "Replay":
+    def run(self) -> Replay:
         while not self.done:
             self.step()
         return self

@@ -6,26 +6,16 @@ Each check runs in a fresh interpreter, because this test process may already ha
 from __future__ import annotations
 
 import ast
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import lstm_tui
 
-UI_PACKAGES = ("textual", "rich", "plotext", "textual_plotext")
+from .ui_helpers import RUN_CLI, UI_PACKAGES, ui_modules_loaded_by
+
 PACKAGE_DIR = Path(lstm_tui.__file__).resolve().parent
 MODEL_DIR = PACKAGE_DIR / "model"
-
-# The child runs the snippet, then reports which UI packages ended up in sys.modules (last stdout line).
-CHILD_TEMPLATE = """
-import contextlib, io, json, sys
-{snippet}
-loaded = sorted(name for name in sys.modules if name.split(".")[0] in {ui_packages!r})
-print(json.dumps(loaded))
-"""
 
 IMPORT_EVERY_MODEL_MODULE = """
 import importlib, pkgutil
@@ -33,28 +23,6 @@ import lstm_tui.model
 for module in pkgutil.walk_packages(lstm_tui.model.__path__, "lstm_tui.model."):
     importlib.import_module(module.name)
 """
-
-RUN_CLI = """
-from lstm_tui.cli import main
-captured = io.StringIO()
-with contextlib.redirect_stdout(captured):
-    try:
-        status = main({argv!r})
-    except SystemExit as stop:  # argparse exits after --help and --version
-        status = stop.code
-assert status in (0, None), f"exit status {{status}}"
-assert captured.getvalue().strip(), "nothing printed"
-"""
-
-
-def ui_modules_loaded_by(snippet: str, packages: tuple[str, ...] = UI_PACKAGES) -> list[str]:
-    child = CHILD_TEMPLATE.format(snippet=snippet, ui_packages=packages)
-    completed = subprocess.run(
-        [sys.executable, "-c", child], capture_output=True, text=True, timeout=120, cwd=PACKAGE_DIR.parent
-    )
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout.strip().splitlines()[-1])
-
 
 @pytest.mark.parametrize(
     "snippet",

@@ -16,7 +16,8 @@ from lstm_tui.cli import main
 from lstm_tui.curriculum import load_curriculum, load_lessons, parse_lesson
 from lstm_tui.errors import UserError
 from lstm_tui.lesson_check import check_lessons, lesson_problems
-from lstm_tui.lesson_tasks import check_task, parse_goal, task_problems
+from lstm_tui.lesson_check import task_problems
+from lstm_tui.lesson_tasks import check_task, parse_goal
 from lstm_tui.panel_setup import HIDEABLE_KEYS, PanelSetup
 from lstm_tui.session import Session
 from lstm_tui.training.shipped import best_unit, load_shipped_card
@@ -82,8 +83,19 @@ def test_goals_parse(text, fields):
     assert (goal.name, goal.unit, goal.char, goal.op, goal.value, goal.steps) == fields
 
 
-@pytest.mark.parametrize("text", ["c[3] = 2", "c3 > 2", "c[3] > two", "p(ab) > 0.5", "c[-1] > 0", "c[1] > 1 for 0 steps",
-                                  "c[1] > 1 for 5000 steps", "C[1] > 0"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "c[3] = 2",
+        "c3 > 2",
+        "c[3] > two",
+        "p(ab) > 0.5",
+        "c[-1] > 0",
+        "c[1] > 1 for 0 steps",
+        "c[1] > 1 for 5000 steps",
+        "C[1] > 0",
+    ],
+)
 def test_bad_goals_are_refused(text):
     with pytest.raises(ValueError):
         parse_goal(text)
@@ -107,12 +119,18 @@ def test_a_lesson_with_a_task_and_hidden_views_parses():
     "change, message",
     [
         (('goal: "z[2] > 0.5"', 'goal: "z[2] is big"'), r"04-gates.md:15: a goal is NAME\[UNIT\]"),
-        (('goal: "z[2] > 0.5"\ngoal: "h[0] < 0.9 for 2 steps"\n', ""), r"04-gates.md:14: a task needs at least one goal"),
+        (
+            ('goal: "z[2] > 0.5"\ngoal: "h[0] < 0.9 for 2 steps"\n', ""),
+            r"04-gates.md:14: a task needs at least one goal",
+        ),
         (('solution: "xyz"', 'solution: "xyz"\nsolution: "abc"'), r"04-gates.md:20: solution given twice"),
         (('solution: "xyz"', "solution: 3"), r"04-gates.md:14: solution must be a string"),
         (('hint: "Or not."', 'hint: ""'), r"04-gates.md:18: a hint is a non-empty string"),
         (("\nOpen the update gate of unit 2.\n", "\n"), r"04-gates.md:14: a task block needs"),
-        (('hide_views: ["heat", "plot"]', 'hide_views: ["radar"]'), r"04-gates.md:1: hide_views: 'radar' is not one of"),
+        (
+            ('hide_views: ["heat", "plot"]', 'hide_views: ["radar"]'),
+            r"04-gates.md:1: hide_views: 'radar' is not one of",
+        ),
         (('hide_keys: ["cell", "reset"]', 'hide_keys: "cell"'), r"04-gates.md:1: hide_keys must be a JSON list"),
         (('text: ""', 'view: "heat"'), r"04-gates.md:14: this opens the heat view, which hide_views hides"),
         (("Some text.", "Some \x1b[2Jtext."), r"04-gates.md:12: the character \\x1b .*is not allowed"),
@@ -141,10 +159,17 @@ def test_hideable_keys_name_real_actions():
     owners = [LstmApp]
     for package in (lstm_tui.screens, lstm_tui.widgets):
         for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-            owners += [cls for _, cls in inspect.getmembers(importlib.import_module(module.name), inspect.isclass)
-                       if cls.__module__ == module.name]
-    actions = {binding.action.split("(")[0] for owner in owners for binding in getattr(owner, "BINDINGS", [])
-               if hasattr(binding, "action")}
+            owners += [
+                cls
+                for _, cls in inspect.getmembers(importlib.import_module(module.name), inspect.isclass)
+                if cls.__module__ == module.name
+            ]
+    actions = {
+        binding.action.split("(")[0]
+        for owner in owners
+        for binding in getattr(owner, "BINDINGS", [])
+        if hasattr(binding, "action")
+    }
     assert set(HIDEABLE_KEYS) <= actions
     assert set(HIDEABLE_KEYS).isdisjoint({"toggle_view", "quit", "help"})  # views hide by name; quit and help never
 
@@ -180,7 +205,9 @@ def test_prediction_goals_read_the_next_character_probabilities():
     probability = session.probabilities_of("a")[-1]
     assert check_task(task, session).goals[0].value == pytest.approx(probability)
     session_model = session.model
-    assert probability == pytest.approx(session_model.run("xyz").probabilities[-1][session_model.vocab.index("a")], rel=1e-9)
+    assert probability == pytest.approx(
+        session_model.run("xyz").probabilities[-1][session_model.vocab.index("a")], rel=1e-9
+    )
 
 
 def test_task_problems_are_found_on_the_model():
@@ -196,7 +223,9 @@ def test_task_problems_are_found_on_the_model():
     session = Session(PanelSetup(cell="gru", hidden=8, seed=3))
     session.set_text("xyz")
     value = session.trace("h")[-1, 0]
-    assert problems(f"h[0] > {value + 0.5:.3f}") == [f"the solution does not meet 'h[0] > {value + 0.5:.3f}' (h[0] is {value:.3f} after it)"]
+    assert problems(f"h[0] > {value + 0.5:.3f}") == [
+        f"the solution does not meet 'h[0] > {value + 0.5:.3f}' (h[0] is {value:.3f} after it)"
+    ]
     assert problems(f"h[0] > {value - 0.01:.3f}") == [] or value - 0.01 <= 0  # met by the solution, not at the start
 
 
@@ -205,7 +234,11 @@ def test_the_documented_example_loads_and_its_task_is_checked(tmp_path):
     course = write_course(tmp_path / "my-course", ("01-counting-brackets.md", doc_example()))
     curriculum = load_lessons(course)
     (lesson,) = curriculum
-    assert (lesson.title, lesson.hidden_views, lesson.hidden_keys) == ("Counting brackets", ("heat",), ("cell", "seed", "hidden"))
+    assert (lesson.title, lesson.hidden_views, lesson.hidden_keys) == (
+        "Counting brackets",
+        ("heat",),
+        ("cell", "seed", "hidden"),
+    )
     assert lesson_problems(curriculum, lesson) == []
     (task,) = lesson.tasks
     session = Session(task.setup)
@@ -227,27 +260,46 @@ def test_the_documented_commands_work(tmp_path, env, capsys):
     course = write_course(tmp_path / "my-course", ("01-counting-brackets.md", doc_example()))
     assert main(["check-lesson", str(course)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"ok  {course / '01-counting-brackets.md'}  01 Counting brackets: 1 try-it, 1 question, "
-                          "1 task (1 with a solution, checked), hides views heat, hides keys cell, seed, hidden")
-    result = subprocess.run([sys.executable, "-m", "lstm_tui", "--lessons-dir", str(course), "lessons"],
-                            capture_output=True, text=True, env=env, timeout=60)
+    assert out.startswith(
+        f"ok  {course / '01-counting-brackets.md'}  01 Counting brackets: 1 try-it, 1 question, "
+        "1 task (1 with a solution, checked), hides views heat, hides keys cell, seed, hidden"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "lstm_tui", "--lessons-dir", str(course), "lessons"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0 and result.stdout.split()[:2] == ["1", "counting-brackets"], result.stderr
-    result = subprocess.run([sys.executable, "-m", "lstm_tui", "lesson", str(course / "01-counting-brackets.md"), "--answers"],
-                            capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "lstm_tui", "lesson", str(course / "01-counting-brackets.md"), "--answers"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0 and result.stdout.startswith("# Counting brackets\n"), result.stderr
     assert 'type "(((((((((("' in result.stdout
 
 
 # --- loading and check-lesson ---------------------------------------------------------------------------
 def test_check_lesson_reports_every_problem_with_file_and_line(tmp_path, capsys):
-    broken = doc_example().replace('solution: "(((((((((("', 'solution: "(((("').replace(
-        "depth: its model card", "depth (see [lesson 2](02-nope.md)): its model card")
+    broken = (
+        doc_example()
+        .replace('solution: "(((((((((("', 'solution: "(((("')
+        .replace("depth: its model card", "depth (see [lesson 2](02-nope.md)): its model card")
+    )
     course = write_course(tmp_path / "c", ("01-counting-brackets.md", broken))
     assert main(["check-lesson", str(course)]) == 2
     err = capsys.readouterr().err.splitlines()
     path = course / "01-counting-brackets.md"
     assert err[0] == f"lstm-tui: {path}:13: link '02-nope.md' names no lesson"
-    assert re.fullmatch(rf"lstm-tui: {re.escape(str(path))}:21: task: the solution does not meet 'c\[28\] < -2' \(c\[28\] is -0\.\d+ after it\)", err[1])
+    assert re.fullmatch(
+        rf"lstm-tui: {re.escape(str(path))}:21: task: "
+        r"the solution does not meet 'c\[28\] < -2' \(c\[28\] is -0\.\d+ after it\)",
+        err[1],
+    )
     assert len(err) == 2
 
 
@@ -258,8 +310,12 @@ def test_format_errors_stop_at_the_first_with_file_and_line(tmp_path, capsys):
 
 
 def test_a_course_is_loaded_from_a_folder_or_one_file(tmp_path):
-    course = write_course(tmp_path / "c", ("01-counting-brackets.md", doc_example()), ("04-gates.md", LESSON),
-                          ("notes.txt", "not a lesson"))
+    course = write_course(
+        tmp_path / "c",
+        ("01-counting-brackets.md", doc_example()),
+        ("04-gates.md", LESSON),
+        ("notes.txt", "not a lesson"),
+    )
     assert [lesson.number for lesson in load_lessons(course)] == [1, 4]
     assert [lesson.slug for lesson in load_lessons(course / "04-gates.md")] == ["gates"]
     check_lessons(load_lessons(course))  # both sound
@@ -268,13 +324,16 @@ def test_a_course_is_loaded_from_a_folder_or_one_file(tmp_path):
         load_lessons(course)
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: None, "no such file or folder"),
-    (lambda p: p.mkdir(), "no lessons"),
-    (lambda p: os.mkfifo(p), "not a regular file"),
-    (lambda p: p.write_bytes(b"\xff\xfe"), "cannot read it"),
-    (lambda p: p.write_text("x" * 300_000), "a lesson is at most"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: None, "no such file or folder"),
+        (lambda p: p.mkdir(), "no lessons"),
+        (lambda p: os.mkfifo(p), "not a regular file"),
+        (lambda p: p.write_bytes(b"\xff\xfe"), "cannot read it"),
+        (lambda p: p.write_text("x" * 300_000), "a lesson is at most"),
+    ],
+)
 def test_files_that_are_not_lessons_are_refused(tmp_path, make, message):
     path = tmp_path / "01-x.md"
     make(path)
@@ -299,8 +358,11 @@ from lstm_tui.cli import build_parser
 from lstm_tui.commands.sources import curriculum_from, progress_for
 args = build_parser().parse_args(["--lessons-dir", sys.argv[1], "lessons"])
 own = progress_for(args, curriculum_from(args)); own.mark_read("counting-brackets"); own.save()
-print(course_path(sys.argv[1]) != default_path(), Progress.load().is_read("forget-gate"), own.path == course_path(sys.argv[1]))
+print(course_path(sys.argv[1]) != default_path(), Progress.load().is_read("forget-gate"),
+      own.path == course_path(sys.argv[1]))
 """
-    result = subprocess.run([sys.executable, "-c", code, str(course)], capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(course)], capture_output=True, text=True, env=env, timeout=60
+    )
     assert result.stdout.split() == ["True", "True", "True"], result.stderr
     assert course_path(course).name.endswith(".json")

@@ -34,9 +34,16 @@ class Clock:
 
 def snapshot(session: Session) -> dict:
     """Everything a view draws from the session."""
-    state = {"text": session.text, "cursor": session.cursor, "unit": session.selected_unit, "pins": session.pinned_units,
-             "bias": session.forget_bias_offset, "model": source_of(session.setup), "start": session.window_start,
-             "ranking": session.ranking}
+    state = {
+        "text": session.text,
+        "cursor": session.cursor,
+        "unit": session.selected_unit,
+        "pins": session.pinned_units,
+        "bias": session.forget_bias_offset,
+        "model": source_of(session.setup),
+        "start": session.window_start,
+        "ranking": session.ranking,
+    }
     arrays = {name: session.trace(name).copy() for name in session.trace_names}
     if session.has_predictions:
         arrays["p"] = session._probabilities[: session.length].copy()
@@ -112,8 +119,17 @@ def test_events_say_what_changed(tmp_path):
     assert events[0] == [200, "edit", 0, 0, "H"]
     assert [event[1] for event in events[14:17]] == ["edit", "edit", "edit"]
     assert events[14][2:] == [11, 14, ""]  # three characters deleted
-    assert {event[1] for event in events} == {"edit", "cursor", "unit", "pins", "forget_bias", "view", "plot_gates", "model",
-                                              "ranking"}
+    assert {event[1] for event in events} == {
+        "edit",
+        "cursor",
+        "unit",
+        "pins",
+        "forget_bias",
+        "view",
+        "plot_gates",
+        "model",
+        "ranking",
+    }
     rankings = [event for event in events if event[1] == "ranking"]
     assert [event[3] for event in rankings[:2]] == [15, 16] and sorted(rankings[0][2]) == list(range(8))
     assert [event[0] for event in events] == sorted(event[0] for event in events)
@@ -160,7 +176,15 @@ def test_the_starting_state_is_recorded_too():
 
 
 def test_edit_between_finds_the_smallest_change():
-    for old, new in [("", "a"), ("abc", "abd"), ("abc", "ab"), ("hello", "help me"), ("aaa", "aaaa"), ("abc", ""), ("x", "x")]:
+    for old, new in [
+        ("", "a"),
+        ("abc", "abd"),
+        ("abc", "ab"),
+        ("hello", "help me"),
+        ("aaa", "aaaa"),
+        ("abc", ""),
+        ("x", "x"),
+    ]:
         start, end, inserted = edit_between(old, new)
         assert old[:start] + inserted + old[end:] == new
     assert edit_between("aaa", "aaaa") == (3, 3, "a")
@@ -196,8 +220,15 @@ def test_a_model_trained_in_the_app_cannot_be_recorded():
 
 
 # --- damaged and hostile files ----------------------------------------------------------------------------
-GOOD = {"format": "lstm-tui recording", "version": 1, "model": {"cell": "lstm", "model": "random", "hidden": 4, "seed": 0},
-        "window": 64, "text": "ab", "view": ["gates"], "events": [[10, "edit", 2, 2, "c"], [20, "unit", 1]]}
+GOOD = {
+    "format": "lstm-tui recording",
+    "version": 1,
+    "model": {"cell": "lstm", "model": "random", "hidden": 4, "seed": 0},
+    "window": 64,
+    "text": "ab",
+    "view": ["gates"],
+    "events": [[10, "edit", 2, 2, "c"], [20, "unit", 1]],
+}
 
 
 def write(tmp_path, data) -> Path:
@@ -229,8 +260,10 @@ def write(tmp_path, data) -> Path:
         ({"events": [[10, "ranking", [0, 0, 1], 2]]}, "event 1: ranking takes the units in order"),
         ({"events": [["10", "unit", 1]]}, r"event 1: an event is \[milliseconds, kind"),
         ({"events": [[10, "unit", 1]] * (MAX_RECORDING_EVENTS + 1)}, "events; a recording holds at most"),
-        ({"window": 8192, "events": [[k, "edit", 0, 0, "x" * 300] for k in range(400)]},
-         f"replaying would take more than {MAX_REPLAY_STEPS:,} model steps"),
+        (
+            {"window": 8192, "events": [[k, "edit", 0, 0, "x" * 300] for k in range(400)]},
+            f"replaying would take more than {MAX_REPLAY_STEPS:,} model steps",
+        ),
     ],
 )
 def test_bad_recordings_are_one_line_errors(tmp_path, change, message):
@@ -284,7 +317,9 @@ def test_replay_prints_each_event_at_the_recorded_pace(tmp_path, capsys, monkeyp
     assert lines[1].startswith("   0.20 s  typed 'H'") and "H" in lines[1] and "c[0] " in lines[1]
     gaps = np.diff([0] + [event[0] for event in events]) / 1000
     np.testing.assert_allclose(waits, gaps / 4, atol=1e-9)  # each wait is the recorded gap at 4x
-    assert any(" s  gru, seed 2 " in line for line in lines) and any(" s  lstm, model brackets " in line for line in lines)
+    assert any(" s  gru, seed 2 " in line for line in lines) and any(
+        " s  lstm, model brackets " in line for line in lines
+    )
 
 
 def test_replay_options(tmp_path, capsys):
@@ -297,7 +332,7 @@ def test_replay_options(tmp_path, capsys):
 
 
 def test_replay_never_loads_textual(tmp_path):
-    from .test_import_hygiene import RUN_CLI, ui_modules_loaded_by
+    from .ui_helpers import RUN_CLI, ui_modules_loaded_by
 
     write(tmp_path, GOOD)
     loaded = ui_modules_loaded_by(RUN_CLI.format(argv=["replay", str(tmp_path / "r.json"), "--speed", "0"]))

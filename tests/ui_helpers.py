@@ -1,7 +1,15 @@
 """Helpers the UI tests share (Pilot and snapshot tests): one place, so no test module imports another."""
 
 import html
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
+
+import lstm_tui
+
+PACKAGE_DIR = Path(lstm_tui.__file__).resolve().parent
 
 
 def press_and_settle(*keys):
@@ -24,3 +32,39 @@ def screen_text(svg: str) -> str:
     """The characters of a Textual SVG screenshot (tags dropped, entities decoded)."""
     text = html.unescape(re.sub(r"<[^>]+>", "", svg.split("<style>")[0] + svg.split("</style>")[-1]))
     return text.replace("\xa0", " ")
+
+
+# --- which UI packages a command loads ------------------------------------------------------------------
+UI_PACKAGES = ("textual", "rich", "plotext", "textual_plotext")
+
+# The child runs the snippet, then reports which UI packages ended up in sys.modules (last stdout line).
+CHILD_TEMPLATE = """
+import contextlib, io, json, sys
+{snippet}
+loaded = sorted(name for name in sys.modules if name.split(".")[0] in {ui_packages!r})
+print(json.dumps(loaded))
+"""
+
+RUN_CLI = """
+from lstm_tui.cli import main
+captured = io.StringIO()
+with contextlib.redirect_stdout(captured):
+    try:
+        status = main({argv!r})
+    except SystemExit as stop:  # argparse exits after --help and --version
+        status = stop.code
+assert status in (0, None), f"exit status {{status}}"
+assert captured.getvalue().strip(), "nothing printed"
+"""
+
+
+
+def ui_modules_loaded_by(snippet: str, packages: tuple[str, ...] = UI_PACKAGES) -> list[str]:
+    """Which of ``packages`` a fresh interpreter has loaded after running ``snippet`` (this process may
+    already have imported Textual)."""
+    child = CHILD_TEMPLATE.format(snippet=snippet, ui_packages=packages)
+    completed = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=120, cwd=PACKAGE_DIR.parent
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout.strip().splitlines()[-1])

@@ -10,7 +10,6 @@ refuses to write samples of a model that is not the shipped one (retrain it firs
 """
 
 import sys
-from pathlib import Path
 
 from lstm_tui.blas import limit_blas_threads
 

@@ -14,8 +14,10 @@ TEXT_TAIL = 24  # characters of the typed text each line shows
 
 def add_arguments(parser) -> None:
     parser.add_argument("file", metavar="FILE", help="a recording (.json)")
-    parser.add_argument("--speed", metavar="X", help=f"how many times faster than recorded, up to {MAX_SPEED:g}; 0: no waiting (default 1)")
-    parser.add_argument("--weights", metavar="FILE", help="where the recording's weights file is now, if it moved (its sha256 is checked)")
+    parser.add_argument("--speed", metavar="X",
+                        help=f"how many times faster than recorded, up to {MAX_SPEED:g}; 0: no waiting (default 1)")
+    parser.add_argument("--weights", metavar="FILE",
+                        help="where the recording's weights file is now, if it moved (its sha256 is checked)")
 
 
 def run(args) -> int:
@@ -27,7 +29,8 @@ def run(args) -> int:
         raise UserError(f"--speed must be from 0 to {MAX_SPEED:g}, not {args.speed}")
     recording = read_recording(args.file)
     replay = Replay(recording, weights=args.weights)
-    print(f"{describe_model(replay.session)}, {len(recording.events)} events over {recording.duration_ms / 1000:.1f} s", flush=True)
+    seconds = recording.duration_ms / 1000
+    print(f"{describe_model(replay.session)}, {len(recording.events)} events over {seconds:.1f} s", flush=True)
     start = time.monotonic()
     while not replay.done:
         event = recording.events[replay.position]
@@ -43,7 +46,9 @@ def describe_model(session) -> str:
 
 
 def model_source(setup) -> str:
-    return f"weights {setup.weights}" if setup.weights else (f"model {setup.model}" if setup.model != "random" else f"seed {setup.seed}")
+    if setup.weights:
+        return f"weights {setup.weights}"
+    return f"model {setup.model}" if setup.model != "random" else f"seed {setup.seed}"
 
 
 def event_line(event: list, replay) -> str:
@@ -55,7 +60,8 @@ def event_line(event: list, replay) -> str:
     tail = session.text[-TEXT_TAIL:]
     step, unit = session.step_index, session.selected_unit
     states = "" if step is None else "  ".join(
-        f"{name}[{unit}] {format_signed(session.step_trace(step)[name][unit], plus=True)}" for name in session.state_names)
+        f"{name}[{unit}] {format_signed(session.step_trace(step)[name][unit], plus=True)}"
+        for name in session.state_names)
     return f"{event[0] / 1000:7.2f} s  {shown(what):<24.24} {shown(tail):<{TEXT_TAIL}}  {states}".rstrip()
 
 

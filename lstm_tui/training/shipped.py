@@ -41,7 +41,8 @@ class TrainingRun:
         return self.result.model
 
 
-def train_task(task: Task, config: TrainConfig, on_progress=None, stop=None, command: str = "", model=None) -> TrainingRun:
+def train_task(task: Task, config: TrainConfig, on_progress=None, stop=None, command: str = "",
+               model=None) -> TrainingRun:
     """Train a fresh model on ``task``, then measure it on fresh text; ``stop.is_set()`` ends training early.
     ``model``: ``new_model(task.vocabulary(), config)`` made by the caller, who can then look at it (it is
     trained in place) whenever ``on_progress`` is called."""
