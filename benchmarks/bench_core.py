@@ -264,8 +264,8 @@ def modern_window_runs(name, dtype) -> dict:
         for char in text:
             state = model.step(char, state).state
 
-    return {"parallel": lambda: model.cell.parallel_forward(inputs), "forward": lambda: model.cell.forward(inputs, terms=terms),
-            "steps": step_loop}
+    return {"parallel": lambda: model.cell.parallel_forward(inputs),
+            "forward": lambda: model.cell.forward(inputs, terms=terms), "steps": step_loop}
 
 
 def measure_modern(repeats, min_seconds) -> tuple[list, list]:
@@ -278,7 +278,8 @@ def measure_modern(repeats, min_seconds) -> tuple[list, list]:
         per_step = {name: 1e6 * value / len(SAMPLE_TEXT) for name, value in seconds.items()}
         step_rows.append((dtype, per_step))
         for name in PARALLEL_CELLS:
-            window_rows.append((dtype, name, {k: 1e3 * v for k, v in median_seconds(modern_window_runs(name, dtype), repeats, min_seconds).items()}))
+            medians = median_seconds(modern_window_runs(name, dtype), repeats, min_seconds)
+            window_rows.append((dtype, name, {k: 1e3 * v for k, v in medians.items()}))
     return step_rows, window_rows
 
 

@@ -154,8 +154,9 @@ def test_equation_numbers_are_the_trace_values(cell):
         if line.operands:  # the written-out arithmetic gives the shown result, to display rounding
             assert _evaluate(line.numbers) == pytest.approx(line.value, abs=0.02)
         if line.preactivation is not None:
-            activation = {"tanh": np.tanh, "σ": lambda z: 1 / (1 + np.exp(-z)), "exp": np.exp,
-                          "g": lambda z: z + 0.5 if z >= 0 else 1 / (1 + np.exp(-z))}[line.equation.invertible_call.name]
+            activations = {"tanh": np.tanh, "σ": lambda z: 1 / (1 + np.exp(-z)), "exp": np.exp,
+                           "g": lambda z: z + 0.5 if z >= 0 else 1 / (1 + np.exp(-z))}
+            activation = activations[line.equation.invertible_call.name]
             assert activation(line.preactivation) == pytest.approx(line.value, abs=1e-9)
 
 

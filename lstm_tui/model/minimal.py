@@ -269,7 +269,7 @@ def _g_inverse(value: float) -> float | None:
     """v from g(v): v = g − ½ above ½, logit(g) below."""
     if value >= 0.5:
         return value - 0.5
-    return math.log(value / (1.0 - value)) if 0.0 < value else None
+    return math.log(value / (1.0 - value)) if value > 0.0 else None
 
 
 G = Function("g", _g_inverse)

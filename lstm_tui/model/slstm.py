@@ -98,7 +98,8 @@ class SLSTMCell(AffineInput, Cell):
         if gates_out is None:
             gates_out = np.empty(pre.shape, self.dtype)
         pre_i, pre_f = pre[..., :H], pre[..., H : 2 * H]
-        i, f, g, o = gates_out[..., :H], gates_out[..., H : 2 * H], gates_out[..., 2 * H : 3 * H], gates_out[..., 3 * H :]
+        i, f, g, o = (gates_out[..., :H], gates_out[..., H : 2 * H], gates_out[..., 2 * H : 3 * H],
+                      gates_out[..., 3 * H :])
         # f's exponent before stabilising: m₋₁ + log σ(f̃), with log σ(v) = −log(1 + exp(−v))
         np.negative(pre_f, out=f)
         np.logaddexp(0.0, f, out=f)

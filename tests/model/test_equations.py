@@ -133,9 +133,11 @@ def rglru_symbols(cell, x, state):
             "b_i": p["bias_gate"][H:], "Λ": p["lambda"]}
 
 
-SYMBOLS = {LSTMCell: lstm_symbols, GRUCell: gru_symbols, MGUCell: mgu_symbols, MUTCell: mut_symbols, RNNCell: rnn_symbols,
-           SLSTMCell: slstm_symbols, MLSTMCell: mlstm_symbols, MinGRUCell: mingru_symbols, MinLSTMCell: minlstm_symbols,
-           RGLRUCell: rglru_symbols}
+SYMBOLS = {
+    LSTMCell: lstm_symbols, GRUCell: gru_symbols, MGUCell: mgu_symbols, MUTCell: mut_symbols, RNNCell: rnn_symbols,
+    SLSTMCell: slstm_symbols, MLSTMCell: mlstm_symbols, MinGRUCell: mingru_symbols, MinLSTMCell: minlstm_symbols,
+    RGLRUCell: rglru_symbols,
+}
 
 
 @pytest.mark.parametrize("name", list(CELLS))
