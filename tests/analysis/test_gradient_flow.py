@@ -5,41 +5,7 @@ import pytest
 
 from lstm_tui.model import CELLS, build_cell
 
-from ..helpers import random_state
-
-T, BATCH, INPUT, HIDDEN = 5, 2, 3, 4
-
-
-def loss_pieces(cell, rng):
-    """A scalar loss touching every h_t and the final state, with fixed random weights."""
-    weights_h = rng.normal(size=(T, BATCH, HIDDEN))
-    weights_final = {name: rng.normal(size=(BATCH, cell.state_size(name))) for name in cell.state_names}
-
-    def loss(inputs, state0):
-        result = cell.forward(inputs, {k: v.copy() for k, v in state0.items()})
-        value = np.sum(weights_h * result.trace["h"])
-        value += sum(np.sum(weights_final[name] * result.state[name]) for name in cell.state_names)
-        return value, result
-
-    return loss, weights_h, weights_final
-
-
-def numeric_gradient(function, array, eps=1e-6):
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        saved = array[index]
-        array[index] = saved + eps
-        plus = function()
-        array[index] = saved - eps
-        minus = function()
-        array[index] = saved
-        grad[index] = (plus - minus) / (2 * eps)
-    return grad
-
-
-def relative_error(analytic, numeric):
-    scale = np.linalg.norm(analytic) + np.linalg.norm(numeric)
-    return 0.0 if scale == 0 else np.linalg.norm(analytic - numeric) / scale
+from ..helpers import BATCH, HIDDEN, INPUT, T, loss_pieces, numeric_gradient, random_state, relative_error
 
 
 @pytest.mark.parametrize("name", sorted(CELLS))

@@ -9,8 +9,7 @@ import pytest
 from lstm_tui.model import CELLS, build_cell
 from lstm_tui.model.minimal import g
 
-from ..helpers import random_state
-from ..analysis.test_gradient_flow import BATCH, INPUT, T, loss_pieces, numeric_gradient, relative_error
+from ..helpers import BATCH, INPUT, T, loss_pieces, numeric_gradient, random_state, relative_error
 
 MODERN = ("slstm", "mlstm", "mingru", "minlstm", "rglru")
 PARALLEL = ("mlstm", "mingru", "minlstm")
