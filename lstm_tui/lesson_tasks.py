@@ -8,7 +8,8 @@ A task's goals are conditions on the last step of the typed text, written as one
 
 with ``>``, ``>=``, ``<`` or ``<=`` and a plain number (the minus may be − or -). A task is done when every
 goal holds. ``parse_goal`` reads one goal without NumPy (the lesson loader calls it); ``check_task`` reads a
-``Session`` (plain Python, no terminal), so the app and the tests check tasks the same way.
+``Session`` it is given (plain Python, no terminal), so the app and the tests check tasks the same way.
+Nothing here imports the session: this module sits with the lesson loader, below it.
 """
 
 from __future__ import annotations

@@ -59,9 +59,9 @@ def event_line(event: list, replay) -> str:
     what = describe_event(event, session)
     tail = session.text[-TEXT_TAIL:]
     step, unit = session.step_index, session.selected_unit
-    states = "" if step is None else "  ".join(
-        f"{name}[{unit}] {format_signed(session.step_trace(step)[name][unit], plus=True)}"
-        for name in session.state_names)
+    values = {} if step is None else session.step_trace(step)
+    states = "  ".join(f"{name}[{unit}] {format_signed(values[name][unit], plus=True)}"
+                       for name in session.state_names if name in values)
     return f"{event[0] / 1000:7.2f} s  {shown(what):<24.24} {shown(tail):<{TEXT_TAIL}}  {states}".rstrip()
 
 
