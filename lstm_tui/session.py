@@ -308,6 +308,12 @@ class Session:
     def has_predictions(self) -> bool:
         return self._probabilities is not None
 
+    @property
+    def probabilities(self) -> np.ndarray | None:
+        """(length, V): the next-character probabilities after every step of the window, or None without an
+        output layer (a view, do not modify)."""
+        return None if self._probabilities is None else self._probabilities[: self.length]
+
     def probabilities_of(self, char: str) -> np.ndarray:
         """The model's probability that ``char`` comes next, after each step of the window (zeros without an
         output layer or for a character outside the vocabulary)."""

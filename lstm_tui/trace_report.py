@@ -40,26 +40,37 @@ class TraceReport:
 def trace_report(model: CharModel, text: str) -> TraceReport:
     """Run ``model`` over ``text`` from the zero state and collect every step (values as Python floats,
     so they equal the model's own numbers exactly)."""
+    if not text:
+        return report_of_steps(model, text, {}, [], None)
+    run = model.run(text)
+    return report_of_steps(model, text, run.forward.trace, run.in_vocab, run.probabilities)
+
+
+def session_report(session) -> TraceReport:
+    """What a live panel's session holds for the text in its window, as a report: the panel's own numbers."""
+    traces = {name: session.trace(name) for name in session.trace_names}
+    return report_of_steps(session.model, session.window_text, traces, session.in_vocab, session.probabilities)
+
+
+def report_of_steps(model: CharModel, text: str, trace: dict, in_vocab, probabilities) -> TraceReport:
+    """A report of ``model``'s steps over ``text``: ``trace`` holds a (T, H) array per quantity."""
     cell = model.cell
     has_c = "c" in cell.state_names
     quantities = (*cell.gate_names, *(("c",) if has_c else ()), "h")
     steps = []
-    if text:
-        run = model.run(text)
-        trace = run.forward.trace
-        for t, char in enumerate(text):
-            step = {
-                "step": t + 1,  # counted from 1, as the panel's status line counts them
-                "char": char,
-                "in_vocab": bool(run.in_vocab[t]),
-                "gates": {name: trace[name][t].tolist() for name in cell.gate_names},
-            }
-            if has_c:
-                step["c"] = trace["c"][t].tolist()
-            step["h"] = trace["h"][t].tolist()
-            if run.probabilities is not None:
-                step["top"] = [[char, p] for char, p in model.top_predictions(run.probabilities[t], TOP_K)]
-            steps.append(step)
+    for t, char in enumerate(text):
+        step = {
+            "step": t + 1,  # counted from 1, as the panel's status line counts them
+            "char": char,
+            "in_vocab": bool(in_vocab[t]),
+            "gates": {name: trace[name][t].tolist() for name in cell.gate_names},
+        }
+        if has_c:
+            step["c"] = trace["c"][t].tolist()
+        step["h"] = trace["h"][t].tolist()
+        if probabilities is not None:
+            step["top"] = [[char, p] for char, p in model.top_predictions(probabilities[t], TOP_K)]
+        steps.append(step)
     return TraceReport(
         cell.name, cell.hidden_size, model.vocab.chars, tuple(cell.gate_names), quantities,
         model.output is not None, steps

@@ -248,3 +248,23 @@ def main_help(command: str) -> str:
     with contextlib.redirect_stdout(captured), pytest.raises(SystemExit):
         main([command, "--help"])
     return " ".join(captured.getvalue().split())
+
+
+def test_a_session_report_holds_the_panels_own_numbers():
+    """What the panel exports for its text: the session's stepped values exactly (the trace command's
+    whole-sequence run agrees to float32 rounding)."""
+    from lstm_tui.panel_setup import PanelSetup
+    from lstm_tui.session import Session
+    from lstm_tui.trace_report import session_report, trace_report
+
+    session = Session(PanelSetup(model="brackets"), window=8)
+    session.set_text("(a(b))((x")  # longer than the window: the report covers what the panel shows
+    report = session_report(session)
+    assert "".join(step["char"] for step in report.steps) == session.window_text
+    for name in ("i", "f", "g", "o"):
+        assert np.array_equal([step["gates"][name] for step in report.steps], session.trace(name))
+    assert np.array_equal([step["c"] for step in report.steps], session.trace("c"))
+    assert [step["top"][0][0] for step in report.steps] == [session.model.top_predictions(row, 1)[0][0]
+                                                            for row in session.probabilities]
+    whole = trace_report(session.model, session.window_text)
+    np.testing.assert_allclose([step["h"] for step in report.steps], [step["h"] for step in whole.steps], atol=1e-5)

@@ -25,6 +25,7 @@ from .gradient_flow import (
     input_text,
     spectral_radii,
 )
+from ..display import finite_or_none
 from ..limits import LAB_MAX_TEXT
 from ..model.registry import CELLS, build_cell
 
@@ -230,6 +231,34 @@ class GradientLab:
 
 
 # --- shared text and plot ----------------------------------------------------------------------------
+def view_json(view: LabView) -> dict:
+    """The lab's view as JSON-ready data (``lstm-tui gradients --format json``, the lab's export); a norm that
+    overflowed is written as null."""
+    s = view.settings
+    cells = {}
+    for name, result in view.cells.items():
+        r, clipping = result.readouts, view.clipping[name]
+        entry = {
+            "norms": [finite_or_none(v) for v in result.norms],
+            "vanish_distance": r.vanish_distance,
+            "explode_distance": r.explode_distance,
+            "growth_per_step": None if r.growth_per_step is None else finite_or_none(r.growth_per_step),
+            "spectral_radii": result.spectral_radii,
+            "clip": {"threshold": clipping.threshold, "before": finite_or_none(clipping.before),
+                     "after": finite_or_none(clipping.after)},
+        }
+        if result.forget_mean is not None:
+            entry["forget_product_mean"] = [finite_or_none(v) for v in result.forget_mean]
+            entry["half_life"] = r.half_life
+        cells[name] = entry
+    return {
+        "input": {"source": "random" if s.text is None else "text", "length": len(view.text), "text": view.text},
+        "settings": {"hidden_size": s.hidden_size, "seed": s.seed, "spectral_radius": s.spectral_radius,
+                     "forget_bias": s.forget_bias, "clip_threshold": s.clip_threshold},
+        "cells": cells,
+    }
+
+
 def settings_line(view: LabView) -> str:
     s = view.settings
     source = "text" if s.text is not None else f"random (seed {s.seed})"

@@ -32,14 +32,14 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..errors import UserError
-    from ..analysis.gradient_lab import GradientLab
+    from ..analysis.gradient_lab import GradientLab, view_json
 
     if args.format not in FORMATS:
         raise UserError(f"--format must be table or json, not {args.format!r}")
     settings, model = settings_from(args)
     view = GradientLab(settings, model=model).compute()
     if args.format == "json":
-        print(json.dumps(to_json(view), allow_nan=False))
+        print(json.dumps(view_json(view), allow_nan=False))
     else:
         print_table(view)
     return 0
@@ -67,34 +67,6 @@ def settings_from(args):
     }
     given = {name: value for name, value in numbers.items() if value is not None}
     return GradientSettings(cells=cells, text=args.text, **given), model
-
-
-def to_json(view) -> dict:
-    from ..display import finite_or_none  # a norm that overflowed is written as null
-
-    s = view.settings
-    cells = {}
-    for name, result in view.cells.items():
-        r, clipping = result.readouts, view.clipping[name]
-        entry = {
-            "norms": [finite_or_none(v) for v in result.norms],
-            "vanish_distance": r.vanish_distance,
-            "explode_distance": r.explode_distance,
-            "growth_per_step": None if r.growth_per_step is None else finite_or_none(r.growth_per_step),
-            "spectral_radii": result.spectral_radii,
-            "clip": {"threshold": clipping.threshold, "before": finite_or_none(clipping.before),
-                     "after": finite_or_none(clipping.after)},
-        }
-        if result.forget_mean is not None:
-            entry["forget_product_mean"] = [finite_or_none(v) for v in result.forget_mean]
-            entry["half_life"] = r.half_life
-        cells[name] = entry
-    return {
-        "input": {"source": "random" if s.text is None else "text", "length": len(view.text), "text": view.text},
-        "settings": {"hidden_size": s.hidden_size, "seed": s.seed, "spectral_radius": s.spectral_radius,
-                     "forget_bias": s.forget_bias, "clip_threshold": s.clip_threshold},
-        "cells": cells,
-    }
 
 
 # The terminal's own colours by plotext name, distinct on any palette; the plot's curves take them in turn.
