@@ -71,10 +71,8 @@ def report_of_steps(model: CharModel, text: str, trace: dict, in_vocab, probabil
         if probabilities is not None:
             step["top"] = [[char, p] for char, p in model.top_predictions(probabilities[t], TOP_K)]
         steps.append(step)
-    return TraceReport(
-        cell.name, cell.hidden_size, model.vocab.chars, tuple(cell.gate_names), quantities,
-        model.output is not None, steps
-    )
+    return TraceReport(cell.name, cell.hidden_size, model.vocab.chars, tuple(cell.gate_names), quantities,
+                       model.output is not None, steps)
 
 
 # --- characters as safe text ---------------------------------------------------------------------
