@@ -26,7 +26,10 @@ class Palette:
     each level from 0 (the value 0) to LEVELS (full scale); text on it in black or white. The levels are
     chosen so that each maps to a colour of its own in 256 and in 16 colours too (after Rich's
     downgrade), so the sign and three sizes survive on any terminal. ``ink``: per kind, the text colour
-    of bars and their numbers (None: the terminal's own text colour); one colour per kind, as a bar's
+    of bars and their numbers (None: the terminal's own text colour), at least 4.5:1 on the theme's
+    background in 256 and 16 colours too (dark: the negative blue becomes bright cyan on black, not a
+    bright blue of 2.4:1; light: the gates' green becomes black on white, not a green of 3.1:1 in
+    VGA's palette, the positive ink red, not ANSI 3 of 4.2:1); one colour per kind, as a bar's
     length already shows its size, and neighbouring columns of one kind then go out as one segment
     (fewer escape codes per key). ``plot``: a curve's colour by the name of what it shows, RGB so that
     no ANSI theme re-maps them (Textual draws ANSI red and magenta alike in its dark theme); every
@@ -47,7 +50,7 @@ DARK = Palette(
     heat={"unsigned": (DARK_ZERO, (20, 130, 40), (80, 230, 90), (220, 255, 220)),
           "negative": (DARK_ZERO, (30, 50, 150), (60, 110, 240), (110, 210, 255)),
           "positive": (DARK_ZERO, (160, 30, 20), (230, 120, 30), (255, 220, 80))},
-    ink={"unsigned": (60, 210, 90), "negative": (100, 160, 255), "positive": (245, 140, 40)},
+    ink={"unsigned": (60, 210, 90), "negative": (110, 180, 250), "positive": (245, 140, 40)},
     plot={"c": (210, 120, 10), "h": (80, 220, 255), "i": (80, 220, 80), "f": (255, 80, 80), "o": (230, 100, 255),
           "g": (255, 240, 60), "r": (255, 80, 80), "z": (80, 220, 80), "n": (255, 240, 60), "loss": (80, 220, 255)},
     sequence=((80, 220, 255), (80, 220, 80), (255, 80, 80), (255, 240, 60), (230, 100, 255), (210, 120, 10),
@@ -60,7 +63,7 @@ LIGHT = Palette(
     heat={"unsigned": (LIGHT_ZERO, (90, 235, 90), (20, 160, 50), (0, 50, 20)),
           "negative": (LIGHT_ZERO, (100, 210, 240), (70, 110, 230), (20, 40, 160)),
           "positive": (LIGHT_ZERO, (255, 215, 120), (240, 120, 40), (160, 40, 10))},
-    ink={"unsigned": (0, 100, 25), "negative": (20, 70, 200), "positive": (150, 60, 0)},
+    ink={"unsigned": (0, 80, 20), "negative": (0, 40, 220), "positive": (150, 40, 0)},
     plot={"c": (170, 80, 0), "h": (0, 80, 190), "i": (0, 130, 40), "f": (200, 30, 30), "o": (150, 40, 160),
           "g": (0, 120, 130), "r": (200, 30, 30), "z": (0, 130, 40), "n": (0, 120, 130), "loss": (0, 80, 190)},
     sequence=((0, 80, 190), (0, 130, 40), (200, 30, 30), (170, 80, 0), (150, 40, 160), (0, 120, 130)),
