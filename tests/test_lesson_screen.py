@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import Input, Markdown, OptionList, Static
 
 from markdown_it import MarkdownIt
+from textual.geometry import Region
 
 from lstm_tui.app import LstmApp
 from lstm_tui.curriculum import load_curriculum
@@ -16,6 +17,7 @@ from lstm_tui.screens.gradient_lab import GradientLabScreen
 from lstm_tui.screens.help import HelpScreen
 from lstm_tui.screens.lesson import LessonScreen
 from lstm_tui.screens.web_link import WebLinkScreen
+from lstm_tui.widgets.code_block import CodeFence
 from lstm_tui.widgets.lesson_view import (
     CACHED_PAGES,
     TEXT_INSET,
@@ -261,10 +263,18 @@ def test_chunks_keep_the_text_and_its_blocks(curriculum):
         assert sum(len(markdown_chunks(s)) for s in lesson.segments if isinstance(s, str)) > 3, lesson.name
 
 
+def code_shown(fence: CodeFence) -> str:
+    """What a code block shows, spaces left out: all of its code when nothing is cut off."""
+    rows = fence.query_one(".code-rows")
+    strips = rows.render_lines(Region(0, 0, *fence.size))  # the block's room: wider rows would be cut
+    return "".join("".join(strip.text.split()) for strip in strips)
+
+
 @pytest.mark.parametrize("size", [NARROW, WIDE])
 async def test_every_block_of_every_lesson_mounts(curriculum, tmp_path, size):
     """Each lesson opens with part of its page pending and ends with all of it, in order; the first
-    screen's size estimate never exceeds what a block really takes (so the first screen is full)."""
+    screen's size estimate never exceeds what a block really takes (so the first screen is full);
+    every code block shows all of its code (lines wrap: at 120 columns a lesson has 50 for code)."""
     app = lesson_app(curriculum, tmp_path)
     async with app.run_test(size=size) as pilot:
         screen = await settle(app, pilot)
@@ -283,6 +293,8 @@ async def test_every_block_of_every_lesson_mounts(curriculum, tmp_path, size):
             width = view.size.width - TEXT_INSET
             for text in page.query(LessonText):
                 assert estimated_rows(text.text, width) <= text.outer_size.height, (lesson.name, text.text[:40])
+            for fence in page.query(CodeFence):
+                assert code_shown(fence) == "".join(fence.code.split()), (lesson.name, size, fence.code[:40])
         assert len(view.query(LessonPage)) == CACHED_PAGES  # older pages were dropped
         assert [p.lesson for p in view.query(LessonPage) if p.display] == [curriculum.lessons[0]]
 
@@ -525,3 +537,16 @@ def test_snapshot_lesson_opened(snap_compare, curriculum, tmp_path, size):
 def test_snapshot_after_try_it_and_typing(snap_compare, curriculum, tmp_path, size):
     app = lesson_app(curriculum, tmp_path, lesson=3)
     assert snap_compare(app, run_before=open_then(*"q? ab", try_it=True), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE])
+def test_snapshot_worked_example_wraps_instead_of_being_cut(snap_compare, curriculum, tmp_path, size):
+    """Lesson 6's worked example is up to 64 columns; beside the panel the lesson has 50 for code."""
+
+    async def run_before(pilot):
+        await settle(pilot.app, pilot)
+        assert await pilot.app.screen.view.scroll_to_heading("the-numbers")
+        await open_then()(pilot)
+
+    app = lesson_app(curriculum, tmp_path, lesson=6)
+    assert snap_compare(app, run_before=run_before, terminal_size=size)

@@ -27,10 +27,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.worker import Worker
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from ..curriculum import Lesson, Quiz, TryIt, describe_setup, task_markdown
 from ..lesson_tasks import Task
+from .code_block import LessonMarkdown
 from .quiz import QuizView
 
 CHUNK_LINES = 10  # a section is cut into chunks of about this many source lines
@@ -117,7 +118,7 @@ class TryItCard(Vertical, can_focus=True):
             Text.assemble(("▶ Try it", "bold"), f"  Enter loads it into {where}: ", (describe_setup(setup), "italic")),
             classes="try-it-title",
         )
-        yield Markdown(self.item.look_for, open_links=False)
+        yield LessonMarkdown(self.item.look_for, open_links=False)
 
     def action_run(self) -> None:
         self.post_message(self.Run(self.item))
@@ -126,7 +127,7 @@ class TryItCard(Vertical, can_focus=True):
         self.action_run()
 
 
-class LessonText(Markdown):
+class LessonText(LessonMarkdown):
     """A chunk of a lesson's text (its headings are the lesson's headings, in order)."""
 
     def __init__(self, text: str):
