@@ -75,7 +75,7 @@ def rss_mib() -> float:
 
 async def settled(app, pilot, length: int) -> None:
     """Wait until the panel's session holds ``length`` characters and the redraw it asked for is done."""
-    while len(app.screen.session.text) != length:
+    while len(app.screen.panel.session.text) != length:
         await asyncio.sleep(0.001)
     await pilot.pause()
 
@@ -97,7 +97,7 @@ async def paste_run(text: str) -> dict:
         await settled(app, pilot, len(text))
         elapsed = time.perf_counter() - started
         paste_stall = await beat.stop()
-        kept = text_input.value == text and app.screen.session.text == text
+        kept = text_input.value == text and app.screen.panel.session.text == text
         key_stalls = []
         for index in range(KEYS_AFTER_PASTE):
             beat.start()

@@ -18,13 +18,16 @@ from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from .display import shown
 from .widgets.ascii_mode import AsciiFilter
 from .errors import UserError
 from .panel_setup import PanelSetup
-from .screens.help import HelpScreen
+from .screens.help import HelpScreen, help_sections, where_typing_goes
+from .widgets.explorer_panel import ExplorerPanel
+from .widgets.key_footer import bindings_here
 
 ASCII_FILTER = AsciiFilter()
 LAB_MODE = "gradients"
@@ -32,18 +35,6 @@ SHORT_ROWS = 16  # below this height the key footer gives its rows to the views 
 TRAINING_MODE = "training"
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-def screen_bindings(screen: Screen) -> list[Binding]:
-    """A screen's own bindings, then those it inherits (a lesson screen inherits the explorer's), each
-    once: a subclass may list its parent's bindings again, after its own."""
-    bindings, seen = [], set()
-    for cls in type(screen).__mro__:
-        for binding in cls.__dict__.get("BINDINGS", ()):
-            if isinstance(binding, Binding) and (binding.key, binding.action) not in seen:
-                seen.add((binding.key, binding.action))
-                bindings.append(binding)
-    return bindings
 
 
 def require_terminal() -> None:
@@ -107,6 +98,7 @@ class LstmApp(App):
         self.crash: Exception | None = None
         self.ended_by_signal = 0
         self._started = False
+        self._waiting_for_start: list[tuple[DOMNode, object]] = []
 
     def get_line_filters(self):
         """Textual's filters (NO_COLOR's greys), then, in ASCII mode, everything drawn turned into ASCII."""
@@ -154,14 +146,31 @@ class LstmApp(App):
 
     def is_started(self) -> bool:
         """Whether the first frame is out. Before it (Textual batches every paint while the app starts),
-        screens put off slow work: on_ready starts it."""
+        widgets put off slow work with ``when_started``."""
         return self._started
+
+    def when_started(self, node: DOMNode, callback) -> None:
+        """Have ``node`` run ``callback`` after the next refresh once the first frame is out (at once if it is)."""
+        if self.is_started():
+            node.call_after_refresh(callback)
+        else:
+            self._waiting_for_start.append((node, callback))
 
     def on_ready(self) -> None:
         self._started = True
-        start_panel = getattr(self.screen, "start_panel", None)
-        if start_panel is not None:
-            self.screen.call_after_refresh(start_panel)
+        waiting, self._waiting_for_start = self._waiting_for_start, []
+        for node, callback in waiting:
+            if node.is_attached:
+                node.call_after_refresh(callback)
+
+    def focused_panel(self) -> ExplorerPanel | None:
+        """The live panel the focus is in, else the current screen's first one (None without a panel)."""
+        focused = self.screen.focused
+        for node in focused.ancestors_with_self if focused is not None else ():
+            if isinstance(node, ExplorerPanel):
+                return node
+        panels = self.screen.query(ExplorerPanel)
+        return panels.first() if panels else None
 
     def explorer_screen(self) -> Screen:
         from .screens.explorer import ExplorerScreen
@@ -190,7 +199,8 @@ class LstmApp(App):
         """Switch to the lab with the panel's current text; ``settings`` (from a lesson) start a fresh lab."""
         from .screens.gradient_lab import GradientLabScreen
 
-        text = getattr(self.screen, "typed_text", "")
+        panel = self.focused_panel()
+        text = panel.typed_text if panel is not None else ""
         if self.current_mode != LAB_MODE:
             self.lab_return_mode = self.current_mode
         fresh = settings is not None or LAB_MODE not in self._modes
@@ -234,7 +244,7 @@ class LstmApp(App):
     def open_model_in_panel(self, model, setup: PanelSetup) -> None:
         """Show ``model`` (e.g. one just trained, described by ``setup``) in the explorer, keeping its text."""
         self.switch_mode("explore")
-        self.screen.show_model(setup, model)
+        self.screen.query_one(ExplorerPanel).show_model(setup, model)
 
     # --- notices ---------------------------------------------------------------------------------------
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
@@ -254,28 +264,21 @@ class LstmApp(App):
         self.push_screen(WebLinkScreen(url))
 
     # --- help and palette --------------------------------------------------------------------------------
-    def key_bindings(self, screen: Screen) -> list[Binding]:
-        """The bindings a user can press on ``screen``: its own, then the app's that apply here (F12 is
-        "gradient lab" outside the lab and "back" inside it, never both)."""
-        applying = [binding for binding in self.BINDINGS if self.check_action(binding.action, ())]
-        return [*screen_bindings(screen), *applying]
-
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return
-        rows = [(self.get_key_display(binding), binding.description)
-                for binding in self.key_bindings(self.screen) if isinstance(binding, Binding)]
-        rows.append((self.get_key_display(Binding("ctrl+p", "command_palette", "")), "command palette"))
-        self.push_screen(HelpScreen(rows))
+        self.push_screen(HelpScreen(help_sections(self.screen), where_typing_goes(self.screen)))
 
     def get_system_commands(self, screen: Screen):
-        """Every key's action is also a command in the palette (ctrl+p)."""
+        """Every key that acts where the focus is is also a command in the palette (ctrl+p)."""
         yield from super().get_system_commands(screen)
-        for binding in screen_bindings(screen):
+        for node, binding, _ in bindings_here(screen):
+            if node is self or binding.id is None:  # the app's own commands, Textual's widget keys
+                continue
             title = f"{binding.group.description}: {binding.description}" if binding.group else binding.description
             yield SystemCommand(title.capitalize(), f"key {self.get_key_display(binding)}",
-                                partial(self.call_later, screen.run_action, binding.action))
+                                partial(self.call_later, node.run_action, binding.action))
         light = not self.current_theme.dark
         yield SystemCommand("Dark theme" if light else "Light theme",
                             "colours for a dark background" if light else "colours for a light background",

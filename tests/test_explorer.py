@@ -15,6 +15,7 @@ from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.screens.explorer import ExplorerScreen
 from lstm_tui.widgets.bars import BarsCaption, UnitBars, UnitLabels
 from lstm_tui.widgets.equation import EquationView
+from lstm_tui.widgets.explorer_panel import ExplorerPanel
 from lstm_tui.widgets.heat import HeatLine
 from lstm_tui.widgets.predictions import Predictions
 
@@ -45,13 +46,13 @@ async def test_the_panel_starts_after_the_first_frame_and_keeps_keys_typed_meanw
         await pilot.press(*"q?")
         await pilot.pause()
         # on screen, keys typed: no session yet, the panel's keys wait, the status line says so
-        assert screen.session is None and not screen.panel_ready
+        assert screen.panel.session is None and not screen.panel.ready
         assert screen.query_one(Input).value == "q?"
-        assert screen.check_action("scrub", (1,)) is None
+        assert screen.panel.check_action("scrub", (1,)) is None
         assert "loading the model" in shown_text(screen.query_one("#status"))[0]
-        await screen.start_panel()
-        assert screen.panel_ready and screen.session.text == "q?"
-        assert screen.check_action("scrub", (1,)) is True
+        await screen.panel.start()
+        assert screen.panel.ready and screen.panel.session.text == "q?"
+        assert screen.panel.check_action("scrub", (1,)) is True
         assert shown_text(screen.query_one("#status"))[0].startswith("step 2/2")
 
 
@@ -59,10 +60,10 @@ async def test_quitting_while_the_panel_starts_is_clean():
     app = app_for(hidden=8)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
-        await screen.wait_for_panel()
+        await screen.panel.wait_until_ready()
         fresh = ExplorerScreen(PanelSetup(hidden=8, seed=3))
         await app.push_screen(fresh)
-        starting = asyncio.create_task(fresh.start_panel())
+        starting = asyncio.create_task(fresh.panel.start())
         app.exit()
         await starting
         await pilot.pause()
@@ -85,7 +86,7 @@ async def test_bars_show_the_trace_values_of_the_last_step():
     app = app_for()
     async with app.run_test(size=(100, 30)) as pilot:
         await type_text(pilot, "hello")
-        session = app.screen.session
+        session = app.screen.panel.session
         assert session.text == "hello"
         step = session.step_trace()
         units = [int(label[:3]) for label in shown_text(app.screen.query_one(UnitLabels))[1:]]
@@ -102,7 +103,7 @@ async def test_equation_view_shows_the_sessions_lines():
     async with app.run_test(size=(100, 40)) as pilot:
         await type_text(pilot, "abc")
         lines = shown_text(app.screen.query_one(EquationView))
-        session = app.screen.session
+        session = app.screen.panel.session
         assert lines[1:] == [line.display for line in session.equation_lines()]
         c = float(session.step_trace()["c"][session.selected_unit])
         assert any(line.startswith("c = f ⊙ c₋₁ + i ⊙ g") and line.endswith(format_number(c)) for line in lines)
@@ -114,7 +115,7 @@ async def test_scrubbing_moves_every_view_to_that_step():
         await type_text(pilot, "abcdef")
         await pilot.press("alt+left", "alt+left")
         await pilot.pause()
-        session = app.screen.session
+        session = app.screen.panel.session
         assert session.step_index == 3
         assert "step 4, 'd'" in shown_text(app.screen.query_one(EquationView))[0]
         heat = shown_text(app.screen.query_one(HeatLine))[0]
@@ -131,7 +132,7 @@ async def test_predictions_are_the_models_top_five():
     async with app.run_test(size=(100, 30)) as pilot:
         await type_text(pilot, "ab")
         lines = shown_text(app.screen.query_one(Predictions))[1:]
-        expected = app.screen.session.predictions(5)
+        expected = app.screen.panel.session.predictions(5)
         assert [line.split()[0] for line in lines] == [char for char, _ in expected]
         assert [line.split()[1] for line in lines] == [f"{p * 100:.1f}%" for _, p in expected]
 
@@ -140,7 +141,7 @@ async def test_switching_cell_and_model_keeps_the_text():
     app = app_for()
     async with app.run_test(size=(100, 30)) as pilot:
         await type_text(pilot, "keep")
-        session = app.screen.session
+        session = app.screen.panel.session
         await pilot.press("f7")
         await pilot.pause()
         assert session.model.name == list(CELLS)[2] and session.text == "keep"
@@ -159,7 +160,7 @@ async def test_forget_bias_keys_change_the_forget_gate():
     app = app_for()
     async with app.run_test(size=(100, 30)) as pilot:
         await type_text(pilot, "abc")
-        session = app.screen.session
+        session = app.screen.panel.session
         f_before = session.trace("f").copy()
         await pilot.press("f10", "f10")
         await pilot.pause()
@@ -182,7 +183,7 @@ async def test_every_printable_character_reaches_the_input():
         await pilot.pause()
         typed += "😀"
         assert app.screen.query_one(Input).value == typed
-        assert app.screen.session.text == typed
+        assert app.screen.panel.session.text == typed
         assert type(app.screen).__name__ == "ExplorerScreen"  # no key opened another screen
 
 
@@ -190,16 +191,16 @@ async def test_a_burst_of_keys_keeps_one_copy_of_the_text(monkeypatch):
     """The input posts no Changed message: each would hold its own copy of the whole text while a burst
     of keys is queued ahead of it (k keys, k copies)."""
     changed = []
-    monkeypatch.setattr(ExplorerScreen, "on_input_changed", lambda screen, event: changed.append(event.value),
+    monkeypatch.setattr(ExplorerPanel, "on_input_changed", lambda panel, event: changed.append(event.value),
                         raising=False)
     app = app_for()
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.screen.wait_for_panel()
+        await app.screen.panel.wait_until_ready()
         text_input = app.screen.query_one(Input)
         for char in "burst of keys":
             text_input.post_message(events.Key(char, char))
         await pilot.pause()
-        assert text_input.value == app.screen.session.text == "burst of keys"
+        assert text_input.value == app.screen.panel.session.text == "burst of keys"
     assert changed == []
 
 
@@ -210,7 +211,7 @@ async def test_the_input_pages_in_half_widths_and_repaints_only_changed_cells(mo
 
     app = app_for()
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.screen.wait_for_panel()
+        await app.screen.panel.wait_until_ready()
         text_input = app.screen.query_one(TextInput)
         width = text_input.scrollable_content_region.width
         offsets = set()
@@ -238,7 +239,7 @@ async def test_control_wide_and_combining_characters_stay_aligned():
         heat = app.screen.query_one(HeatLine).lines[0]
         assert heat.plain[1:].startswith("a▪b▯▯e◌z ")  # one cell per character, then the scale's key
         assert heat.cell_len == app.screen.query_one(HeatLine).size.width
-        assert app.screen.session.out_of_vocabulary == 4
+        assert app.screen.panel.session.out_of_vocabulary == 4
 
 
 @pytest.mark.parametrize("size", [(40, 12), (80, 24), (120, 40)])
@@ -250,7 +251,7 @@ async def test_small_and_large_terminals_do_not_crash(size):
             await pilot.press(key)
         await pilot.resize_terminal(30, 10)
         await pilot.pause()
-        assert app.screen.session.text == "resize me"
+        assert app.screen.panel.session.text == "resize me"
 
 
 async def test_help_lists_every_key():
@@ -260,8 +261,7 @@ async def test_help_lists_every_key():
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
         descriptions = [description for _, description in app.screen.rows]
-        explorer = app.screen_stack[-2]
-        assert all(binding.description in descriptions for binding in explorer.BINDINGS)
+        assert all(binding.description in descriptions for binding in ExplorerPanel.BINDINGS)
         assert "gradient lab" in descriptions and "train" in descriptions
         assert "back" not in descriptions  # F11/F12 lead back only from the training screen and the lab
         await pilot.press("escape")
@@ -274,7 +274,7 @@ async def test_bar_rows_stay_while_typing_and_the_caption_says_what_they_are():
     async with app.run_test(size=(80, 24)) as pilot:
         await app.screen.wait_for_panel()
         await pilot.pause()
-        session = app.screen.session
+        session = app.screen.panel.session
         labels = shown_text(app.screen.query_one(UnitLabels))[1:]
         caption = shown_text(app.screen.query_one(BarsCaption))[0]
         assert caption == f"{len(labels)} most active of 32 at step 30 · ctrl+f"

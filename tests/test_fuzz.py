@@ -106,7 +106,7 @@ async def drive(app: LstmApp, pilot, actions) -> None:
         assert app.screen.focused is text_input
         assert (text_input.value, text_input.cursor_position) == (expected.value, expected.cursor)
     await pilot.pause()
-    assert app.screen.session.text == expected.value
+    assert app.screen.panel.session.text == expected.value
     assert app.crash is None
 
 
@@ -244,7 +244,7 @@ async def test_a_megabyte_paste_is_kept_and_the_input_shows_its_end():
         await pilot.press("x")
         await pilot.pause()
         text_input = app.screen.query_one("#text", Input)
-        assert text_input.value == text + "x" and app.screen.session.text == text + "x"
+        assert text_input.value == text + "x" and app.screen.panel.session.text == text + "x"
         assert text_input.cursor_position == len(text) + 1
         shown = screen_text(app.export_screenshot())
         assert "0124998 0124999 x" in shown  # the input scrolled to its end

@@ -101,12 +101,12 @@ async def test_try_it_types_answers_and_marks_progress(curriculum, tmp_path):
         await pilot.pause()
         text_input = screen.query_one("#text", Input)
         assert app.focused is text_input
-        assert screen.session.setup.cell == card.item.setup.cell
-        assert screen.session.setup.seed == card.item.setup.seed
+        assert screen.panel.session.setup.cell == card.item.setup.cell
+        assert screen.panel.session.setup.seed == card.item.setup.seed
         assert text_input.value == card.item.setup.text
         await pilot.press("q", "?", "space", "1")
         await pilot.pause()
-        assert screen.session.text == card.item.setup.text + "q? 1"
+        assert screen.panel.session.text == card.item.setup.text + "q? 1"
 
         question = screen.query(QuestionView).first()
         wrong = next(item for item in question.query(ChoiceItem) if not question.question.choices[item.index].correct)
@@ -344,7 +344,7 @@ async def test_next_and_previous(curriculum, tmp_path):
         await pilot.press("ctrl+n")
         await settle(app, pilot)
         assert screen.lesson.number == 2
-        assert screen.session.setup.cell == curriculum.get(2).setup.cell
+        assert screen.panel.session.setup.cell == curriculum.get(2).setup.cell
         await pilot.press("ctrl+b", "ctrl+b")
         await settle(app, pilot)
         assert screen.lesson.number == 1
@@ -382,10 +382,10 @@ async def test_narrow_layout_keeps_the_panel_one_key_away(curriculum, tmp_path):
         assert panel.display and not view.display
         assert app.focused is screen.query_one("#text", Input)
         assert "f2" in app.active_bindings
-        before = screen.session.text
+        before = screen.panel.session.text
         await pilot.press("n", "b", "o", "g", "q")  # letters are text, never lesson keys
         await pilot.pause()
-        assert screen.session.text == before + "nbogq" and screen.lesson.number == 1
+        assert screen.panel.session.text == before + "nbogq" and screen.lesson.number == 1
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert not panel.display and app.focused is view
@@ -404,7 +404,7 @@ async def test_wide_layout_shows_lesson_and_panel_side_by_side(curriculum, tmp_p
         assert app.focused is screen.query_one("#text", Input)
         await pilot.press("f2")  # the explorer's key now acts: the bars go away
         await pilot.pause()
-        assert "gates" not in screen.views_shown
+        assert "gates" not in screen.panel.views_shown
 
 
 async def test_tiny_terminal_does_not_crash(curriculum, tmp_path):

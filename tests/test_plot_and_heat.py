@@ -83,7 +83,7 @@ async def test_the_plot_fits_its_values_marks_zero_and_keeps_the_legend_above():
     app = app_for(text="the cat sat on the mat")
     async with app.run_test(size=(80, 24)) as pilot:
         await press_and_settle()(pilot)
-        plot, session = app.screen.query_one(StatePlot), app.screen.session
+        plot, session = app.screen.query_one(StatePlot), app.screen.panel.session
         rows = plot_rows(app)
         assert rows[0].startswith("unit 0") and "━━ c" in rows[0] and "━━ h" in rows[0]
         canvas = rows[1:-1]

@@ -18,7 +18,7 @@ def app_in(mode):
 async def test_a_storm_of_resizes_is_survived(mode):
     app = app_in(mode)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.screen.wait_for_panel()  # the storm hits the views, not only the first frame
+        await app.screen.panel.wait_until_ready()  # the storm hits the views, not only the first frame
         for _ in range(3):
             for size in SIZES:
                 await pilot.resize_terminal(*size)
@@ -28,7 +28,7 @@ async def test_a_storm_of_resizes_is_survived(mode):
         await pilot.pause()
         assert app.screen.size == (40, 12)
         if mode == "explore":  # (a lesson keeps the focus on its page)
-            assert app.screen.session.text == "a" * 3 * len(SIZES)  # every key reached the model
+            assert app.screen.panel.session.text == "a" * 3 * len(SIZES)  # every key reached the model
 
 
 async def test_explorer_at_40x12_gives_the_footer_rows_to_the_views():

@@ -120,7 +120,7 @@ async def test_open_in_panel_shows_the_trained_model():
         explorer = app.screen
         await pilot.press(*"(ab(c)")
         await pilot.pause()
-        session = explorer.session
+        session = explorer.panel.session
         assert session.model is not model  # a copy: the panel's knobs must not change the run's model
         assert session.hidden_size == 8
         state = None
@@ -170,7 +170,7 @@ async def test_save_to_an_unwritable_folder_says_so_and_keeps_the_model(tmp_path
         assert screen.saved_path is None and screen.run is not None
         await pilot.press("f6")  # nothing lost: the model still opens in the panel
         await pilot.pause()
-        assert app.current_mode == "explore" and app.screen.session.hidden_size == 8
+        assert app.current_mode == "explore" and app.screen.panel.session.hidden_size == 8
 
 
 @pytest.mark.parametrize("field, value, message", [

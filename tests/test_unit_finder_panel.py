@@ -54,12 +54,12 @@ async def test_ctrl_l_selects_the_best_unit_for_bracket_depth():
     app = LstmApp(PanelSetup(model="brackets", text=text))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        await screen.wait_for_panel()
+        await screen.panel.wait_until_ready()
         await pilot.press("ctrl+l")  # the first feature is bracket depth
         await pilot.pause()
         trace = load_shipped("brackets").run(text).forward.trace
         best = rank_units(trace["c"], bracket_depth(text), top=1)[0]
-        assert screen.session.selected_unit == best.unit
+        assert screen.panel.session.selected_unit == best.unit
         assert any("best unit" in str(notice.message) for notice in app._notifications)
         await pilot.press("ctrl+l")  # the next feature: inside quotes
         await pilot.pause()
@@ -69,10 +69,10 @@ async def test_ctrl_l_selects_the_best_unit_for_bracket_depth():
 async def test_a_feature_the_text_lacks_is_said_plainly():
     app = LstmApp(PanelSetup(model="brackets", text="no brackets here"))
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.screen.wait_for_panel()
-        app.screen.session.select_unit(5)
-        before = app.screen.session.selected_unit
+        await app.screen.panel.wait_until_ready()
+        app.screen.panel.session.select_unit(5)
+        before = app.screen.panel.session.selected_unit
         await pilot.press("ctrl+l")  # bracket depth: constant 0 in this text
         await pilot.pause()
         assert any("does not vary" in str(notice.message) for notice in app._notifications)
-        assert app.screen.session.selected_unit == before
+        assert app.screen.panel.session.selected_unit == before

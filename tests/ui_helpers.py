@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import lstm_tui
+from lstm_tui.widgets.explorer_panel import ExplorerPanel
 
 PACKAGE_DIR = Path(lstm_tui.__file__).resolve().parent
 
@@ -17,9 +18,8 @@ def press_and_settle(*keys):
     picture is deterministic."""
 
     async def run_before(pilot):
-        wait_for_panel = getattr(pilot.app.screen, "wait_for_panel", None)
-        if wait_for_panel is not None:  # the panel's keys act once it has started
-            await wait_for_panel()
+        for panel in pilot.app.screen.query(ExplorerPanel):  # the panel's keys act once it has started
+            await panel.wait_until_ready()
         await pilot.press(*keys)
         for _ in range(3):
             await pilot.wait_for_scheduled_animations()

@@ -1,10 +1,10 @@
 """The lesson screen: a lesson beside the live panel, with the lesson list, contents and quizzes.
 
-The screen *is* an explorer (it subclasses ``ExplorerScreen``) with the lesson composed around the
-explorer's widgets, so the panel's code, keys and session are shared, not copied. On terminals of at
-least ``WIDE_COLUMNS`` columns the panel sits beside the lesson; on narrower ones Ctrl+G swaps between
-them (on wide ones it moves the focus). The explorer's keys act (and show in the footer) while the
-focus is in the panel, so the footer shows the keys of what the learner is using.
+The panel is the explorer's widget (``ExplorerPanel``), composed beside the lesson, so its code, keys
+and session are shared, not copied. On terminals of at least ``WIDE_COLUMNS`` columns the panel sits
+beside the lesson; on narrower ones Ctrl+G swaps between them (on wide ones it moves the focus). The
+panel's keys are its own bindings: they act (and show in the footer) while the focus is in the panel,
+so the footer shows the keys of what the learner is using.
 
 Lesson keys are on ctrl so every printable character still reaches whichever input has the focus.
 Links are routed here: lesson links open the lesson, ``#anchors`` scroll, web links are shown for
@@ -20,17 +20,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Markdown, OptionList, Static
+from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..curriculum import Curriculum, Lesson
 from ..errors import UserError
 from ..panel_setup import PanelSetup
 from ..progress import Progress
+from ..widgets.explorer_panel import ExplorerPanel
 from ..widgets.key_footer import KeyFooter
 from ..widgets.lesson_view import LessonView, TryItCard
 from ..widgets.quiz import QuestionView
-from .explorer import PANEL_ACTIONS, ExplorerScreen
 from .web_link import WebLinkScreen
 
 WIDE_COLUMNS = 120
@@ -46,15 +46,13 @@ def lab_settings(setup: PanelSetup):
     return GradientSettings(cells=cells, hidden_size=setup.hidden, seed=setup.seed, text=setup.text or None)
 
 
-class LessonScreen(ExplorerScreen, inherit_bindings=False):
+class LessonScreen(Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_COLUMNS, "-wide")]
     BINDINGS = [
         Binding("ctrl+n", "next_lesson(1)", "next", group=LESSONS, id="lesson.next"),
         Binding("ctrl+b", "next_lesson(-1)", "previous", group=LESSONS, id="lesson.previous"),
         Binding("ctrl+o", "contents", "lessons & contents", id="lesson.contents"),
         Binding("ctrl+g", "toggle_panel", "panel ⇄ lesson", id="lesson.panel"),
-        *ExplorerScreen.BINDINGS,  # after the lesson keys, so the footer shows those first
-        *Screen.BINDINGS,  # tab / shift+tab to the try-it cards and quiz choices (inherit_bindings=False drops them)
     ]
 
     def __init__(self, curriculum: Curriculum, progress: Progress, lesson: Lesson | None = None, *,
@@ -62,7 +60,8 @@ class LessonScreen(ExplorerScreen, inherit_bindings=False):
         self.curriculum = curriculum
         self.progress = progress
         self.lesson = lesson or curriculum.lessons[0]
-        super().__init__(self.lesson.setup, window=window)
+        self.window = window
+        super().__init__()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="lesson-layout"):
@@ -75,32 +74,27 @@ class LessonScreen(ExplorerScreen, inherit_bindings=False):
                 yield OptionList(id="lesson-links")  # links by keyboard: the app runs with the mouse off
             yield LessonView(id="lesson")
             with Vertical(id="lesson-panel"):
-                yield from (widget for widget in super().compose() if not isinstance(widget, Footer))
+                yield ExplorerPanel(self.lesson.setup, window=self.window, id="lesson-explorer")
         yield KeyFooter()
 
     async def on_mount(self) -> None:
-        await self.start_panel()  # at once: the lesson's page and its panel appear together
+        await self.panel.start()  # at once: the lesson's page and its panel appear together
         self.report_progress_messages()
-        self.query_one("#text", Input).select_on_focus = False  # a try-it's text is typed on, not replaced
+        self.panel.input.select_on_focus = False  # a try-it's text is typed on, not replaced
         # What exists by now (modules, the app, the panel: ~100k objects) lives as long as the app.
         # Moved out of the collector's sight, a full collection costs ~0 ms instead of 60-130 ms,
         # pauses that otherwise land in the middle of opening a lesson. Pages made later stay collectable.
         gc.freeze()
         await self.open_lesson(self.lesson)
-        self.call_after_refresh(self.view.focus)  # after the explorer's own on_mount focused its input
+        self.call_after_refresh(self.view.focus)  # after the screen's automatic focus (the first input)
 
     @property
     def view(self) -> LessonView:
         return self.query_one(LessonView)
 
     @property
-    def panel_focused(self) -> bool:
-        """The explorer's keys act while the focus is in the panel (Ctrl+G moves it there)."""
-        focused = self.focused
-        return focused is not None and self.query_one("#lesson-panel") in focused.ancestors_with_self
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return action not in PANEL_ACTIONS or self.panel_focused
+    def panel(self) -> ExplorerPanel:
+        return self.query_one(ExplorerPanel)
 
     # --- lessons -------------------------------------------------------------------------------------
     async def open_lesson(self, lesson: Lesson, anchor: str = "") -> None:
@@ -110,7 +104,7 @@ class LessonScreen(ExplorerScreen, inherit_bindings=False):
         self.progress.mark_read(lesson.slug)
         self.save_progress()
         with self.app.batch_update():  # panel, page and lists change in one paint
-            self.load_setup(lesson.setup)
+            self.panel.configure(lesson.setup)
             await self.view.show(lesson, dict(self.progress.answers.get(lesson.slug, {})))
             self.refresh_lists()
         if anchor:
@@ -185,18 +179,6 @@ class LessonScreen(ExplorerScreen, inherit_bindings=False):
             self.run_worker(self.view.scroll_to_heading(target.anchor), group="lesson-navigation", exclusive=True)
 
     # --- the panel ---------------------------------------------------------------------------------------
-    def load_setup(self, setup: PanelSetup) -> None:
-        """Re-configure the panel: a fresh session on the setup's model, its text typed, its view shown."""
-        self.session.reset()
-        self.load(setup)  # the explorer's loader: a bad setup becomes a notice
-        text_input = self.query_one("#text", Input)
-        self.session.set_text(setup.text)
-        text_input.value = setup.text  # the explorer's value watcher finds the session up to date
-        text_input.cursor_position = len(setup.text)
-        self.views_shown = {"gates", "plot"} | {setup.view}
-        self._apply_visibility()
-        self.refresh_views()
-
     @on(TryItCard.Run)
     def run_try_it(self, event: TryItCard.Run) -> None:
         setup = event.item.setup
@@ -208,17 +190,19 @@ class LessonScreen(ExplorerScreen, inherit_bindings=False):
                 return
             self.app.open_gradient_lab(settings)
             return
-        self.load_setup(setup)
+        self.panel.configure(setup)
         self.show_panel()
 
     def show_panel(self) -> None:
         self.add_class("-panel-open")
-        self.query_one("#text", Input).focus()
+        self.panel.focus_input()
 
     def action_toggle_panel(self) -> None:
-        text_input = self.query_one("#text", Input)
         if self.has_class("-wide"):
-            (self.view if text_input.has_focus else text_input).focus()
+            if self.panel.has_focus_within:
+                self.view.focus()
+            else:
+                self.panel.focus_input()
             return
         if self.has_class("-panel-open"):
             self.remove_class("-panel-open")

@@ -53,11 +53,14 @@ def footer_entries(bindings: list[Binding], *, ascii: bool = False) -> list[tupl
         if not isinstance(binding, Binding) or not binding.show:
             continue
         label = key_label(binding.key, ascii=ascii)
-        if binding.group is not None and entries and entries[-1][2] is binding.group:
+        # a group's bindings share an entry, and so do the keys of one binding ("enter,space": Textual
+        # hands each key over as a binding of its own)
+        share = binding.group if binding.group is not None else (binding.action, binding.description)
+        if entries and entries[-1][2] == share:
             entries[-1][0].append(label)
         else:
             description = binding.group.description if binding.group is not None else binding.description
-            entries.append(([label], description, binding.group))
+            entries.append(([label], description, share))
     return [(join_keys(labels), description) for labels, description, _ in entries]
 
 
@@ -78,9 +81,36 @@ def wrap_entries(entries: list[tuple[str, str]], width: int) -> list[Text]:
     return lines
 
 
-def _enabled(owner, binding: Binding) -> bool:
-    """Whether ``owner``'s ``check_action`` allows the binding's action now (None means shown disabled)."""
-    return owner.check_action(binding.action.partition("(")[0], ()) is not False
+def bindings_here(screen) -> list[tuple[object, Binding, bool]]:
+    """(node, binding, enabled) for every key that acts on ``screen`` where the focus is: the screen's,
+    then those of the widgets around the focus (outermost first: the panel before its input), then the
+    app's. A binding whose ``check_action`` says no is left out (None: shown disabled). A key bound
+    nearer the focus with an ``id`` (one of ours) hides the same key further out; Textual's own widget
+    bindings (no id, such as an input's scroll keys, which pass a key on when there is nothing to
+    scroll) hide nothing."""
+    app = screen.app
+    chain = screen._modal_binding_chain  # the focused widget first, the app last; keys an input takes removed
+    claimed, found = set(), []
+    for rank, (node, bindings) in enumerate(chain):
+        order = -1 if node is screen else len(chain) if node is app else len(chain) - rank
+        for key, binding in bindings:
+            if key in claimed and binding.id is not None:
+                continue
+            state = app._check_action_state(binding.action, node)
+            if state is False:
+                continue
+            if binding.id is not None:
+                claimed.add(key)
+            found.append(((order, _declared_at(node, binding)), node, binding, state is not None))
+    found.sort(key=lambda item: item[0])
+    return [(node, binding, enabled) for _, node, binding, enabled in found]
+
+
+def _declared_at(node, binding: Binding) -> int:
+    """Where the node's own class lists the binding (Textual orders a node's keys by the first class that
+    bound each key: the app's ^q would come before F1); inherited bindings after, in their order."""
+    ids = [declared.id for declared in type(node).__dict__.get("BINDINGS", ()) if isinstance(declared, Binding)]
+    return ids.index(binding.id) if binding.id in ids else len(ids)
 
 
 class FooterLines(LineView):
@@ -105,8 +135,8 @@ class FooterLines(LineView):
 class KeyFooter(Footer):
     """Textual's footer (so screens that swap footers find it), drawn as wrapped lines of key entries.
 
-    Shows the bindings the app lists for the screen that are enabled now (an app action whose
-    ``check_action`` says no, such as "back" outside the gradient lab, is left out).
+    Shows the keys that act where the focus is (``bindings_here``): an action whose ``check_action``
+    says no, such as "back" outside the gradient lab, is left out.
     """
 
     DEFAULT_CSS = """
@@ -118,9 +148,7 @@ class KeyFooter(Footer):
         yield FooterLines(footer_entries(self.shown_bindings(), ascii=in_ascii_mode(self)))
 
     def shown_bindings(self) -> list[Binding]:
-        screen, app = self.screen, self.app
-        listed = app.key_bindings(screen) if hasattr(app, "key_bindings") else list(screen.BINDINGS)
-        return [binding for binding in listed if _enabled(app if binding in app.BINDINGS else screen, binding)]
+        return [binding for _, binding, _ in bindings_here(self.screen)]
 
     def lines_for(self, width: int) -> int:
         """How many rows the footer takes at ``width`` columns (none while a short screen hides it)."""
