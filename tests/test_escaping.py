@@ -207,7 +207,7 @@ async def test_the_app_draws_file_names_and_notices_escaped(tmp_path):
     app = LstmApp(PanelSetup(cell="lstm", weights=str(path)), model=model)
     async with app.run_test(size=(200, 30), notifications=True) as pilot:
         await pilot.pause()
-        await app.screen.start_panel()
+        await app.screen.panel.start()
         app.notify(f"notice {PAYLOAD} [/]", title=PAYLOAD)  # "[/]": no markup either
         await pilot.pause()
         text = screen_text(app)
