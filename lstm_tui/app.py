@@ -270,15 +270,21 @@ class LstmApp(App):
             return
         self.push_screen(HelpScreen(help_sections(self.screen), where_typing_goes(self.screen)))
 
+    async def run_if_available(self, node: DOMNode, action: str) -> None:
+        """Run a key's action from the palette, as its key would: not while its ``check_action`` says no
+        or wait (the palette lists every key of the screen, "stop" before a start included)."""
+        if self._check_action_state(action, node):
+            await self.run_action(action, node)
+
     def get_system_commands(self, screen: Screen):
         """Every key that acts where the focus is is also a command in the palette (ctrl+p)."""
         yield from super().get_system_commands(screen)
-        for node, binding, _ in bindings_here(screen):
+        for node, binding, _ in bindings_here(screen, unavailable=True):
             if node is self or binding.id is None:  # the app's own commands, Textual's widget keys
                 continue
             title = f"{binding.group.description}: {binding.description}" if binding.group else binding.description
             yield SystemCommand(title.capitalize(), f"key {self.get_key_display(binding)}",
-                                partial(self.call_later, node.run_action, binding.action))
+                                partial(self.call_later, self.run_if_available, node, binding.action))
         light = not self.current_theme.dark
         yield SystemCommand("Dark theme" if light else "Light theme",
                             "colours for a dark background" if light else "colours for a light background",

@@ -32,9 +32,10 @@ def help_sections(screen: Screen) -> list[tuple[str, Rows]]:
     the keys of any live panel the focus is not in (they act once it is)."""
     app = screen.app
     here, everywhere = [], []
-    for node, binding, _ in bindings_here(screen):
+    for node, binding, available in bindings_here(screen, unavailable=True):
         if binding.id is not None:  # ours (Textual's own widget keys are the editing keys every field has)
-            (everywhere if node is app else here).append((app.get_key_display(binding), binding.description))
+            description = binding.description if available else f"{binding.description} (not now)"
+            (everywhere if node is app else here).append((app.get_key_display(binding), description))
     everywhere.append((app.get_key_display(Binding("ctrl+p", "command_palette", "")), "command palette"))
     sections = [("Here", here), ("Everywhere", everywhere)]
     focused = screen.focused

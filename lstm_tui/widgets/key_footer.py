@@ -81,29 +81,33 @@ def wrap_entries(entries: list[tuple[str, str]], width: int) -> list[Text]:
     return lines
 
 
-def bindings_here(screen) -> list[tuple[object, Binding, bool]]:
-    """(node, binding, enabled) for every key that acts on ``screen`` where the focus is: the screen's,
+def bindings_here(screen, *, unavailable: bool = False) -> list[tuple[object, Binding, bool]]:
+    """(node, binding, available) for every key that acts on ``screen`` where the focus is: the screen's,
     then those of the widgets around the focus (outermost first: the panel before its input), then the
-    app's. A binding whose ``check_action`` says no is left out (None: shown disabled). A key bound
-    nearer the focus with an ``id`` (one of ours) hides the same key further out; Textual's own widget
-    bindings (no id, such as an input's scroll keys, which pass a key on when there is nothing to
+    app's. A binding whose ``check_action`` says no is left out, unless ``unavailable`` and it is not the
+    app's (F1 lists a screen's keys that do nothing now, such as "stop" before a start); available is
+    False for those only (None, "wait", counts as available: the panel's keys while it loads). A
+    key bound nearer the focus with an ``id`` (one of ours) hides the same key further out; Textual's own
+    widget bindings (no id, such as an input's scroll keys, which pass a key on when there is nothing to
     scroll) hide nothing."""
     app = screen.app
     chain = screen._modal_binding_chain  # the focused widget first, the app last; keys an input takes removed
     claimed, found = set(), []
     for rank, (node, bindings) in enumerate(chain):
         order = -1 if node is screen else len(chain) if node is app else len(chain) - rank
+        claiming = set()
         for key, binding in bindings:
             if key in claimed and binding.id is not None:
                 continue
             state = app._check_action_state(binding.action, node)
-            if state is False:
+            if state is False and not (unavailable and node is not app):
                 continue
             if binding.id is not None:
-                claimed.add(key)
-            found.append(((order, _declared_at(node, binding)), node, binding, state is not None))
+                claiming.add(key)
+            found.append(((order, _declared_at(node, binding)), node, binding, state is not False))
+        claimed |= claiming
     found.sort(key=lambda item: item[0])
-    return [(node, binding, enabled) for _, node, binding, enabled in found]
+    return [(node, binding, available) for _, node, binding, available in found]
 
 
 def _declared_at(node, binding: Binding) -> int:
@@ -114,19 +118,16 @@ def _declared_at(node, binding: Binding) -> int:
 
 
 class FooterLines(LineView):
-    """The wrapped entries; re-wrapped whenever the width changes."""
+    """The wrapped entries; re-wrapped whenever the width or the entries change."""
 
     def __init__(self, entries: list[tuple[str, str]]):
         super().__init__()
         self.entries = entries
-        self._rows_by_width: dict[int, int] = {}
 
-    def rows_for(self, width: int) -> int:
-        """Lines the entries wrap onto at ``width`` (asked on every key: remembered per width)."""
-        rows = self._rows_by_width.get(width)
-        if rows is None:
-            rows = self._rows_by_width[width] = len(wrap_entries(self.entries, max(width, 1)))
-        return rows
+    def set_entries(self, entries: list[tuple[str, str]]) -> None:
+        if entries != self.entries:
+            self.entries = entries
+            self.on_resize()
 
     def on_resize(self) -> None:
         self.show(wrap_entries(self.entries, max(self.size.width, 1)))
@@ -136,7 +137,8 @@ class KeyFooter(Footer):
     """Textual's footer (so screens that swap footers find it), drawn as wrapped lines of key entries.
 
     Shows the keys that act where the focus is (``bindings_here``): an action whose ``check_action``
-    says no, such as "back" outside the gradient lab, is left out.
+    says no, such as "back" outside the gradient lab, is left out. When they change (the focus moved, a
+    panel started) the lines are redrawn in place; Textual's footer composes itself again instead.
     """
 
     DEFAULT_CSS = """
@@ -145,16 +147,15 @@ class KeyFooter(Footer):
     """
 
     def compose(self):
-        yield FooterLines(footer_entries(self.shown_bindings(), ascii=in_ascii_mode(self)))
+        yield FooterLines(self.entries())
 
-    def shown_bindings(self) -> list[Binding]:
-        return [binding for _, binding, _ in bindings_here(self.screen)]
+    def entries(self) -> list[tuple[str, str]]:
+        return footer_entries([binding for _, binding, _ in bindings_here(self.screen)], ascii=in_ascii_mode(self))
 
-    def lines_for(self, width: int) -> int:
-        """How many rows the footer takes at ``width`` columns (none while a short screen hides it)."""
-        if not self.display:
-            return 0
-        shown = next((child for child in self.children if isinstance(child, FooterLines)), None)
-        if shown is None:  # not composed yet
-            return len(wrap_entries(footer_entries(self.shown_bindings(), ascii=in_ascii_mode(self)), max(width, 1)))
-        return shown.rows_for(width)
+    def bindings_changed(self, screen) -> None:
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._show_entries)
+
+    def _show_entries(self) -> None:
+        for lines in self.query_children(FooterLines):
+            lines.set_entries(self.entries())
