@@ -25,20 +25,20 @@ async def check_every_cell(pilot, screen) -> None:
     view = screen.query_one("#equation")
     footer = screen.query_one(KeyFooter)
     for name in CELLS:
-        screen.session.switch_cell(name)
-        screen.session.set_text("hello")
-        screen.refresh_views()
+        screen.panel.session.switch_cell(name)
+        screen.panel.session.set_text("hello")
+        screen.panel.refresh_views()
         await pilot.pause()
         width = view.content_size.width
         rows = [line.plain for line in view.lines[1:]]
         assert all(cell_len(row) <= width for row in rows), (name, width, rows)
         shown = words(" ".join(rows))
-        for line in screen.session.equation_lines():
+        for line in screen.panel.session.equation_lines():
             # every traced line shows its value here, but for a constant (i = 1) and what is not traced (x̃)
             assert line.worked or line.value is None or not line.equation.operands, (name, line.display)
             assert words(line.display) in shown, (name, line.display, rows)
         assert view.region.bottom <= footer.region.y, name
-        assert len(view.lines) == view.rows_for(screen.session, screen.query_one("#views").size.width)
+        assert len(view.lines) == view.rows_for(screen.panel.session, screen.query_one("#views").size.width)
 
 
 async def test_every_line_of_every_cell_shows_its_result_in_the_explorer_at_80x24():
@@ -57,7 +57,7 @@ async def test_every_line_of_every_cell_shows_its_result_beside_a_lesson_at_120x
         assert app.focused is screen.query_one("#text", Input)
         await pilot.press("f5")
         await pilot.pause()
-        assert "equation" in screen.views_shown
+        assert "equation" in screen.panel.views_shown
         await check_every_cell(pilot, screen)
 
 
