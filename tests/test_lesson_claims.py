@@ -888,9 +888,10 @@ def bound_keys() -> set[str]:
     from lstm_tui.screens.gradient_lab import GradientLabScreen
     from lstm_tui.screens.lesson import LessonScreen
     from lstm_tui.screens.training import TrainingScreen
+    from lstm_tui.widgets.explorer_panel import ExplorerPanel
 
     keys = set()
-    for owner in (LstmApp, LessonScreen, TrainingScreen, GradientLabScreen):
+    for owner in (LstmApp, LessonScreen, ExplorerPanel, TrainingScreen, GradientLabScreen):
         keys.update(key for binding in owner.BINDINGS for key in binding.key.split(","))
     return keys
 
