@@ -272,7 +272,7 @@ async def test_help_lists_every_key():
 async def test_bar_rows_stay_while_typing_and_the_caption_says_what_they_are():
     app = app_for(hidden=32, text="some text to rank the units by")
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.screen.wait_for_panel()
+        await app.screen.panel.wait_until_ready()
         await pilot.pause()
         session = app.screen.panel.session
         labels = shown_text(app.screen.query_one(UnitLabels))[1:]
@@ -295,7 +295,7 @@ async def test_every_bar_column_is_on_screen(size):
     """Narrow panels show the numbers without their bars rather than cut the c and h columns off."""
     app = app_for(text="the cat sat")
     async with app.run_test(size=size) as pilot:
-        await app.screen.wait_for_panel()
+        await app.screen.panel.wait_until_ready()
         await pilot.pause()
         shown = app.screen.query_one("#state-bars", UnitBars)
         assert shown.region.right <= app.screen.query_one("#bars").region.right

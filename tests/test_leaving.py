@@ -52,7 +52,7 @@ async def open_a_web_link(pilot):
 async def test_ctrl_q_quits_from_every_screen_and_modal(opening):
     app = LstmApp(PanelSetup(hidden=8, seed=0))
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.screen.wait_for_panel()
+        await app.screen.panel.wait_until_ready()
         await opening(pilot)
         await settle(pilot)
         covering = app.screen
@@ -75,7 +75,7 @@ async def test_ctrl_q_quits_the_lesson_screen():
 async def test_escape_goes_back_from_the_lab_and_the_training_screen(key, screen):
     app = LstmApp(PanelSetup(hidden=8, seed=0))
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.screen.wait_for_panel()
+        await app.screen.panel.wait_until_ready()
         await pilot.press(key)
         await settle(pilot)
         assert isinstance(app.screen, screen)

@@ -118,7 +118,7 @@ async def test_the_heat_line_and_heatmap_scale_to_what_they_show_and_give_the_ke
     app = app_for(text="the cat sat", view="heat")
     async with app.run_test(size=(100, 30)) as pilot:
         await press_and_settle()(pilot)
-        session = app.screen.session
+        session = app.screen.panel.session
         heat = app.screen.query_one(HeatLine).lines[0]
         scale = symmetric_scale(max(abs(float(v)) for v in session.trace("h")[:, 0]))
         assert heat.plain.rstrip().endswith(f"+ ±{scale:g}") and heat.plain.startswith(" the cat sat")
