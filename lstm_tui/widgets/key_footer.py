@@ -111,9 +111,10 @@ def bindings_here(screen, *, unavailable: bool = False) -> list[tuple[object, Bi
 
 
 def _declared_at(node, binding: Binding) -> int:
-    """Where the node's own class lists the binding (Textual orders a node's keys by the first class that
-    bound each key: the app's ^q would come before F1); inherited bindings after, in their order."""
-    ids = [declared.id for declared in type(node).__dict__.get("BINDINGS", ()) if isinstance(declared, Binding)]
+    """Where the node's classes list the binding, its own class first (Textual orders a node's keys by
+    the first class that bound each key: the app's ^q would come before F1)."""
+    ids = [declared.id for cls in type(node).__mro__ for declared in cls.__dict__.get("BINDINGS", ())
+           if isinstance(declared, Binding)]
     return ids.index(binding.id) if binding.id in ids else len(ids)
 
 
