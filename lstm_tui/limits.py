@@ -25,6 +25,9 @@ DEFAULT_CELL = "lstm"
 MAX_HIDDEN = 1024
 # A random model to look at: 16 units fit the bars and the heatmap at 80x24 (explore, trace, lessons).
 VIEW_HIDDEN = 16
+# Stacked models: each layer is another full pass per key, and a bidirectional model re-runs every layer
+# above its first over the whole window on every key; four layers is deeper than the lessons need.
+MAX_LAYERS = 4
 MAX_SEED = 2**32 - 1  # NumPy's seed sequences take any non-negative int; this keeps seeds easy to type and store
 
 # --- one run over a text ----------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..limits import MAX_LAYERS
 from .cell import Cell, ForwardResult, State, Trace
 from .registry import build_cell
 
@@ -89,6 +90,8 @@ class Stack:
         self.cells = tuple(tuple(layer) for layer in cells)
         if not self.cells or len({len(layer) for layer in self.cells}) != 1 or len(self.cells[0]) not in (1, 2):
             raise ValueError("a stack needs at least one layer, each of one or two directions, all alike")
+        if len(self.cells) > MAX_LAYERS:
+            raise ValueError(f"a stack holds at most {MAX_LAYERS} layers, not {len(self.cells)}")
         first = self.cells[0][0]
         self.num_layers = len(self.cells)
         self.num_directions = len(self.cells[0])
