@@ -4,7 +4,10 @@ Model: LSTM (PyTorch nn.LSTM maths), H=64, vocabulary 60, one-hot inputs, linear
 cross-entropy, truncated BPTT over T=50 × batch 32 with the state carried, global-norm clipping at 5,
 Adam; float32. Budget (issue 6): NumPy step time ≤ 1.0 × torch step time, measured in the same run.
 
-    .venv/bin/python benchmarks/bench_train.py [--steps N] [--repeats R]
+    .venv/bin/python benchmarks/bench_train.py [--steps N] [--repeats R] [--layers L] [--bidirectional]
+
+``--layers``/``--bidirectional`` train a stacked/bidirectional model on both sides (nn.LSTM's
+``num_layers``/``bidirectional``); the budget is stated for the default, one layer.
 
 Reports the median of R timed blocks of N steps each (NumPy and torch blocks interleaved, after a warm-up),
 in wall clock and in CPU time of the thread, and where a NumPy step's time goes (forward recurrence,
@@ -27,11 +30,12 @@ from lstm_tui.training.trainer import TrainConfig, Trainer, new_model  # noqa: E
 from lstm_tui.model.vocab import Vocabulary  # noqa: E402
 
 HIDDEN, VOCAB, SEQ_LEN, BATCH = 64, 60, 50, 32
+SHAPE = {"layers": 1, "bidirectional": False}  # set from the command line
 
 
 def numpy_trainer():
     vocab = Vocabulary("".join(chr(0x30 + k) for k in range(VOCAB)))
-    config = TrainConfig(cell="lstm", hidden=HIDDEN, batch=BATCH, seq_len=SEQ_LEN, seed=0)
+    config = TrainConfig(cell="lstm", hidden=HIDDEN, batch=BATCH, seq_len=SEQ_LEN, seed=0, **SHAPE)
     trainer = Trainer(new_model(vocab, config), config)
     rng = np.random.default_rng(0)
     batches = [(rng.integers(0, VOCAB, (SEQ_LEN, BATCH)), rng.integers(0, VOCAB, (SEQ_LEN, BATCH))) for _ in range(8)]
@@ -64,8 +68,8 @@ def torch_block(steps: int):
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    lstm = torch.nn.LSTM(VOCAB, HIDDEN)
-    out = torch.nn.Linear(HIDDEN, VOCAB)
+    lstm = torch.nn.LSTM(VOCAB, HIDDEN, num_layers=SHAPE["layers"], bidirectional=SHAPE["bidirectional"])
+    out = torch.nn.Linear(HIDDEN * (2 if SHAPE["bidirectional"] else 1), VOCAB)
     params = list(lstm.parameters()) + list(out.parameters())
     optimizer = torch.optim.Adam(params, lr=3e-3)
     eye = torch.eye(VOCAB)
@@ -81,6 +85,9 @@ def torch_block(steps: int):
         nonlocal state
         output, (h, c) = lstm(inputs, state)
         state = (h.detach(), c.detach())
+        if SHAPE["bidirectional"]:  # as the NumPy trainer: reverse directions start each chunk from zero
+            state[0][1::2] = 0
+            state[1][1::2] = 0
         loss = torch.nn.functional.cross_entropy(out(output).reshape(-1, VOCAB), targets.reshape(-1))
         optimizer.zero_grad()
         loss.backward()
@@ -119,8 +126,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20, help="steps per timed block")
     parser.add_argument("--repeats", type=int, default=5, help="timed blocks (the median is reported)")
+    parser.add_argument("--layers", type=int, default=1, help="stacked layers (both sides)")
+    parser.add_argument("--bidirectional", action="store_true", help="bidirectional layers (both sides)")
     args = parser.parse_args()
-    print(f"one training step: LSTM H={HIDDEN}, vocab {VOCAB}, T={SEQ_LEN}, batch {BATCH}, float32, 1 thread")
+    SHAPE.update(layers=args.layers, bidirectional=args.bidirectional)
+    shape = f", {args.layers} layers" * (args.layers > 1) + ", bidirectional" * args.bidirectional
+    print(f"one training step: LSTM H={HIDDEN}{shape}, vocab {VOCAB}, T={SEQ_LEN}, batch {BATCH}, float32, 1 thread")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     blocks = {"numpy": numpy_block(args.steps), "torch": torch_block(args.steps)}
     times = {name: [] for name in blocks}

@@ -12,6 +12,13 @@ and the gradient of those terms is summed per character (a scatter-add) and hand
 instead of once per position, exact for any cell, and it saves the forward input product and the unused
 ∂loss/∂x.
 
+Stacked and bidirectional models (``layers``, ``bidirectional``) train through ``Stack.forward`` and
+``Stack.backward_terms``: only the first layer reads characters, so only it takes the table path; the layers
+above compute their input terms from the layer below. The forward direction's state is carried from chunk
+to chunk; a reverse direction reads each chunk from its end and starts from zero every time (its state
+after a chunk is the one at the chunk's *start*, which the next chunk cannot use). Note that a
+bidirectional model trained on next-character targets reads the answer from its reverse direction.
+
 ``Trainer.run`` reports through a callback and checks a stop flag (anything with ``is_set()``, e.g. a
 ``threading.Event``) before every step, so a command line or a UI worker thread can drive it. The
 products here are small: BLAS threads do not help them, and on a busy machine they stall badly, so
@@ -28,10 +35,10 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import UserError
-from ..limits import MAX_BATCH, MAX_HIDDEN, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, TRAINING_DEFAULTS
+from ..limits import MAX_BATCH, MAX_HIDDEN, MAX_LAYERS, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, TRAINING_DEFAULTS
 from ..model.charmodel import CharModel
-from ..model.numerics import softmax, uniform_init
-from ..model.registry import build_cell
+from ..model.numerics import softmax
+from ..model.stack import param_key, reading_order
 from ..model.vocab import Vocabulary
 
 
@@ -46,6 +53,8 @@ class TrainConfig:
     learning_rate: float = TRAINING_DEFAULTS["learning_rate"]
     clip: float = TRAINING_DEFAULTS["clip"]  # maximum global gradient norm
     report_every: int = 10  # steps between progress callbacks
+    layers: int = 1
+    bidirectional: bool = False
 
     def check(self) -> None:
         """Every setting in range, named by its ``lstm-tui train`` option: before any text is made or read, so
@@ -64,7 +73,7 @@ class TrainConfig:
 WHOLE_NUMBER_RANGES = (  # (setting, option, lowest, highest)
     ("hidden", "--hidden", 1, MAX_HIDDEN), ("steps", "--steps", 1, MAX_STEPS), ("seed", "--seed", 0, MAX_SEED),
     ("batch", "--batch", 1, MAX_BATCH), ("seq_len", "--seq-len", 1, MAX_SEQ_LEN),
-    ("report_every", "--report-every", 1, float("inf")),
+    ("layers", "--layers", 1, MAX_LAYERS), ("report_every", "--report-every", 1, float("inf")),
 )
 
 
@@ -132,13 +141,8 @@ def clip_gradients(grads: dict[str, np.ndarray], max_norm: float) -> float:
 
 def new_model(vocab: Vocabulary, config: TrainConfig) -> CharModel:
     """A seeded float32 model with an output layer, ready to train."""
-    cell = build_cell(config.cell, len(vocab), config.hidden, dtype="float32", seed=config.seed)
-    rng = np.random.default_rng([config.seed, 1])
-    output = {
-        "weight_out": uniform_init(rng, (len(vocab), config.hidden), config.hidden, cell.dtype),
-        "bias_out": np.zeros(len(vocab), dtype=cell.dtype),
-    }
-    return CharModel(cell, vocab, output)
+    return CharModel.random(config.cell, config.hidden, config.seed, vocab, output_layer=True, dtype="float32",
+                            num_layers=config.layers, bidirectional=config.bidirectional)
 
 
 class ChunkStream:
@@ -173,27 +177,32 @@ class ChunkStream:
 
 @dataclass
 class Workspace:
-    """Reusable arrays for chunks of one (T, B) shape; see ``Trainer.workspace_for``."""
+    """Reusable arrays for chunks of one (T, B) shape; see ``Trainer.workspace_for``. Per-cell arrays are
+    nested ``[layer][direction]`` like the stack's cells."""
 
     shape: tuple[int, int]
-    terms: np.ndarray  # (T, B, gates) input terms
+    terms: list[np.ndarray]  # per direction of the first layer: (T, B, gates) input terms, reading order
     one_hot: np.ndarray  # (T, B, V) inputs
-    steps: tuple[np.ndarray, ...]  # the cell's step buffers: the forward trace
+    steps: list  # each cell's step buffers: the forward trace
     logits: np.ndarray  # (V, T·B) logits, then ∂loss/∂logits in place
-    dh: np.ndarray  # (T·B, H) ∂loss/∂h from the output layer
-    d_terms: np.ndarray  # (T, B, gates) ∂loss/∂terms
+    dy: np.ndarray  # (T·B, directions·H) ∂loss/∂(top layer's outputs) from the output layer
+    d_terms: list  # each cell's (T, B, gates) ∂loss/∂terms
 
     @classmethod
-    def allocate(cls, cell, vocab_size: int, shape: tuple[int, int]) -> Workspace:
+    def allocate(cls, stack, vocab_size: int, shape: tuple[int, int]) -> Workspace:
         rows = shape[0] * shape[1]
+
+        def per_cell(make):
+            return [[make(cell) for cell in layer] for layer in stack.cells]
+
         return cls(
             shape,
-            np.empty(shape + (cell.terms_size(),), dtype=cell.dtype),
-            np.empty(shape + (vocab_size,), dtype=cell.dtype),
-            cell.step_buffers(shape),
-            np.empty((vocab_size, rows), dtype=cell.dtype),
-            np.empty((rows, cell.hidden_size), dtype=cell.dtype),
-            np.empty(shape + (cell.terms_size(),), dtype=cell.dtype),
+            [np.empty(shape + (cell.terms_size(),), dtype=cell.dtype) for cell in stack.cells[0]],
+            np.empty(shape + (vocab_size,), dtype=stack.dtype),
+            per_cell(lambda cell: cell.step_buffers(shape)),
+            np.empty((vocab_size, rows), dtype=stack.dtype),
+            np.empty((rows, stack.output_size), dtype=stack.dtype),
+            per_cell(lambda cell: np.empty(shape + (cell.terms_size(),), dtype=cell.dtype)),
         )
 
 
@@ -205,14 +214,15 @@ class Trainer:
             raise ValueError("training needs a model with an output layer")
         self.model = model
         self.config = config
-        self.cell = model.cell
+        self.stack = model.stack
         self.vocab_size = len(model.vocab)
         self.optimizer = Adam(self.all_params(), config.learning_rate)
-        self.state = None
+        self.state = None  # the stack's state carried between chunks (a one-layer model's state dict also works)
         self.workspace: Workspace | None = None
 
     def all_params(self) -> dict[str, np.ndarray]:
-        return {**self.cell.params, **self.model.output}
+        """Every parameter by ``param_key`` name (a one-layer model's: its cell's names) and the output layer's."""
+        return {**self.stack.named_params(), **self.model.output}
 
     def train_step(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
         """One forward/backward/update on (T, B) index arrays; returns (mean loss in nats, accuracy)."""
@@ -225,42 +235,59 @@ class Trainer:
     def gradients(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[float, float, dict[str, np.ndarray]]:
         """Loss, accuracy and exact gradients of one chunk from the carried state, which moves on to the
         chunk's final state."""
-        cell, output = self.cell, self.model.output
+        stack, output = self.stack, self.model.output
+        first_layer = stack.cells[0]
         if self.state is None:
-            self.state = cell.init_state(inputs.shape[1:])
+            self.state = stack.init_state(inputs.shape[1:])
         work = self.workspace_for(inputs.shape)
         if inputs.size and not 0 <= inputs.min() <= inputs.max() < self.vocab_size:
             raise ValueError(f"inputs must be vocabulary indices, 0 to {self.vocab_size - 1}")
         # (T, B, gates): a row gather per character. mode="clip" (a no-op after the check above) lets take
         # write straight into ``out``; its default mode goes through a temporary, 4× slower.
-        table = cell.prepare_terms(cell.one_hot_terms())  # prepared per character, not per position
-        terms = np.take(table, inputs, axis=0, out=work.terms, mode="clip")
+        first_terms = []
+        for d, cell in enumerate(first_layer):
+            table = cell.prepare_terms(cell.one_hot_terms())  # prepared per character, not per position
+            first_terms.append(np.take(table, reading_order(inputs, d), axis=0, out=work.terms[d], mode="clip"))
         work.one_hot.fill(0)
         np.put_along_axis(work.one_hot, inputs[..., None], 1, axis=-1)
-        result = cell.forward(work.one_hot, self.state, terms=terms, buffers=work.steps, terms_prepared=True)
-        self.state = result.state
-        h = result.trace["h"].reshape(-1, cell.hidden_size)  # 2-D products are faster than stacked 3-D ones
-        logits = np.dot(output["weight_out"], h.T, out=work.logits)  # (V, T·B): see softmax_cross_entropy
+        result = stack.forward(work.one_hot, self.state, first_terms=first_terms, buffers=work.steps, terms_prepared=True)
+        self.state = self.carried_state(result)
+        y = result.output.reshape(-1, stack.output_size)  # 2-D products are faster than stacked 3-D ones
+        logits = np.dot(output["weight_out"], y.T, out=work.logits)  # (V, T·B): see softmax_cross_entropy
         logits += output["bias_out"][:, None]
         loss, accuracy, d_logits = softmax_cross_entropy(logits, targets, out=logits)
-        grads = {name: np.zeros_like(value) for name, value in cell.params.items()}
-        grads["weight_out"] = d_logits @ h
-        grads["bias_out"] = d_logits.sum(axis=1)
-        dh = np.dot(d_logits.T, output["weight_out"], out=work.dh).reshape(terms.shape[:-1] + (cell.hidden_size,))
-        # The recurrent half of Cell.backward only: its input half would form ∂loss/∂x, a
-        # (T·B × gates) × (gates × V) product nobody needs here, and the input weights' gradient comes
+        grads = stack.zero_grads()
+        dy = np.dot(d_logits.T, output["weight_out"], out=work.dy).reshape(inputs.shape + (stack.output_size,))
+        # The recurrent half of the backward pass only: the first layer's input half would form ∂loss/∂x, a
+        # (T·B × gates) × (gates × V) product nobody needs here, and its input weights' gradient comes
         # cheaper from the scatter below.
-        d_terms, _ = cell.backward_terms(result, dh, grads=grads, out=work.d_terms)
-        per_char = scatter_rows(d_terms, inputs, self.vocab_size)
-        cell.one_hot_terms_backward(per_char, grads)
-        return loss, accuracy, grads
+        d_terms, _ = stack.backward_terms(result, dy, grads=grads, out=work.d_terms)
+        for d, cell in enumerate(first_layer):
+            per_char = scatter_rows(d_terms[d], reading_order(inputs, d), self.vocab_size)
+            cell.one_hot_terms_backward(per_char, grads[0][d])
+        flat = {param_key(name, k, d): grad for k, layer in enumerate(grads) for d, cell in enumerate(layer)
+                for name, grad in cell.items()}
+        flat["weight_out"] = d_logits @ y
+        flat["bias_out"] = d_logits.sum(axis=1)
+        return loss, accuracy, flat
+
+    def carried_state(self, result):
+        """The state the next chunk starts from: each forward direction's final state; a reverse direction
+        starts from zero (see the module docstring). A one-layer model's is its cell's state dict."""
+        if self.stack.is_single:
+            return result.state[0][0]
+        return tuple(
+            tuple(state if d == 0 else cell.init_state(state["h"].shape[:-1])
+                  for d, (state, cell) in enumerate(zip(layer_states, layer_cells)))
+            for layer_states, layer_cells in zip(result.state, self.stack.cells)
+        )
 
     def workspace_for(self, shape: tuple[int, int]) -> Workspace:
         """The arrays one chunk of this (T, B) shape fills, kept from step to step: fresh ones cost page
         faults (glibc hands freed multi-megabyte blocks back to the system), which measured a third of a
         step's time. A step overwrites everything the previous one left there."""
         if self.workspace is None or self.workspace.shape != shape:
-            self.workspace = Workspace.allocate(self.cell, self.vocab_size, shape)
+            self.workspace = Workspace.allocate(self.stack, self.vocab_size, shape)
         return self.workspace
 
     def reset_state(self) -> None:
@@ -364,6 +391,6 @@ def evaluate(model: CharModel, text: str) -> tuple[float, float]:
     indices = model.vocab.indices(text)
     if (indices < 0).any():
         raise UserError("the evaluation text has characters outside the model's vocabulary")
-    hidden = model.run(text[:-1]).forward.trace["h"]
-    loss, accuracy, _ = softmax_cross_entropy(model.logits(hidden).T, indices[1:])
+    outputs = model.run(text[:-1]).outputs
+    loss, accuracy, _ = softmax_cross_entropy(model.logits(outputs).T, indices[1:])
     return loss, accuracy
