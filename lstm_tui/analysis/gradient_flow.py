@@ -6,9 +6,14 @@ pass whose cotangent is the H×H identity pushes all H output directions back at
 as the (T, H, D) stack of Jacobians. Plots use the *distance* d = T − 1 − t, the number of recurrent
 steps between input t and the final state (the last input has d = 0).
 
+A stacked or bidirectional model (``layers``, ``bidirectional``) is differentiated the same way at its
+top layer's output at the last step, y_{T−1} (what an output layer reads there): for one direction that
+is the top layer's h_T; a bidirectional y_{T−1} = [h→_{T−1}, h←_{T−1}] also holds the reverse direction's
+state after its *first* step, which has read only x_{T−1} in the first layer.
+
 Knobs, each documented where it is applied:
 
-* ``spectral_radius`` rescales every H×H row block of every recurrent weight matrix (the parameters
+* ``spectral_radius`` rescales every H×H row block of every recurrent weight matrix of every cell (the parameters
   named ``weight_hh``/``weight_hh_*``, shaped (k·H, H): one block per gate, so an LSTM's R_i, R_f, R_g,
   R_o and a GRU's W_hr, W_hz, W_hn each get that spectral radius). Peepholes, FGR's gate-to-gate weights
   and every input weight and bias are left as they are, and so are cells whose recurrence has no weight
@@ -30,6 +35,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..limits import (
+    MAX_LAYERS,
     LAB_FORGET_BIAS_RANGE,
     LAB_HIDDEN,
     LAB_HIDDEN_RANGE,
@@ -39,7 +45,8 @@ from ..limits import (
     check_run_size,
 )
 from ..model.cell import Cell, ForwardResult
-from ..model.registry import build_cell, get_spec
+from ..model.registry import get_spec
+from ..model.stack import Stack, StackResult
 from ..model.vocab import PRINTABLE_ASCII, Vocabulary
 
 DEFAULT_CELLS = ("rnn", "lstm", "gru")
@@ -129,20 +136,38 @@ def set_forget_bias(cell: Cell, bias: float) -> None:
 
 
 # --- the Jacobian norms ------------------------------------------------------------------------------
-def input_jacobian_norms(cell: Cell, result: ForwardResult) -> np.ndarray:
-    """‖∂h_T/∂x_t‖_F for t = 0 … T−1, from BPTT with all H output directions as one batch of cotangents.
+def input_jacobian_norms(layers: Cell | Stack, result: ForwardResult | StackResult) -> np.ndarray:
+    """‖∂y_{T−1}/∂x_t‖_F for t = 0 … T−1 (y_{T−1} = h_T for one layer and direction), from BPTT with all
+    output directions as one batch of cotangents. ``layers``: a cell and its ``forward`` result, or a
+    stack and its.
 
-    When T·H is large the H directions go through in chunks of rows of the identity (same numbers,
-    bounded memory): the squared Frobenius norm is a sum over output directions."""
-    T, H = len(result.caches), cell.hidden_size
-    width = max(cell.input_size, 4 * H)  # widest per-direction array of a backward pass (gate terms or dx)
-    chunk = max(1, min(H, CHUNK_ELEMENTS // max(1, T * width)))
-    identity = np.eye(H, dtype=cell.dtype)
+    When T times the number of directions is large they go through in chunks of rows of the identity
+    (same numbers, bounded memory): the squared Frobenius norm is a sum over output directions."""
+    stack = layers if isinstance(layers, Stack) else Stack([[layers]])
+    if isinstance(result, ForwardResult):
+        result = StackResult(((result,),), (result.trace.get("h"),), result.inputs)
+    T, outputs = result.steps, stack.output_size
+    width = max(stack.input_size, outputs, *(cell.terms_size() for *_, cell in stack.all_cells()))
+    chunk = max(1, min(outputs, CHUNK_ELEMENTS // max(1, T * width)))
+    identity = np.eye(outputs, dtype=stack.dtype)
     squares = np.zeros(T)
-    for start in range(0, H, chunk):
-        _, dx, _ = cell.backward(result, d_state={"h": identity[start : start + chunk]}, param_grads=False)
+    for start in range(0, outputs, chunk):
+        dy, d_state = last_output_cotangents(stack, T, identity[start : start + chunk])
+        _, dx, _ = stack.backward(result, dy=dy, d_state=d_state, param_grads=False)
         squares += np.einsum("tkd,tkd->t", dx, dx)
     return np.sqrt(squares)
+
+
+def last_output_cotangents(stack: Stack, steps: int, directions: np.ndarray):
+    """(dy, d_state) for ``Stack.backward`` that put the cotangents ``directions`` (k, outputs) on the top
+    layer's output at the last step. With one direction that output is the final state, so they go in as
+    ``d_state`` (no (T, k, H) array); a reverse direction's part is its first step's, so it needs ``dy``."""
+    if not stack.bidirectional:
+        d_state = tuple((None,) for _ in range(stack.num_layers - 1)) + (({"h": directions},),)
+        return None, d_state
+    dy = np.zeros((steps,) + directions.shape, dtype=stack.dtype)
+    dy[-1] = directions
+    return dy, None
 
 
 def forget_product(result: ForwardResult) -> np.ndarray | None:
@@ -238,9 +263,12 @@ class GradientSettings:
     spectral_radius: float | None = None
     forget_bias: float | None = None
     clip_threshold: float = 1.0
+    layers: int = 1
+    bidirectional: bool = False
 
     def __post_init__(self):
         check_range("length", self.length, LAB_LENGTH_RANGE)
+        check_range("layers", self.layers, (1, MAX_LAYERS))
         check_range("hidden size", self.hidden_size, LAB_HIDDEN_RANGE)
         if self.spectral_radius is not None:
             check_range("spectral radius", self.spectral_radius, LAB_RADIUS_RANGE)
@@ -270,8 +298,10 @@ class CellGradients:
     hidden_size: int
     norms: np.ndarray  # (T,): ‖∂h_T/∂x_t‖_F, index t
     forget_product: np.ndarray | None  # (T, H): Π_{s>t} f_s per unit, index t; None without c and f
-    spectral_radii: dict[str, float]  # of the recurrent blocks actually used
+    spectral_radii: dict[str, float]  # of the first layer's forward cell's recurrent blocks, as used
     readouts: Readouts = field(repr=False)
+    num_layers: int = 1
+    bidirectional: bool = False
 
     @property
     def forget_mean(self) -> np.ndarray | None:
@@ -279,22 +309,28 @@ class CellGradients:
         return None if self.forget_product is None else self.forget_product.mean(axis=1)
 
 
-def prepare_cell(cell: Cell, settings: GradientSettings) -> Cell:
-    """A copy of ``cell`` with the settings' knobs applied (the original is never modified)."""
-    cell = copy.deepcopy(cell)
-    if settings.spectral_radius is not None and recurrent_blocks(cell):
-        set_spectral_radius(cell, settings.spectral_radius)
-    if settings.forget_bias is not None:
-        set_forget_bias(cell, settings.forget_bias)
-    return cell
+def prepare_stack(stack: Stack, settings: GradientSettings) -> Stack:
+    """A copy of ``stack`` with the settings' knobs applied to every cell (the original is never modified)."""
+    stack = copy.deepcopy(stack)
+    for *_, cell in stack.all_cells():
+        if settings.spectral_radius is not None and recurrent_blocks(cell):
+            set_spectral_radius(cell, settings.spectral_radius)
+        if settings.forget_bias is not None:
+            set_forget_bias(cell, settings.forget_bias)
+    return stack
 
 
-def analyse(cell: Cell, inputs: np.ndarray) -> CellGradients:
-    """Forward over ``inputs`` (T, D) from the zero state, then the exact Jacobian norms and readouts."""
-    result = cell.forward(inputs)
-    norms = input_jacobian_norms(cell, result)
-    forget = forget_product(result)
-    return CellGradients(cell.name, cell.hidden_size, norms, forget, spectral_radii(cell), readouts(norms, forget))
+def analyse(layers: Cell | Stack, inputs: np.ndarray) -> CellGradients:
+    """Forward over ``inputs`` (T, D) from the zero state, then the exact Jacobian norms and readouts.
+    The forget-gate product and spectral radii are those of the top layer's and the first layer's
+    forward cell (the same cell for a one-layer model)."""
+    stack = layers if isinstance(layers, Stack) else Stack([[layers]])
+    result = stack.forward(inputs)
+    norms = input_jacobian_norms(stack, result)
+    forget = forget_product(result.results[-1][0])
+    first = stack.cells[0][0]
+    return CellGradients(stack.name, stack.hidden_size, norms, forget, spectral_radii(first), readouts(norms, forget),
+                         stack.num_layers, stack.bidirectional)
 
 
 def comparison_vocab(model=None) -> Vocabulary:
@@ -311,17 +347,19 @@ def compare(settings: GradientSettings, model=None) -> tuple[str, dict[str, Cell
     """Run the comparison: (the input text, cell name → CellGradients).
 
     Without ``model``: seeded random cells (``settings.cells``) over printable ASCII. With ``model`` (a
-    ``CharModel``, e.g. from a weights file): its cell and vocabulary, and ``settings.cells`` is ignored."""
+    ``CharModel``, e.g. from a weights file): its layers and vocabulary, and ``settings.cells``, ``layers``
+    and ``bidirectional`` are ignored."""
     vocab = comparison_vocab(model)
     if model is not None:
-        # all H output directions go back through BPTT: the cost grows as H³, so a model file is held to the
+        # all output directions go back through BPTT: the cost grows as H³, so a model file is held to the
         # hidden sizes the lab's own knob offers
-        check_range("the model's hidden size", model.cell.hidden_size, LAB_HIDDEN_RANGE)
-        cells = [model.cell]
+        check_range("the model's hidden size", model.stack.hidden_size, LAB_HIDDEN_RANGE)
+        stacks = [model.stack]
     else:
-        cells = [build_cell(name, len(vocab), settings.hidden_size, seed=settings.seed) for name in settings.cells]
+        stacks = [Stack.build(name, len(vocab), settings.hidden_size, settings.layers, settings.bidirectional,
+                              seed=settings.seed) for name in settings.cells]
     text = input_text(settings, vocab)
-    check_run_size(len(text), max(cell.hidden_size for cell in cells), len(vocab),
-                   untraced_values=max(cell.untraced_values_per_step() for cell in cells))
-    inputs = vocab.one_hot(text, cells[0].dtype)
-    return text, {cell.name: analyse(prepare_cell(cell, settings), inputs) for cell in cells}
+    check_run_size(len(text), max(stack.units for stack in stacks), len(vocab),
+                   untraced_values=max(stack.untraced_values_per_step() for stack in stacks))
+    inputs = vocab.one_hot(text, stacks[0].dtype)
+    return text, {stack.name: analyse(prepare_stack(stack, settings), inputs) for stack in stacks}

@@ -265,7 +265,14 @@ def settings_line(view: LabView) -> str:
     radius = "as built" if s.spectral_radius is None else f"{s.spectral_radius:g}"
     bias = "as built" if s.forget_bias is None else f"{s.forget_bias:+g}"
     sizes = "/".join(sorted({str(result.hidden_size) for result in view.cells.values()}))
-    return f"T = {len(view.text)} {source}, H = {sizes}, ρ(W_hh) {radius}, forget bias {bias}"
+    shapes = "/".join(sorted({layer_shape(result) for result in view.cells.values()}))
+    return f"T = {len(view.text)} {source}, H = {sizes}{shapes and ', ' + shapes}, ρ(W_hh) {radius}, forget bias {bias}"
+
+
+def layer_shape(result: CellGradients) -> str:
+    """'2 layers, bidirectional', …; empty for one layer in one direction."""
+    parts = [f"{result.num_layers} layers"] * (result.num_layers > 1) + ["bidirectional"] * result.bidirectional
+    return ", ".join(parts)
 
 
 def fate(result: CellGradients) -> str:

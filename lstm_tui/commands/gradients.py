@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..limits import LAB_HIDDEN
+from ..limits import LAB_HIDDEN, MAX_LAYERS
 from .options import parse_number
 from .sources import add_source_arguments, load_source
 
@@ -26,6 +26,10 @@ def add_arguments(parser) -> None:
                         help="spectral radius of each recurrent weight block, 0.5 to 2.0 (default: as built)")
     parser.add_argument("--forget-bias", metavar="B",
                         help="forget-gate bias of LSTM cells with a learned forget gate, -3 to 5 (default: as built)")
+    parser.add_argument("--layers", metavar="N", help=f"stacked layers of the random cells, 1 to {MAX_LAYERS} "
+                        "(default 1): the top layer's last output is differentiated")
+    parser.add_argument("--bidirectional", action="store_true",
+                        help="bidirectional random cells (a reverse direction in every layer)")
     parser.add_argument("--clip", metavar="X", help="gradient-clipping threshold for the readout (default 1)")
     parser.add_argument("--format", default="table", metavar="table|json", help="output format (default table)")
 
@@ -52,7 +56,8 @@ def settings_from(args):
 
     if args.text is not None and args.length is not None:
         raise UserError("give --text or --length, not both")
-    model = load_source(args, {"--cells": args.cells, "--hidden": args.hidden})
+    model = load_source(args, {"--cells": args.cells, "--hidden": args.hidden, "--layers": args.layers,
+                               "--bidirectional": args.bidirectional or None})
     cells = DEFAULT_CELLS if args.cells is None else tuple(name.strip() for name in args.cells.split(","))
     seed = parse_number("--seed", args.seed, int)
     if seed is not None and seed < 0:
@@ -64,11 +69,16 @@ def settings_from(args):
         "spectral_radius": parse_number("--scale", args.scale, float),
         "forget_bias": parse_number("--forget-bias", args.forget_bias, float),
         "clip_threshold": parse_number("--clip", args.clip, float),
+        "layers": parse_number("--layers", args.layers, int),
     }
     given = {name: value for name, value in numbers.items() if value is not None}
-    return GradientSettings(cells=cells, text=args.text, **given), model
+    return GradientSettings(cells=cells, text=args.text, bidirectional=args.bidirectional, **given), model
 
 
+    parser.add_argument("--layers", metavar="N", help=f"stacked layers of the random cells, 1 to {MAX_LAYERS} "
+                        "(default 1): the top layer's last output is differentiated")
+    parser.add_argument("--bidirectional", action="store_true",
+                        help="bidirectional random cells (a reverse direction in every layer)")
 # The terminal's own colours by plotext name, distinct on any palette; the plot's curves take them in turn.
 CURVE_COLOURS = ("cyan", "green", "red", "orange", "magenta", "blue", "cyan+", "green+", "red+", "orange+")
 

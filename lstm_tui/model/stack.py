@@ -141,6 +141,15 @@ class Stack:
     def output_size(self) -> int:
         return self.num_directions * self.hidden_size
 
+    @property
+    def units(self) -> int:
+        """Hidden units in all cells together: what a run's traces grow with."""
+        return self.num_layers * self.output_size
+
+    def untraced_values_per_step(self) -> int:
+        """What all cells keep per step beyond their traced values (``Cell.untraced_values_per_step``)."""
+        return sum(cell.untraced_values_per_step() for _, _, cell in self.all_cells())
+
     def all_cells(self):
         """(layer, direction, cell) for every cell, bottom layer first."""
         return [(k, d, cell) for k, layer in enumerate(self.cells) for d, cell in enumerate(layer)]

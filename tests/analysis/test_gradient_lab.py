@@ -10,6 +10,7 @@ import pytest
 from lstm_tui import cli
 from lstm_tui.errors import UserError
 from lstm_tui.model import CELLS, PRINTABLE_ASCII, CharModel, Vocabulary, build_cell
+from lstm_tui.model.stack import Stack
 from lstm_tui.analysis import gradient_flow as gradients
 from lstm_tui.analysis.gradient_flow import (
     GradientSettings,
@@ -405,3 +406,86 @@ def test_json_output_loads_no_terminal_library():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout.splitlines()[0])["cells"]
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+# --- stacked and bidirectional models ------------------------------------------------------------------------
+def finite_difference_output_jacobian(stack, inputs, eps=1e-6):
+    """∂y_{T−1}/∂x_t by central differences (y the top layer's output): (T, outputs, D)."""
+    jacobian = np.zeros((len(inputs), stack.output_size, stack.input_size))
+    for t, d in np.ndindex(inputs.shape):
+        saved = inputs[t, d]
+        inputs[t, d] = saved + eps
+        plus = stack.forward(inputs).output[-1]
+        inputs[t, d] = saved - eps
+        minus = stack.forward(inputs).output[-1]
+        inputs[t, d] = saved
+        jacobian[t, :, d] = (plus - minus) / (2 * eps)
+    return jacobian
+
+
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("name", ["rnn", "lstm", "gru", "lstm-fgr", "mut1"])
+def test_stack_norms_match_finite_differences(name, bidirectional, rng):
+    stack = gradients.prepare_stack(Stack.build(name, INPUT, HIDDEN, num_layers=2, bidirectional=bidirectional, seed=11),
+                                    GradientSettings(spectral_radius=1.5))
+    inputs = rng.normal(size=(T, INPUT))
+    expected = np.linalg.norm(finite_difference_output_jacobian(stack, inputs), axis=(1, 2))
+    assert np.all(expected > 1e-8)
+    np.testing.assert_allclose(input_jacobian_norms(stack, stack.forward(inputs)), expected, rtol=1e-6)
+
+
+def test_stack_norms_in_chunks_are_the_same(rng, monkeypatch):
+    stack = Stack.build("gru", INPUT, 5, num_layers=3, bidirectional=True, seed=2)
+    inputs = rng.normal(size=(T, INPUT))
+    whole = input_jacobian_norms(stack, stack.forward(inputs))
+    monkeypatch.setattr(gradients, "CHUNK_ELEMENTS", 1)
+    np.testing.assert_allclose(input_jacobian_norms(stack, stack.forward(inputs)), whole, rtol=1e-12)
+
+
+def test_a_one_layer_stack_gives_the_cells_norms(rng):
+    cell = build_cell("lstm", INPUT, HIDDEN, seed=3)
+    inputs = rng.normal(size=(T, INPUT))
+    stack = Stack([[cell]])
+    np.testing.assert_array_equal(input_jacobian_norms(stack, stack.forward(inputs)), exact_norms(cell, inputs))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", sorted(TORCH_MODULES))
+def test_stack_norms_match_torch_autograd_jacobians(name, rng):
+    torch = pytest.importorskip("torch", reason="torch is not installed: the autograd comparison needs it")
+    from tests.model.test_stack import stack_from_state_dict
+
+    torch.manual_seed(8)
+    module = getattr(torch.nn, TORCH_MODULES[name])(INPUT, 6, num_layers=2, bidirectional=True).double()
+    stack = stack_from_state_dict(name, {k: v.detach().numpy() for k, v in module.state_dict().items()})
+    inputs = rng.normal(size=(12, INPUT))
+
+    def last_output(x):
+        return module(x)[0][-1]
+
+    jacobian = torch.autograd.functional.jacobian(last_output, torch.from_numpy(inputs))  # (2H, T, D)
+    expected = torch.linalg.norm(jacobian, dim=(0, 2)).numpy()
+    np.testing.assert_allclose(input_jacobian_norms(stack, stack.forward(inputs)), expected, rtol=1e-10)
+
+
+def test_compare_builds_stacks_from_the_settings():
+    settings = GradientSettings(length=30, hidden_size=6, layers=2, bidirectional=True)
+    _, results = compare(settings)
+    _, flat = compare(GradientSettings(length=30, hidden_size=6))
+    for name, result in results.items():
+        assert (result.num_layers, result.bidirectional) == (2, True)
+        assert len(result.norms) == 30 and not np.allclose(result.norms, flat[name].norms)
+    with pytest.raises(UserError, match="layers must be between 1 and 4, not 5"):
+        GradientSettings(layers=5)
+
+
+def test_json_of_a_stacked_comparison(run_cli):
+    code, out, _ = run_cli("--length", "20", "--hidden", "4", "--layers", "2", "--bidirectional", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    _, results = compare(GradientSettings(length=20, hidden_size=4, layers=2, bidirectional=True))
+    for name, entry in data["cells"].items():
+        assert entry["layers"] == 2 and entry["bidirectional"] is True
+        np.testing.assert_allclose(entry["norms"], results[name].norms, rtol=1e-15)
+    code, out, _ = run_cli("--length", "20", "--hidden", "4", "--layers", "3")
+    assert out.splitlines()[0] == "T = 20 random (seed 0), H = 4, 3 layers, ρ(W_hh) as built, forget bias as built"
