@@ -136,10 +136,10 @@ def set_forget_bias(cell: Cell, bias: float) -> None:
 
 
 # --- the Jacobian norms ------------------------------------------------------------------------------
-def input_jacobian_norms(layers: Cell | Stack, result: ForwardResult | StackResult) -> np.ndarray:
-    """‖∂y_{T−1}/∂x_t‖_F for t = 0 … T−1 (y_{T−1} = h_T for one layer and direction), from BPTT with all
-    output directions as one batch of cotangents. ``layers``: a cell and its ``forward`` result, or a
-    stack and its.
+def input_jacobian_norms(layers: Cell | Stack, result: ForwardResult | StackResult, step: int | None = None) -> np.ndarray:
+    """‖∂y_s/∂x_t‖_F for t = 0 … T−1 at step s = ``step`` (default the last: y_{T−1} = h_T for one layer
+    and direction), from BPTT with all output directions as one batch of cotangents. ``layers``: a cell
+    and its ``forward`` result, or a stack and its.
 
     When T times the number of directions is large they go through in chunks of rows of the identity
     (same numbers, bounded memory): the squared Frobenius norm is a sum over output directions."""
@@ -147,26 +147,27 @@ def input_jacobian_norms(layers: Cell | Stack, result: ForwardResult | StackResu
     if isinstance(result, ForwardResult):
         result = StackResult(((result,),), (result.trace.get("h"),), result.inputs)
     T, outputs = result.steps, stack.output_size
+    step = T - 1 if step is None else step
     width = max(stack.input_size, outputs, *(cell.terms_size() for *_, cell in stack.all_cells()))
     chunk = max(1, min(outputs, CHUNK_ELEMENTS // max(1, T * width)))
     identity = np.eye(outputs, dtype=stack.dtype)
     squares = np.zeros(T)
     for start in range(0, outputs, chunk):
-        dy, d_state = last_output_cotangents(stack, T, identity[start : start + chunk])
+        dy, d_state = output_cotangents(stack, T, step, identity[start : start + chunk])
         _, dx, _ = stack.backward(result, dy=dy, d_state=d_state, param_grads=False)
         squares += np.einsum("tkd,tkd->t", dx, dx)
     return np.sqrt(squares)
 
 
-def last_output_cotangents(stack: Stack, steps: int, directions: np.ndarray):
-    """(dy, d_state) for ``Stack.backward`` that put the cotangents ``directions`` (k, outputs) on the top
-    layer's output at the last step. With one direction that output is the final state, so they go in as
-    ``d_state`` (no (T, k, H) array); a reverse direction's part is its first step's, so it needs ``dy``."""
-    if not stack.bidirectional:
-        d_state = tuple((None,) for _ in range(stack.num_layers - 1)) + (({"h": directions},),)
+def output_cotangents(stack: Stack, steps: int, step: int, cotangents: np.ndarray):
+    """(dy, d_state) for ``Stack.backward`` that put ``cotangents`` (…, outputs) on the top layer's output
+    at ``step``. A forward-only stack's last output is its final state, so there they go in as
+    ``d_state`` (no (T, …) array); anywhere else, or with a reverse direction, through ``dy``."""
+    if not stack.bidirectional and step == steps - 1:
+        d_state = tuple((None,) for _ in range(stack.num_layers - 1)) + (({"h": cotangents},),)
         return None, d_state
-    dy = np.zeros((steps,) + directions.shape, dtype=stack.dtype)
-    dy[-1] = directions
+    dy = np.zeros((steps,) + cotangents.shape, dtype=stack.dtype)
+    dy[step] = cotangents
     return dy, None
 
 

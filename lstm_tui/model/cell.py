@@ -47,6 +47,14 @@ class ForwardResult:
     caches: list = field(repr=False, default_factory=list)
     buffers: tuple = field(repr=False, default=())  # everything the steps wrote (the trace's arrays and more)
 
+    def prefix(self, steps: int) -> "ForwardResult":
+        """The result of the first ``steps`` steps alone (views, no new steps), for BPTT from a step inside
+        the sequence. Its ``state`` holds the traced parts of the state after them."""
+        trace = {name: values[:steps] for name, values in self.trace.items()}
+        state = {name: trace[name][steps - 1] for name in self.state if name in trace} if steps else self.initial_state
+        return ForwardResult(state, trace if steps else {}, self.inputs[:steps], self.initial_state,
+                             self.caches[:steps], tuple(buffer[:steps] for buffer in self.buffers))
+
 
 class DenseInputs:
     """Inputs as given, (…, D): what ``input_terms`` and ``input_terms_backward`` work on."""

@@ -233,11 +233,13 @@ class LSTMCell(Cell):
         c_before = before_each_step(result.initial_state["c"], result.trace["c"])
         # y of every step: tanh(c), in the buffer ``recur`` wrote it to (see buffer_widths); NOAF: c itself
         y = result.buffers[2] if self.output_activation else result.trace["c"]
-        return {"dc_of_dh": self.local_factors(c_before, result.buffers[0], result.trace, y, d_terms)}
+        dc_of_dh = self.local_factors(c_before, result.buffers[0], result.trace, y, d_terms)
+        # The i, f, g columns as (…, blocks, H) once for all steps: a view per step costs two calls
+        return {"dc_of_dh": dc_of_dh, "blocks_feeding_c": self._blocks_feeding_c(d_terms)}
 
-    def recur_backward(self, cache, d_state, grads, out=None, dc_of_dh=None):
-        """``dc_of_dh``: this step's row of what ``prepare_backward`` returned, whose factors are already
-        in ``out``; None: this step computes its own."""
+    def recur_backward(self, cache, d_state, grads, out=None, dc_of_dh=None, blocks_feeding_c=None):
+        """``dc_of_dh``, ``blocks_feeding_c``: this step's rows of what ``prepare_backward`` returned, whose
+        factors are already in ``out``; None: this step computes its own."""
         p = self.params
         state, trace, y, gates = cache
         dh = d_state["h"]
@@ -260,7 +262,10 @@ class LSTMCell(Cell):
         if self.peepholes and o_rows is not None:
             dc += d_o * p["peephole_o"]
         # i, f and g, the blocks before o, all feed c: one product with ∂loss/∂c broadcast over them
-        np.multiply(dc[..., None, :], self._blocks_feeding_c(factors), out=self._blocks_feeding_c(out))
+        if blocks_feeding_c is None:  # a lone step: its factors and ``out`` are separate arrays
+            np.multiply(dc[..., None, :], self._blocks_feeding_c(factors), out=self._blocks_feeding_c(out))
+        else:  # factors are in ``out``: multiplied in place
+            blocks_feeding_c *= dc[..., None, :]
         for name in ("i", "f"):
             if name in d_next:
                 out[..., self.rows[name]] += d_next[name]

@@ -77,6 +77,14 @@ class StackResult:
     def steps(self) -> int:
         return len(self.inputs)
 
+    def prefix(self, steps: int) -> "StackResult":
+        """The run over the first ``steps`` inputs alone (views), for BPTT from a step inside the text. Only a
+        one-direction stack has one: a reverse direction's steps depend on every input."""
+        if any(len(layer) > 1 for layer in self.results):
+            raise ValueError("a bidirectional run has no prefix: its reverse direction read every input")
+        return StackResult(tuple((layer[0].prefix(steps),) for layer in self.results),
+                           tuple(output[:steps] for output in self.outputs), self.inputs[:steps])
+
     def trace(self, layer: int = -1, direction: int = 0) -> Trace:
         """One cell's trace in text order: name → (T, …, H) views."""
         trace = self.results[layer][direction].trace
