@@ -11,13 +11,19 @@ OUT_OF_VOCABULARY = -1
 
 
 class Vocabulary:
-    def __init__(self, chars: str):
+    """Distinct characters; a character's index is its one-hot column.
+
+    Sorted by default, so the index of a character never depends on set() ordering between processes. A
+    weights file's vocabulary keeps the file's order (``sort=False``): there the order *is* the column
+    order of the input weights, whatever order its author chose (Karpathy sorts, many tutorials use the
+    order of first appearance)."""
+
+    def __init__(self, chars: str, sort: bool = True):
         if not isinstance(chars, str) or not chars:
             raise ValueError("a vocabulary is a non-empty string of characters")
         if len(set(chars)) != len(chars):
             raise ValueError("vocabulary characters must be distinct")
-        # Sorted, so the index of a character never depends on set() ordering between processes.
-        self.chars = "".join(sorted(chars))
+        self.chars = "".join(sorted(chars)) if sort else chars
         self._index = {char: k for k, char in enumerate(self.chars)}
 
     def __len__(self) -> int:

@@ -2,12 +2,15 @@
 
 The native format is an ``.npz`` archive:
 
-* a cell's PyTorch-named parameters under PyTorch's single-layer keys (``weight_ih`` → ``weight_ih_l0``,
-  likewise ``weight_hh``, ``bias_ih``, ``bias_hh``) and every other parameter under its own name
-  (``peephole_i``, ``weight_gates``, …);
-* ``cell``: the registry name, and ``vocab``: the characters in sorted order (both string arrays);
-* optionally the next-character layer ``weight_out`` (V, H) and ``bias_out`` (V,), and ``meta``, a JSON
-  object as a string (a model card, training notes).
+* each cell's PyTorch-named parameters under PyTorch's keys for its layer and direction (``weight_ih`` →
+  ``weight_ih_l0``, ``weight_hh_l1``, ``bias_ih_l0_reverse``, …) and every other parameter under its own
+  name, suffixed the same way except in the first layer's forward cell (``peephole_i``,
+  ``peephole_i_l1``, ``weight_gates_l0_reverse``, …); the number of layers and the directions follow
+  from the keys;
+* ``cell``: the registry name, and ``vocab``: the characters in the order of the input weight columns
+  (both string arrays);
+* optionally the next-character layer ``weight_out`` (V, directions·H) and ``bias_out`` (V,), and
+  ``meta``, a JSON object as a string (a model card, training notes).
 
 Also read:
 
@@ -15,15 +18,23 @@ Also read:
   ``cell``, ``weight_out``, ``bias_out``, ``meta``). ``LSTM`` (blocks i|f|c|o) becomes ``lstm``; ``GRU``
   (blocks z|r|h) becomes ``gru`` when ``bias`` is (2, 3U) (``reset_after=True``) and ``gru-cho`` when it
   is (3U,) (``reset_after=False``). The weights cannot show a layer's activations: Keras's defaults
-  (tanh, and sigmoid for the gates) are assumed.
-* A PyTorch ``.pt``/``.pth`` file holding the ``state_dict`` of a single-layer ``nn.LSTM``, ``nn.GRU`` or
-  ``nn.RNN`` (optionally with ``weight_out``/``bias_out`` added), read with ``torch.load(...,
-  weights_only=True)`` when torch is installed. A state_dict names neither the cell nor the vocabulary:
-  give them as arguments or in a JSON sidecar with the same stem (``model.pt`` → ``model.json``:
-  ``{"cell": "lstm", "vocab": "…", "meta": {…}}``).
+  (tanh, and sigmoid for the gates) are assumed. Stacked and ``Bidirectional`` layers are read from
+  Keras 3's own variable paths, as ``{w.path: w.numpy() for w in model.weights}`` saves them:
+  ``…/bidirectional/forward_lstm/lstm_cell/kernel``, ``…/bidirectional/backward_lstm/lstm_cell/kernel``,
+  ``…/lstm_1/lstm_cell/kernel``, …: a path component ``forward_…``/``backward_…`` names the direction,
+  and the layers come in the order the file lists them (Keras lists ``model.weights`` bottom layer
+  first). ``Bidirectional``'s backward layer reads the sequence from the end and its outputs are put
+  back in time order (Keras's ``merge_mode="concat"``, the default), exactly PyTorch's reverse
+  direction; the other merge modes (sum, mul, ave) are not a PyTorch layout and are refused where the
+  next layer's input width shows them.
+* A PyTorch ``.pt``/``.pth`` file holding the ``state_dict`` of an ``nn.LSTM``, ``nn.GRU`` or ``nn.RNN``
+  (any ``num_layers``, ``bidirectional`` or not; optionally with ``weight_out``/``bias_out`` added), read
+  with ``torch.load(..., weights_only=True)`` when torch is installed. A state_dict names neither the
+  cell nor the vocabulary: give them as arguments or in a JSON sidecar with the same stem (``model.pt``
+  → ``model.json``: ``{"cell": "lstm", "vocab": "…", "meta": {…}}``).
 
-The vocabulary must be sorted because its order is the order of the input weight columns and
-``Vocabulary`` always sorts; a file in another order is refused rather than silently scrambled.
+A vocabulary may list its characters in any order: that order is the order of the input weight columns
+(character k is column k), so it is kept as the file gives it, never sorted.
 
 Nothing here unpickles: ``np.load(..., allow_pickle=False)`` always. Sizes are checked from the zip
 directory and each array's header before any data is decompressed, and every failure is a ``UserError``
@@ -47,14 +58,16 @@ import numpy as np
 
 from ..display import shown
 from ..errors import UserError
+from ..limits import MAX_LAYERS
 from ..safe_files import write_atomic
 from .charmodel import CharModel
 from .registry import get_spec
+from .stack import Stack, layer_suffix, param_key
 from .vocab import Vocabulary
 
 MAX_FILE_BYTES = 256 * 2**20  # on disk
 MAX_DATA_BYTES = 256 * 2**20  # uncompressed, all arrays together
-MAX_MEMBERS = 64
+MAX_MEMBERS = 80  # a 4-layer bidirectional lstm-fgr holds 64 parameter arrays, plus 5 others
 MAX_META_CHARS = 64 * 2**10
 MAX_HEADER_BYTES = 10_000  # numpy's own default limit for an .npy header
 MAX_SIDECAR_BYTES = 16 * 2**20  # a .pt file's JSON sidecar: a vocabulary of a million characters and meta
@@ -87,9 +100,15 @@ class _Source:
     layout: str
 
 
-def file_key(param_name: str) -> str:
-    """The key a cell parameter is stored under: PyTorch's layer-0 name where one exists."""
-    return f"{param_name}_l0" if param_name in PYTORCH_NAMES else param_name
+LAYER_KEY = re.compile(r"_l(\d+)(_reverse)?$")  # PyTorch's layer and direction suffix
+
+
+def file_key(param_name: str, layer: int = 0, direction: int = 0) -> str:
+    """The key a cell parameter is stored under: PyTorch's name where one exists (``weight_ih_l0``), else
+    the stack's name for it (``peephole_i``, ``peephole_i_l1_reverse``)."""
+    if param_name in PYTORCH_NAMES:
+        return param_name + layer_suffix(layer, direction)
+    return param_key(param_name, layer, direction)
 
 
 # --- saving ------------------------------------------------------------------------------------------
@@ -108,7 +127,8 @@ def model_file_bytes(model: CharModel, meta: dict | None = None, path="") -> byt
     """The ``.npz`` file ``save_model`` writes, as bytes; a model that cannot be stored (NaN weights, meta
     that is not JSON) is a UserError naming ``path``."""
     get_spec(model.cell.name)  # only registry cells can be rebuilt from a file
-    arrays = {file_key(name): value for name, value in model.cell.params.items()}
+    arrays = {file_key(name, k, d): value
+              for k, d, cell in model.stack.all_cells() for name, value in cell.params.items()}
     if model.output:
         arrays.update({key: model.output[key] for key in OUTPUT_KEYS})
     for key, value in arrays.items():
@@ -170,12 +190,8 @@ def load_model_file(path, *, cell: str | None = None, vocab: str | None = None, 
     except UserError as error:
         raise UserError(f"{shown(path)}: {error}") from None
     dtype = dtype or _natural_dtype([*arrays.values(), *output.values()])
-    params, hidden = _cell_params(spec, arrays, len(vocabulary), path)
-    try:
-        built = spec.build(len(vocabulary), hidden, dtype=dtype, params=params)
-    except ValueError as error:
-        raise UserError(f"{shown(path)}: {error}") from None
-    model = CharModel(built, vocabulary, _output_layer(output, len(vocabulary), hidden, built.dtype, path))
+    stack = _stack(spec, arrays, len(vocabulary), dtype, path)
+    model = CharModel(stack, vocabulary, _output_layer(output, len(vocabulary), stack.output_size, stack.dtype, path))
     return LoadedModel(model, source.meta, source.layout)
 
 
@@ -200,7 +216,7 @@ def _read_npz(path: Path) -> _Source:
     for key, array in arrays.items():
         _check_finite(key, array, path)
     meta = _parse_meta(names.pop("meta"), path) if "meta" in names else None
-    layout = "keras" if any(key in arrays for key in KERAS_KEYS[:2]) else "lstm-tui"
+    layout = "keras" if any(_keras_name(key) in KERAS_KEYS[:2] for key in arrays) else "lstm-tui"
     return _Source(arrays, names, meta, layout)
 
 
@@ -409,13 +425,61 @@ def _read_sidecar(path: Path) -> tuple[dict, dict | None]:
 # --- Keras layouts --------------------------------------------------------------------------------
 
 
-def _from_keras(arrays: dict, cell_name: str | None, vocab_size: int, path: Path) -> tuple[str, dict]:
-    """Keras LSTM/GRU weights → the same layer in PyTorch's layout, exactly (transposes and reordering)."""
-    missing = [key for key in KERAS_KEYS if key not in arrays]
-    extra = sorted(set(arrays) - set(KERAS_KEYS))
+def _keras_name(key: str) -> str:
+    """The variable's own name at the end of a Keras path (``…/lstm_cell/kernel`` → ``kernel``)."""
+    return key.rsplit("/", 1)[-1]
+
+
+def _keras_layers(arrays: dict, path: Path) -> list[list[dict]]:
+    """The file's Keras variables as layers of directions, each {"kernel", "recurrent_kernel", "bias"}."""
+    groups: dict[str, dict] = {}  # variable path without the name → its arrays, in the file's order
+    extra = []
+    for key, value in arrays.items():
+        if _keras_name(key) in KERAS_KEYS:
+            groups.setdefault(key[: -len(_keras_name(key))], {})[_keras_name(key)] = value
+        else:
+            extra.append(key)
+    missing = [prefix + name for prefix, group in groups.items() for name in KERAS_KEYS if name not in group]
     if missing or extra:
         raise UserError(f"{shown(path)}: Keras layout {_key_problems(missing, extra)}")
-    kernel, recurrent, bias = (arrays[key] for key in KERAS_KEYS)
+    layers: dict[str, list] = {}  # the layer's path (up to forward_…/backward_…) → [forward, backward]
+    for prefix, group in groups.items():
+        parts = prefix.split("/")
+        sides = [k for k, part in enumerate(parts) if part.startswith(("forward_", "backward_"))]
+        layer = "/".join(parts[: sides[-1]]) if sides else prefix
+        direction = 1 if sides and parts[sides[-1]].startswith("backward_") else 0
+        layers.setdefault(layer, [None, None])[direction] = group
+    directions = {sum(side is not None for side in sides) for sides in layers.values()}
+    if len(directions) > 1 or any(sides[0] is None for sides in layers.values()):
+        raise UserError(f"{shown(path)}: Keras layers must all be Bidirectional or all not, each with a forward layer")
+    if len(layers) > MAX_LAYERS:
+        raise UserError(f"{shown(path)}: {len(layers)} Keras layers, more than the {MAX_LAYERS} a model may have")
+    return [[side for side in sides if side is not None] for sides in layers.values()]
+
+
+def _from_keras(arrays: dict, cell_name: str | None, vocab_size: int, path: Path) -> tuple[str, dict]:
+    """Keras LSTM/GRU weights (stacked, Bidirectional or not) → the same layers in PyTorch's layout,
+    exactly (transposes and reordering), under ``file_key`` names."""
+    layers = _keras_layers(arrays, path)
+    implied, converted, width = set(), {}, vocab_size
+    for k, directions in enumerate(layers):
+        for d, weights in enumerate(directions):
+            kind, params, units = _keras_cell(weights, width, k, path)
+            implied.add(kind)
+            converted.update({file_key(name, k, d): value for name, value in params.items()})
+        width = len(directions) * units  # Bidirectional concatenates the two directions' outputs
+    if len(implied) > 1:
+        raise UserError(f"{shown(path)}: its Keras layers compute different cells ({', '.join(sorted(implied))})")
+    (kind,) = implied
+    if cell_name not in (None, kind):
+        layer = "LSTM" if kind == "lstm" else "GRU"
+        raise UserError(f"{shown(path)}: this Keras {layer} computes cell {kind!r}, not {cell_name!r}")
+    return kind, converted
+
+
+def _keras_cell(weights: dict, input_width: int, layer: int, path: Path) -> tuple[str, dict, int]:
+    """One Keras LSTM/GRU cell's weights → (the registry cell it computes, PyTorch-layout params, units)."""
+    kernel, recurrent, bias = (weights[key] for key in KERAS_KEYS)
     units = recurrent.shape[0] if recurrent.ndim == 2 else 0
     blocks = recurrent.shape[1] // units if units and recurrent.shape[1] % units == 0 else 0
     if blocks not in (3, 4):
@@ -423,34 +487,28 @@ def _from_keras(arrays: dict, cell_name: str | None, vocab_size: int, path: Path
             f"{shown(path)}: recurrent_kernel has shape {recurrent.shape}, "
             "expected (U, 4U) for an LSTM or (U, 3U) for a GRU"
         )
-    if kernel.shape != (vocab_size, blocks * units):
+    if kernel.shape != (input_width, blocks * units):
+        reads = (f"{input_width} characters" if layer == 0 else
+                 f"the {input_width} outputs of the layer below (Bidirectional layers must merge by concat)")
         raise UserError(
-            f"{shown(path)}: kernel has shape {kernel.shape}, expected {(vocab_size, blocks * units)} "
-            f"for {vocab_size} characters and {units} units"
+            f"{shown(path)}: kernel of layer {layer} has shape {kernel.shape}, expected {(input_width, blocks * units)} "
+            f"for {units} units reading {reads}"
         )
     zeros = np.zeros(blocks * units, dtype=bias.dtype)
     if blocks == 4:  # LSTM blocks i|f|c|o are PyTorch's i|f|g|o; one bias
-        implied, layer = "lstm", "LSTM"
         _check_bias(bias, [(4 * units,)], path)
-        params = {"weight_ih": kernel.T, "weight_hh": recurrent.T, "bias_ih": bias, "bias_hh": zeros}
-    else:
-        layer = "GRU"
-        _check_bias(bias, [(2, 3 * units), (3 * units,)], path)
+        return "lstm", {"weight_ih": kernel.T, "weight_hh": recurrent.T, "bias_ih": bias, "bias_hh": zeros}, units
+    _check_bias(bias, [(2, 3 * units), (3 * units,)], path)
 
-        def to_rzn(columns):  # Keras blocks z|r|h → PyTorch rows r|z|n
-            blocks = (columns[..., units : 2 * units], columns[..., :units], columns[..., 2 * units :])
-            return np.concatenate(blocks, axis=-1)
+    def to_rzn(columns):  # Keras blocks z|r|h → PyTorch rows r|z|n
+        blocks = (columns[..., units : 2 * units], columns[..., :units], columns[..., 2 * units :])
+        return np.concatenate(blocks, axis=-1)
 
-        params = {"weight_ih": to_rzn(kernel).T, "weight_hh": to_rzn(recurrent).T}
-        if bias.ndim == 2:  # reset_after=True: [input bias; recurrent bias], b_hn stays inside r ⊙ (·)
-            implied = "gru"
-            params.update(bias_ih=to_rzn(bias[0]), bias_hh=to_rzn(bias[1]))
-        else:  # reset_after=False: one bias, outside the reset product
-            implied = "gru-cho"
-            params.update(bias_ih=to_rzn(bias), bias_hh=zeros)
-    if cell_name not in (None, implied):
-        raise UserError(f"{shown(path)}: this Keras {layer} computes cell {implied!r}, not {cell_name!r}")
-    return implied, {file_key(name): value for name, value in params.items()}
+    params = {"weight_ih": to_rzn(kernel).T, "weight_hh": to_rzn(recurrent).T}
+    if bias.ndim == 2:  # reset_after=True: [input bias; recurrent bias], b_hn stays inside r ⊙ (·)
+        return "gru", {**params, "bias_ih": to_rzn(bias[0]), "bias_hh": to_rzn(bias[1])}, units
+    # reset_after=False: one bias, outside the reset product
+    return "gru-cho", {**params, "bias_ih": to_rzn(bias), "bias_hh": zeros}, units
 
 
 def _check_bias(bias: np.ndarray, shapes: list, path: Path) -> None:
@@ -462,21 +520,51 @@ def _check_bias(bias: np.ndarray, shapes: list, path: Path) -> None:
 # --- matching arrays to a cell --------------------------------------------------------------------
 
 
-def _cell_params(spec, arrays: dict, vocab_size: int, path: Path) -> tuple[dict, int]:
-    """Check the file's arrays against what ``spec``'s cell holds; return (params by cell name, H)."""
-    rules = _shape_rules(spec, vocab_size)
-    expected_keys = {file_key(name): name for name in rules}
-    missing = [key for key in expected_keys if key not in arrays]
-    extra = sorted(set(arrays) - set(expected_keys))
+def _stack(spec, arrays: dict, vocab_size: int, dtype, path: Path) -> Stack:
+    """The file's layers as a stack of ``spec``'s cells: layers and directions from the keys' suffixes,
+    every array checked against what its cell holds."""
+    suffixes = [LAYER_KEY.search(key) for key in arrays]
+    layers = 1 + max((int(match[1]) for match in suffixes if match), default=0)
+    directions = 2 if any(match and match[2] for match in suffixes) else 1
+    if layers > MAX_LAYERS:
+        raise UserError(f"{shown(path)}: {layers} layers, more than the {MAX_LAYERS} a model may have")
+    names = list(_shape_rules(spec, vocab_size))
+    expected = [file_key(name, k, d) for k in range(layers) for d in range(directions) for name in names]
+    missing = [key for key in expected if key not in arrays]
+    extra = sorted(set(arrays) - set(expected))
     if missing or extra:
-        raise UserError(f"{shown(path)}: {_key_problems(missing, extra)} for cell {spec.name!r}")
-    hidden = _infer_hidden(rules, arrays, path)
+        projection = " (LSTM projections, proj_size, are not supported)" if any(k.startswith("weight_hr") for k in extra) else ""
+        raise UserError(f"{shown(path)}: {_key_problems(missing, extra)} for cell {spec.name!r}{projection}")
+    cells, width = [], vocab_size
+    for k in range(layers):
+        row = []
+        for d in range(directions):
+            params, hidden = _cell_params(spec, arrays, width, k, d, path)
+            try:
+                row.append(spec.build(width, hidden, dtype=dtype, params=params))
+            except ValueError as error:
+                raise UserError(f"{shown(path)}: {error}") from None
+        cells.append(row)
+        width = directions * hidden
+    try:
+        return Stack(cells)
+    except ValueError as error:  # e.g. layers of different hidden sizes
+        raise UserError(f"{shown(path)}: {error}") from None
+
+
+def _cell_params(spec, arrays: dict, input_size: int, layer: int, direction: int, path: Path) -> tuple[dict, int]:
+    """Check one cell's arrays against what ``spec``'s cell reading ``input_size`` inputs holds; return
+    (params by cell name, H)."""
+    rules = _shape_rules(spec, input_size)
+    expected_keys = {file_key(name, layer, direction): name for name in rules}
+    hidden = _infer_hidden(rules, {name: arrays[key] for key, name in expected_keys.items()}, layer, direction, path)
     for key, name in expected_keys.items():
         shape = tuple(offset + slope * hidden for offset, slope in rules[name])
         if arrays[key].shape != shape:
+            reads = f"{input_size} characters" if layer == 0 else f"{input_size} inputs from layer {layer - 1}"
             raise UserError(
                 f"{shown(path)}: {key} has shape {arrays[key].shape}, expected {shape} "
-                f"(cell {spec.name!r}, hidden size {hidden}, {vocab_size} characters)"
+                f"(cell {spec.name!r}, hidden size {hidden}, {reads})"
             )
     return {name: arrays[key] for key, name in expected_keys.items()}, hidden
 
@@ -491,13 +579,15 @@ def _shape_rules(spec, vocab_size: int) -> dict[str, tuple[tuple[int, int], ...]
     }
 
 
-def _infer_hidden(rules: dict, arrays: dict, path: Path) -> int:
-    """The hidden size most of the arrays agree on, so one bad array is the one the message names."""
+def _infer_hidden(rules: dict, arrays: dict, layer: int, direction: int, path: Path) -> int:
+    """The hidden size most of one cell's arrays (by parameter name) agree on, so one bad array is the one
+    the message names."""
     votes = Counter()
     for name, rule in rules.items():
-        array = arrays[file_key(name)]
+        array = arrays[name]
         if array.ndim != len(rule):
-            raise UserError(f"{shown(path)}: {file_key(name)} has {array.ndim} dimensions, expected {len(rule)}")
+            key = file_key(name, layer, direction)
+            raise UserError(f"{shown(path)}: {key} has {array.ndim} dimensions, expected {len(rule)}")
         for dim, (offset, slope) in zip(array.shape, rule):
             if slope and dim - offset >= slope and (dim - offset) % slope == 0:
                 votes[(dim - offset) // slope] += 1
@@ -506,13 +596,14 @@ def _infer_hidden(rules: dict, arrays: dict, path: Path) -> int:
     return votes.most_common(1)[0][0]
 
 
-def _output_layer(output: dict, vocab_size: int, hidden: int, dtype, path: Path) -> dict | None:
+def _output_layer(output: dict, vocab_size: int, width: int, dtype, path: Path) -> dict | None:
+    """``weight_out`` (V, width) and ``bias_out`` (V,), width being what the top layer outputs."""
     if not output:
         return None
     missing = [key for key in OUTPUT_KEYS if key not in output]
     if missing:
         raise UserError(f"{shown(path)}: has {', '.join(output)} but no {missing[0]}")
-    for key, shape in (("weight_out", (vocab_size, hidden)), ("bias_out", (vocab_size,))):
+    for key, shape in (("weight_out", (vocab_size, width)), ("bias_out", (vocab_size,))):
         if output[key].shape != shape:
             raise UserError(f"{shown(path)}: {key} has shape {output[key].shape}, expected {shape}")
     return {key: np.array(output[key], dtype=dtype) for key in OUTPUT_KEYS}
@@ -524,12 +615,7 @@ def _vocabulary(chars: str, path: Path) -> Vocabulary:
     repeated = "".join(sorted(char for char, count in Counter(chars).items() if count > 1))
     if repeated:
         raise UserError(f"{shown(path)}: vocab repeats characters {_brief(repeated)}; they must be distinct")
-    if list(chars) != sorted(chars):
-        raise UserError(
-            f"{shown(path)}: vocab is not sorted; its order is the order of the input weight columns, "
-            "so sort the characters and the columns together"
-        )
-    return Vocabulary(chars)
+    return Vocabulary(chars, sort=False)  # the file's order is its input weight columns' order
 
 
 def _agree(from_file: str | None, given: str | None, what: str, path: Path) -> str | None:
