@@ -66,7 +66,7 @@ MAX_WINDOW = 8192  # with MAX_HIDDEN units, 64 MB per traced quantity
 # --- training ----------------------------------------------------------------------------------------
 # ``TrainConfig``'s defaults and ``lstm-tui train``'s: 64 units learn every shipped task in ~1,000 steps.
 TRAINING_DEFAULTS = {"cell": DEFAULT_CELL, "hidden": 64, "steps": 1000, "seed": 0, "batch": 32, "seq_len": 50,
-                     "learning_rate": 0.003, "clip": 5.0}
+                     "learning_rate": 0.003, "clip": 5.0, "layers": 1, "bidirectional": False}
 # The training screen starts smaller, to see a unit appear within a minute on a 2-core machine.
 SCREEN_TRAINING_DEFAULTS = {"task": "brackets", "cell": DEFAULT_CELL, "hidden": 32, "steps": 500, "seed": 0}
 MAX_STEPS = 100_000  # at ~5 ms a step, a few minutes; more is a job for a GPU, not this app

@@ -29,6 +29,7 @@ class TraceReport:
     quantities: tuple[str, ...]  # what each step holds per unit, in order: the gates, then c, then h
     has_top: bool
     steps: list[dict]  # in the JSON shape: step, char, in_vocab, gates, (c), h, (top)
+    shown_cell: str = ""  # which cell of a stacked or bidirectional model the steps are: "" for a lone cell
 
     def to_dict(self) -> dict:
         return {"cell": self.cell, "hidden_size": self.hidden_size, "vocab": self.vocab, "steps": self.steps}
@@ -39,11 +40,12 @@ class TraceReport:
 
 def trace_report(model: CharModel, text: str) -> TraceReport:
     """Run ``model`` over ``text`` from the zero state and collect every step (values as Python floats,
-    so they equal the model's own numbers exactly)."""
+    so they equal the model's own numbers exactly). A stacked or bidirectional model's steps are its top
+    layer's forward cell's, the one the output layer reads first."""
     if not text:
         return report_of_steps(model, text, {}, [], None)
     run = model.run(text)
-    return report_of_steps(model, text, run.forward.trace, run.in_vocab, run.probabilities)
+    return report_of_steps(model, text, run.stack.trace(-1, 0), run.in_vocab, run.probabilities)
 
 
 def session_report(session) -> TraceReport:
@@ -53,8 +55,9 @@ def session_report(session) -> TraceReport:
 
 
 def report_of_steps(model: CharModel, text: str, trace: dict, in_vocab, probabilities) -> TraceReport:
-    """A report of ``model``'s steps over ``text``: ``trace`` holds a (T, H) array per quantity."""
-    cell = model.cell
+    """A report of ``model``'s steps over ``text``: ``trace`` holds a (T, H) array per quantity of its top
+    layer's forward cell."""
+    cell = model.stack.cells[-1][0]
     has_c = "c" in cell.state_names
     quantities = (*cell.gate_names, *(("c",) if has_c else ()), "h")
     steps = []
@@ -71,8 +74,10 @@ def report_of_steps(model: CharModel, text: str, trace: dict, in_vocab, probabil
         if probabilities is not None:
             step["top"] = [[char, p] for char, p in model.top_predictions(probabilities[t], TOP_K)]
         steps.append(step)
+    shown_cell = "" if model.stack.is_single else (
+        f"layer {model.num_layers} of {model.num_layers}{', forward direction' * model.bidirectional}")
     return TraceReport(cell.name, cell.hidden_size, model.vocab.chars, tuple(cell.gate_names), quantities,
-                       model.output is not None, steps)
+                       model.output is not None, steps, shown_cell)
 
 
 # --- characters as safe text ---------------------------------------------------------------------
@@ -150,7 +155,7 @@ def format_table(report: TraceReport, units: int = TABLE_UNITS) -> str:
     shown = min(units, H)
     lines = [
         f"cell {report.cell}, hidden size {H}, {len(report.vocab)}-character vocabulary, "
-        f"{len(report.steps)} step{'s' * (len(report.steps) != 1)}",
+        f"{len(report.steps)} step{'s' * (len(report.steps) != 1)}{report.shown_cell and '; ' + report.shown_cell}",
         f"rows: {' '.join(report.quantities)} for units 0-{shown - 1} of {H}; mean is over all {H} units",
         "",
         "unit".ljust(LABEL_WIDTH) + "".join(str(unit).rjust(NUMBER_WIDTH) for unit in range(shown))

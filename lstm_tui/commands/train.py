@@ -44,10 +44,13 @@ def add_arguments(parser) -> None:
         ("--seq-len", int, "T", "seq_len", "characters per truncated-BPTT chunk"),
         ("--lr", float, "RATE", "learning_rate", "Adam learning rate"),
         ("--clip", float, "NORM", "clip", "maximum gradient norm"),
+        ("--layers", int, "N", "layers", "stacked recurrent layers, 1 to 4"),
     ):
         parser.add_argument(option, dest=name, type=kind, default=TRAINING_DEFAULTS[name], metavar=metavar,
                             help=f"{what} (default {TRAINING_DEFAULTS[name]}"
                                  + (f": {REASONS[name]})" if name in REASONS else ")"))
+    parser.add_argument("--bidirectional", action="store_true", default=TRAINING_DEFAULTS["bidirectional"],
+                        help="a reverse direction in every layer (it reads the answer to next-character targets from the future)")
     parser.add_argument("--report-every", type=int, metavar="N", help="steps between progress updates")
 
 

@@ -80,6 +80,8 @@ def card_meta(task: Task, config: TrainConfig, result: TrainResult, command: str
         "task_description": task.description,
         "cell": config.cell,
         "hidden": config.hidden,
+        "layers": config.layers,
+        "bidirectional": config.bidirectional,
         "steps": result.steps_done,
         "steps_planned": config.steps,
         "stopped_early": result.stopped,
@@ -110,7 +112,8 @@ def card_meta(task: Task, config: TrainConfig, result: TrainResult, command: str
 
 
 def find_interpretable_units(model, text: str, task_features: dict) -> list[dict]:
-    """The strongest units (c and h) for the task's own features and every generic feature that varies."""
+    """The strongest units (c and h of the top layer's forward cell) for the task's own features and every
+    generic feature that varies."""
     trace = model.run(text).forward.trace
     features = dict(task_features)
     for name, feature in FEATURES.items():
@@ -147,6 +150,7 @@ def card_markdown(meta: dict) -> str:
         f"| task | `{meta['task']}` |",
         f"| cell | `{meta['cell']}` |",
         f"| hidden size | {meta['hidden']} |",
+        *[f"| layers | {meta['layers']}{', bidirectional' * meta['bidirectional']} |"] * _stacked(meta),
         f"| steps | {meta['steps']} of {meta['steps_planned']}{' (stopped early)' * meta['stopped_early']} |",
         f"| seed | {meta['seed']} |",
         f"| batch × sequence length | {meta['batch']} × {meta['seq_len']} |",
@@ -170,6 +174,11 @@ def card_markdown(meta: dict) -> str:
         lines.append(f"| {unit['feature']} | {unit['state']} | {unit['unit']} | {unit['correlation']:+.4f} |")
     lines += ["", "Correlation: Pearson, between the unit's value after each character and the feature there.", ""]
     return "\n".join(lines)
+
+
+def _stacked(meta: dict) -> bool:
+    """More than one layer, or bidirectional (cards from before either existed have neither key)."""
+    return meta.get("layers", 1) > 1 or meta.get("bidirectional", False)
 
 
 def _number(value) -> str:
@@ -216,6 +225,10 @@ def train_argv(task: str, config: TrainConfig, *, text_file=None, out=None, card
     argv = ["train", "--task", task, "--cell", config.cell, "--hidden", str(config.hidden),
             "--steps", str(config.steps), "--seed", str(config.seed), "--batch", str(config.batch),
             "--seq-len", str(config.seq_len), "--lr", str(config.learning_rate), "--clip", str(config.clip)]
+    if config.layers != 1:
+        argv += ["--layers", str(config.layers)]
+    if config.bidirectional:
+        argv.append("--bidirectional")
     for option, value in (("--text-file", text_file), ("--out", out), ("--card", card)):
         if value:
             argv += [option, str(value)]

@@ -53,8 +53,8 @@ class TrainConfig:
     learning_rate: float = TRAINING_DEFAULTS["learning_rate"]
     clip: float = TRAINING_DEFAULTS["clip"]  # maximum global gradient norm
     report_every: int = 10  # steps between progress callbacks
-    layers: int = 1
-    bidirectional: bool = False
+    layers: int = TRAINING_DEFAULTS["layers"]
+    bidirectional: bool = TRAINING_DEFAULTS["bidirectional"]
 
     def check(self) -> None:
         """Every setting in range, named by its ``lstm-tui train`` option: before any text is made or read, so
