@@ -178,6 +178,9 @@ print(f"{', '.join(panel.files)}: all {len(TEXT)} steps match the panel (largest
 def numpy_script(model: CharModel, description: str, text: str) -> str:
     """The cell's equations as plain NumPy (min-char-rnn style), then the check against panel.npz."""
     cell, spec = model.cell, get_spec(model.name)
+    if not model.stack.is_single:
+        raise UserError("export-code writes scripts for one-layer, one-direction models; this one has "
+                        f"{model.num_layers} layer{'s' * (model.num_layers > 1)}{', bidirectional' * model.bidirectional}")
     if spec.family not in _BINDINGS:
         raise UserError(f"export-code has no script for cell {model.name!r} yet (it has one for the "
                         f"{', '.join(_BINDINGS)} families)")

@@ -3,12 +3,16 @@
 Every view of the live panel reads one ``Session``; no widget runs the model. Plain Python (no terminal
 code), so it is tested without a screen.
 
-* ``set_text`` keeps the cached states of the longest unchanged prefix and steps the model from there:
-  typing at the end costs one ``CharModel.step``.
+* ``set_text`` keeps the cached steps of the longest unchanged prefix and steps the model from there
+  (``LiveRun``): typing at the end costs one step per layer. A bidirectional model cannot stream: its
+  reverse direction, and every layer above its first, run over the whole window again on every change;
+  ``last_edit`` says how many steps a change kept, took and re-ran.
 * The model runs from a zero state on at most the last ``window`` characters. The window's start moves in
   strides of ``window // 4`` characters, so typing past the limit still costs one step on most keys (and
   one re-run of the window on every stride-th key) instead of a full re-run per key.
-* Traces are kept in preallocated (window, H) arrays per name, so views slice them without copying.
+* Views show one cell of a stacked or bidirectional model (``layer``, ``direction``; the top layer's
+  forward cell to start with) and the predictions of the top layer; traces are views of the run's
+  preallocated buffers, in text order for either direction.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import numpy as np
 from .errors import UserError
 from .limits import DEFAULT_WINDOW, check_run_size
 from .model import CELLS, CharModel
+from .model.charmodel import EditCost, LiveRun
+from .model.stack import DIRECTIONS
 from .analysis.gradient_flow import forget_rows
 from .model.equations import Equation, EquationLine, Value, value_bounds, widest_line, worked_line
 from .panel_setup import PanelSetup, check_random_setup
@@ -70,10 +76,11 @@ class Session:
         # A label names an in-memory model only: a model loaded from the setup has its own description.
         label = setup.label if model is not None else ""
         self.setup = replace(setup, cell=self.model.name, hidden=self.model.cell.hidden_size, label=label)
-        cell = self.model.cell
-        check_run_size(self.window, cell.hidden_size, len(self.model.vocab), what="a window",
-                       untraced_values=cell.untraced_values_per_step())
-        self.hidden_size = cell.hidden_size
+        cell, stack = self.model.cell, self.model.stack
+        check_run_size(self.window, stack.units, len(self.model.vocab), what="a window",
+                       untraced_values=stack.untraced_values_per_step())
+        self.hidden_size = stack.hidden_size
+        self.layer, self.direction = stack.num_layers - 1, 0  # the top layer's forward cell
         spec = CELLS.get(self.model.name)
         self.equations: tuple[Equation, ...] = spec.equations if spec is not None else ()
         self.trace_names = cell.trace_names
@@ -82,21 +89,50 @@ class Session:
         unbounded = (-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
         self._ranges = {name: value_bounds(self.equations, name) or unbounded for name in self.trace_names}
         self._widest_lines = [widest_line(self.equations, equation) for equation in self.equations]
-        self._initial = self.model.init_state()
-        self._arrays = {name: np.zeros((self.window, self.hidden_size), cell.dtype) for name in self.trace_names}
-        self._probabilities = np.zeros((self.window, len(self.model.vocab))) if self.model.output else None
-        self._in_vocab = np.zeros(self.window, dtype=bool)
-        self._states: list = []
+        self._initial = cell.init_state()  # every cell of a stack has the same state names
+        self._run = LiveRun(self.model, self.window)
+        self.last_edit = EditCost(0, 0, 0)
+        self._attribution = None  # ((version, target), Attribution): the last one computed
         self._forget_rows = forget_rows(cell)
         self._forget_base = None
-        if self._forget_rows is not None:
-            self._forget_base = cell.params["bias_ih"][self._forget_rows].copy()
+        if self._forget_rows is not None:  # one knob for every cell of a stack, from each cell's own bias
+            self._forget_base = [cell.params["bias_ih"][self._forget_rows].copy() for *_, cell in stack.all_cells()]
             if self.forget_bias_offset:
                 self._apply_forget_offset()
         self.selected_unit = min(self.selected_unit, self.hidden_size - 1)
         self.pinned_units = None
         self._ranking = None
         self._recompute(self.text, rerun=True)
+
+    # --- layers and directions --------------------------------------------------------------------
+    @property
+    def streams(self) -> bool:
+        """Can the model take one step per typed key? Not a bidirectional one."""
+        return not self.model.bidirectional
+
+    def show_cell(self, layer: int, direction: int = 0) -> None:
+        """Make the views show one cell: ``layer`` (0 = the first) and ``direction`` (0 forward, 1 reverse)."""
+        if not 0 <= layer < self.model.num_layers:
+            raise UserError(f"layer must be between 1 and {self.model.num_layers}, not {layer + 1}")
+        if direction not in range(self.model.stack.num_directions):
+            raise UserError(f"this model has no {DIRECTIONS[1] if direction == 1 else repr(direction)} direction")
+        self.layer, self.direction = layer, direction
+        self.version += 1
+
+    def next_cell_shown(self, delta: int = 1) -> tuple[int, int]:
+        """Step through the cells, bottom layer first, forward before reverse; returns (layer, direction)."""
+        cells = [(k, d) for k, d, _ in self.model.stack.all_cells()]
+        index = (cells.index((self.layer, self.direction)) + delta) % len(cells)
+        self.show_cell(*cells[index])
+        return cells[index]
+
+    @property
+    def shown_cell_label(self) -> str:
+        """'' for a one-cell model; else e.g. 'layer 2 of 3, reverse'."""
+        if self.model.stack.is_single:
+            return ""
+        direction = f", {DIRECTIONS[self.direction]}" if self.model.bidirectional else ""
+        return f"layer {self.layer + 1} of {self.model.num_layers}{direction}"
 
     def switch_cell(self, name: str) -> None:
         if name not in CELLS:
@@ -138,7 +174,8 @@ class Session:
         self.set_forget_bias_offset(self.forget_bias_offset + steps * FORGET_BIAS_STEP)
 
     def _apply_forget_offset(self) -> None:
-        self.model.cell.params["bias_ih"][self._forget_rows] = self._forget_base + self.forget_bias_offset
+        for (*_, cell), base in zip(self.model.stack.all_cells(), self._forget_base):
+            cell.params["bias_ih"][self._forget_rows] = base + self.forget_bias_offset
         self.model.params_changed()
 
     # --- text ------------------------------------------------------------------------------------
@@ -170,22 +207,11 @@ class Session:
         self.runs += rerun
         start = self._start_for(len(text))
         window_text = text[start:]
-        keep = 0
-        if start == self.window_start and not rerun:
-            keep = _common_prefix(self.window_text, window_text)
-        del self._states[keep:]
         self.text, self.window_start, self.window_text = text, start, window_text
-        state = self._states[-1] if self._states else self._initial
-        for t in range(keep, len(window_text)):
-            result = self.model.step(window_text[t], state)
-            state = result.state
-            self._states.append(state)
-            for name, values in result.trace.items():
-                self._arrays[name][t] = values
-            if self._probabilities is not None:
-                self._probabilities[t] = result.probabilities
-            self._in_vocab[t] = result.in_vocab
-        steps = len(window_text) - keep
+        # A shifted window usually shares no prefix with the last one; when it does, those steps are the
+        # same (the run starts from zero on the window), so LiveRun may keep them.
+        self.last_edit = self._run.set_text(window_text, rerun=rerun)
+        steps = self.last_edit.stepped + self.last_edit.rerun
         self.steps_run += steps
         if self.cursor is not None and self.cursor >= self.length:
             self.cursor = None
@@ -245,7 +271,7 @@ class Session:
         """Rank the units by mean |h| over the text so far. The ranking is kept while the learner types,
         so the bars' rows stay put; a new model or a reset ranks again at the next look, and so does
         this call (the learner asking)."""
-        activity = np.abs(self._arrays["h"][: self.length]).mean(axis=0) if self.length else np.zeros(self.hidden_size)
+        activity = np.abs(self.trace("h")).mean(axis=0) if self.length else np.zeros(self.hidden_size)
         self._ranking = np.argsort(-activity, kind="stable").tolist()
         self.ranked_over = self.length
 
@@ -278,20 +304,23 @@ class Session:
 
     # --- traces ----------------------------------------------------------------------------------------
     def trace(self, name: str) -> np.ndarray:
-        """(length, H): the named quantity at every step of the window (a view, do not modify)."""
-        return self._arrays[name][: self.length]
+        """(length, H): the named quantity of the shown cell at every step of the window, in text order
+        (a view, do not modify)."""
+        return self._run.trace(self.layer, self.direction)[name]
 
     def step_trace(self, step: int | None = None) -> dict[str, np.ndarray]:
         step = self.step_index if step is None else step
-        return {name: self._arrays[name][step] for name in self.trace_names}
+        trace = self._run.trace(self.layer, self.direction)
+        return {name: trace[name][step] for name in self.trace_names}
 
     def previous_state(self, name: str, step: int) -> np.ndarray:
-        """The state ``name`` entering ``step`` (zeros before the first step)."""
-        return self._arrays[name][step - 1] if step > 0 else self._initial[name]
+        """The state ``name`` the shown cell held before it read ``step``: the step before in its reading
+        order (for a reverse direction, the one after in the text); zeros at the start."""
+        return self._run.state_before(step, self.layer, self.direction)[name]
 
     @property
     def in_vocab(self) -> np.ndarray:
-        return self._in_vocab[: self.length]
+        return self._run.in_vocab
 
     @property
     def out_of_vocabulary(self) -> int:
@@ -300,13 +329,28 @@ class Session:
     def predictions(self, count: int = 5) -> list[tuple[str, float]]:
         """Top next-character guesses after the shown step ([] without an output layer or text)."""
         step = self.step_index
-        if self._probabilities is None or step is None:
+        if self._run.probabilities is None or step is None:
             return []
-        return self.model.top_predictions(self._probabilities[step], count)
+        return self.model.top_predictions(self._run.probabilities[step], count)
 
     @property
     def has_predictions(self) -> bool:
-        return self._probabilities is not None
+        return self.model.output is not None
+
+    # --- attribution ---------------------------------------------------------------------------------------
+    def attribution(self, target: int | None = None):
+        """How much each character of the window drives the shown step's prediction (or output, without an
+        output layer): ``analysis.attribution.attribute`` on the run as it stands, cached until the next
+        change. None before any text."""
+        from .analysis.attribution import attribute
+
+        step = self.step_index
+        if step is None:
+            return None
+        key = (self.version, target)
+        if self._attribution is None or self._attribution[0] != key:
+            self._attribution = (key, attribute(self.model, self._run.result(), step, target))
+        return self._attribution[1]
 
     @property
     def probabilities(self) -> np.ndarray | None:
@@ -348,24 +392,17 @@ class Session:
         if equation.target not in self.trace_names:
             return EquationLine(equation)
 
+        trace = self._run.trace(self.layer, self.direction)
+
         def number_of(operand: Value) -> float | None:
             if operand.name not in self.trace_names:
                 return None
             if not operand.previous:
-                return float(self._arrays[operand.name][step, unit])
+                return float(trace[operand.name][step, unit])
             # a state with one value per unit: its value entering the step (mLSTM's m is one per head)
             if self._initial.get(operand.name, np.empty(0)).shape[-1:] == (self.hidden_size,):
                 return float(self.previous_state(operand.name, step)[unit])
             return None
 
-        return worked_line(equation, float(self._arrays[equation.target][step, unit]), number_of)
+        return worked_line(equation, float(trace[equation.target][step, unit]), number_of)
 
-
-def _common_prefix(a: str, b: str) -> int:
-    if b.startswith(a):
-        return len(a)
-    limit = min(len(a), len(b))
-    for k in range(limit):
-        if a[k] != b[k]:
-            return k
-    return limit

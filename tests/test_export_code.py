@@ -197,3 +197,11 @@ def test_the_model_description_cannot_break_out_of_its_comment(tmp_path):
     script = code_export.numpy_script(model, "file\nimport os\x1b[2J", "a\nb\u202e'\"")
     assert "\nimport os" not in script and "\x1b" not in script and "\u202e" not in script
     compile(script, "panel_numpy.py", "exec")
+
+
+@pytest.mark.parametrize("layers, bidirectional", [(2, False), (1, True)])
+def test_a_stacked_or_bidirectional_model_is_refused_before_anything_is_written(tmp_path, layers, bidirectional):
+    model = CharModel.random("lstm", 3, num_layers=layers, bidirectional=bidirectional)
+    with pytest.raises(UserError, match="export-code writes scripts for one-layer, one-direction models"):
+        export(tmp_path, model)
+    assert not (tmp_path / "out").exists()

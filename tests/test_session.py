@@ -270,3 +270,70 @@ def test_the_registry_lists_cells_in_the_limits_order():
     from lstm_tui.limits import CELL_NAMES
 
     assert tuple(CELLS) == CELL_NAMES
+
+
+# --- stacked and bidirectional models ------------------------------------------------------------------
+def test_a_stacked_model_steps_once_per_layer_and_shows_its_top_layer():
+    model = CharModel.random("gru", 5, seed=2, output_layer=True, num_layers=3)
+    session = Session(model=model)
+    session.set_text("hello")
+    assert session.set_text("hello!") == 3 and session.last_edit.stepped == 3 and session.last_edit.rerun == 0
+    assert (session.layer, session.direction) == (2, 0) and session.shown_cell_label == "layer 3 of 3"
+    reference = model.run("hello!")
+    np.testing.assert_allclose(session.trace("h"), reference.stack.trace(2)["h"], rtol=0, atol=1e-14)
+    session.show_cell(0)
+    np.testing.assert_allclose(session.trace("z"), reference.stack.trace(0)["z"], rtol=0, atol=1e-14)
+    assert session.predictions()[0][1] == pytest.approx(reference.probabilities[-1].max())
+
+
+def test_a_bidirectional_model_reruns_its_reverse_direction_on_every_key():
+    """Lesson 12's point, as numbers: one forward step per typed key, and the whole window again for the
+    reverse direction (and every layer above the first)."""
+    model = CharModel.random("lstm", 4, seed=1, output_layer=True, num_layers=2, bidirectional=True)
+    session = Session(model=model)
+    session.set_text("abcdef")
+    assert not session.streams
+    session.set_text("abcdefg")
+    assert session.last_edit.kept == 6 and session.last_edit.stepped == 1 and session.last_edit.rerun == 3 * 7
+    session.show_cell(0, 1)
+    assert session.shown_cell_label == "layer 1 of 2, reverse"
+    reference = model.run("abcdefg").stack.trace(0, 1)
+    for name in session.trace_names:
+        np.testing.assert_allclose(session.trace(name), reference[name], rtol=0, atol=1e-14)
+    # the reverse direction read step 3 after step 4: that is its "previous" state
+    np.testing.assert_array_equal(session.previous_state("c", 3), reference["c"][4])
+    np.testing.assert_array_equal(session.previous_state("c", 6), np.zeros(4))
+    lines = {line.target: line for line in session.equation_lines(unit=1, step=3) if line.target}
+    assert lines["c"].operands[1] == ("c₋₁", pytest.approx(float(reference["c"][4, 1])))
+
+
+def test_cycling_through_the_cells_of_a_stack():
+    session = Session(model=CharModel.random("rnn", 3, num_layers=2, bidirectional=True))
+    seen = [session.next_cell_shown() for _ in range(4)]
+    assert seen == [(1, 1), (0, 0), (0, 1), (1, 0)]  # from the top layer's forward cell
+    with pytest.raises(UserError, match="layer must be between 1 and 2, not 3"):
+        session.show_cell(2)
+    single = Session(PanelSetup(hidden=4))
+    assert single.next_cell_shown() == (0, 0) and single.shown_cell_label == ""
+    with pytest.raises(UserError, match="no reverse direction"):
+        single.show_cell(0, 1)
+
+
+def test_the_forget_knob_moves_every_cell_of_a_stack():
+    model = CharModel.random("lstm", 3, num_layers=2, bidirectional=True)
+    before = [cell.params["bias_ih"][3:6].copy() for *_, cell in model.stack.all_cells()]
+    session = Session(model=model)
+    session.set_forget_bias_offset(1.5)
+    for (*_, cell), base in zip(model.stack.all_cells(), before):
+        np.testing.assert_allclose(cell.params["bias_ih"][3:6], base + 1.5)
+
+
+def test_attribution_of_the_shown_step_is_cached_until_a_change():
+    session = Session(PanelSetup(hidden=6))
+    assert session.attribution() is None
+    session.set_text("(a(b)c)")
+    first = session.attribution()
+    assert first is session.attribution() and first.step == 6 and len(first.norms) == 7
+    session.move_cursor(-2)
+    moved = session.attribution()
+    assert moved.step == 4 and not moved.norms[5:].any() and moved.norms[:5].all()

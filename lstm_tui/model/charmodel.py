@@ -138,6 +138,10 @@ class CharModel:
         new = new_states[0] if self.stack.is_single else tuple((s,) for s in new_states)
         return StepResult(char, index >= 0, new, traces[-1], probabilities, tuple(traces))
 
+    def top_output(self, state) -> np.ndarray:
+        """What the output layer reads in a state ``step`` returned: the top layer's h."""
+        return state["h"] if self.stack.is_single else state[-1][0]["h"]
+
     def run(self, text: str, state=None) -> RunResult:
         indices = self.vocab.indices(text)
         inputs = self.vocab.one_hot(text, self.stack.dtype)
@@ -200,6 +204,7 @@ class LiveRun:
         # A bidirectional layer's output [h→, h←] is assembled here; a one-direction layer's is its cell's h.
         self._joined = [np.zeros((self.capacity, stack.output_size), stack.dtype) if len(layer) == 2 else None
                         for layer in stack.cells]
+        self._traces: dict[tuple[int, int], Trace] = {}  # views made since the last change
         self._indices = np.zeros(self.capacity, dtype=np.int64)
         self._probabilities = np.zeros((self.capacity, len(model.vocab)), stack.dtype) if model.output else None
 
@@ -218,6 +223,7 @@ class LiveRun:
             raise ValueError(f"the live run holds {self.capacity} characters, not {len(text)}")
         keep = 0 if rerun else common_prefix(self.text, text)
         length = len(text)
+        self._traces.clear()  # views of the old length
         self._indices[:length] = self.model.vocab.indices(text)
         self.text = text
         stack = self.model.stack
@@ -232,6 +238,7 @@ class LiveRun:
                     rerun_steps += length
             if self._joined[k] is not None:
                 self._join(k, length)
+        self._traces.clear()  # views made while stepping may hold values computed before the last steps
         first_changed = 0 if stack.bidirectional else keep
         if self._probabilities is not None and length > first_changed:
             self._probabilities[first_changed:length] = self.model.probabilities(self.outputs(-1)[first_changed:])
@@ -275,10 +282,13 @@ class LiveRun:
 
     # --- what views read -----------------------------------------------------------------------------
     def trace(self, layer: int = -1, direction: int = 0) -> Trace:
-        """One cell's trace in text order: name → (T, H) views."""
-        cell = self.model.stack.cells[layer][direction]
-        buffers = tuple(reading_order(buffer[: self.length], direction) for buffer in self._buffers[layer][direction])
-        return cell.trace_of(buffers)
+        """One cell's trace in text order: name → (T, H) views (made once per change: views ask often)."""
+        layer %= self.model.stack.num_layers
+        if (layer, direction) not in self._traces:
+            cell = self.model.stack.cells[layer][direction]
+            buffers = tuple(reading_order(buffer[: self.length], direction) for buffer in self._buffers[layer][direction])
+            self._traces[layer, direction] = cell.trace_of(buffers)
+        return self._traces[layer, direction]
 
     def outputs(self, layer: int = -1) -> np.ndarray:
         """(T, directions·H): a layer's outputs in text order."""

@@ -42,6 +42,9 @@ def check_can_sample(model: CharModel, source: str = "this model") -> None:
     if model.output is None:
         raise UserError(f"{source} has no output layer, so it predicts no characters to sample from "
                         "(a file needs weight_out and bias_out)")
+    if model.bidirectional:
+        raise UserError(f"{source} is bidirectional: its predictions read the text from both ends, so it "
+                        "cannot write a text one character at a time")
 
 
 class Sampler:
@@ -98,7 +101,7 @@ def continue_text(model: CharModel, state: State, length: int, sampler: Sampler)
     """``length`` characters drawn one at a time, each fed back in; returns them and the state after."""
     chars = []
     for _ in range(length):
-        char = model.vocab.chars[sampler.draw(model.logits(state["h"]))]
+        char = model.vocab.chars[sampler.draw(model.logits(model.top_output(state)))]
         chars.append(char)
         state = model.step(char, state).state
     return "".join(chars), state

@@ -124,3 +124,15 @@ def test_lengths_are_bounded_before_any_step():
 def test_a_model_without_an_output_layer_is_refused():
     with pytest.raises(UserError, match="has no output layer"):
         sample(CharModel.random("lstm", 4), "a", 5)
+
+
+def test_a_stacked_model_samples_from_its_top_layer():
+    model = CharModel.random("gru", 6, seed=4, vocab="abc ", output_layer=True, num_layers=3)
+    text = sample(model, "ab", 30, SamplingSettings(temperature=0)).text
+    probabilities = model.run("ab" + text).probabilities
+    assert [model.vocab.chars[int(np.argmax(row))] for row in probabilities[1:-1]] == list(text)
+
+
+def test_a_bidirectional_model_is_refused():
+    with pytest.raises(UserError, match="is bidirectional: its predictions read the text from both ends"):
+        sample(CharModel.random("lstm", 4, output_layer=True, bidirectional=True), "a", 5)
