@@ -71,18 +71,25 @@ def test_gradients_match_finite_differences(rng):
     model = float64_model("lstm", vocab, hidden=4)
     trainer = Trainer(model, TrainConfig(hidden=4))
     inputs, targets = rng.integers(0, 3, (5, 2)), rng.integers(0, 3, (5, 2))
+    entries = (("weight_ih", (5, 1)), ("weight_hh", (9, 2)), ("bias_hh", (3,)), ("weight_out", (2, 0)))
+    assert_gradients_match_finite_differences(trainer, inputs, targets, entries, rel=1e-5, abs=1e-9)
+
+
+def assert_gradients_match_finite_differences(trainer, inputs, targets, entries, rel, abs):
+    """Each (parameter, index) of the trainer's gradients against a central difference of its loss."""
     _, _, grads = trainer.gradients(inputs, targets)
     params = trainer.all_params()
-    for name, index in (("weight_ih", (5, 1)), ("weight_hh", (9, 2)), ("bias_hh", (3,)), ("weight_out", (2, 0))):
+    for name, index in entries:
         original = params[name][index]
         losses = []
         for delta in (1e-6, -1e-6):
             params[name][index] = original + delta
             trainer.reset_state()
-            model.params_changed()
+            trainer.model.params_changed()
             losses.append(trainer.gradients(inputs, targets)[0])
         params[name][index] = original
-        assert grads[name][index] == pytest.approx((losses[0] - losses[1]) / 2e-6, rel=1e-5, abs=1e-9), name
+        trainer.reset_state()
+        assert grads[name][index] == pytest.approx((losses[0] - losses[1]) / 2e-6, rel=rel, abs=abs), name
 
 
 def test_scatter_rows_is_the_transpose_of_a_row_gather(rng):
@@ -389,20 +396,9 @@ def test_stacked_gradients_match_finite_differences(rng):
     model = float64_stacked_model("gru", Vocabulary("xyz"), 3, layers=2, bidirectional=True)
     trainer = Trainer(model, TrainConfig(hidden=3, layers=2, bidirectional=True))
     inputs, targets = rng.integers(0, 3, (5, 2)), rng.integers(0, 3, (5, 2))
-    _, _, grads = trainer.gradients(inputs, targets)
-    params = trainer.all_params()
-    for name, index in (("weight_ih", (1, 2)), ("weight_ih_l0_reverse", (4, 0)), ("weight_hh_l1", (2, 1)),
-                        ("bias_hh_l1_reverse", (7,)), ("weight_out", (2, 5))):
-        original = params[name][index]
-        losses = []
-        for delta in (1e-6, -1e-6):
-            params[name][index] = original + delta
-            trainer.reset_state()
-            model.params_changed()
-            losses.append(trainer.gradients(inputs, targets)[0])
-        params[name][index] = original
-        trainer.reset_state()
-        assert grads[name][index] == pytest.approx((losses[0] - losses[1]) / 2e-6, rel=1e-6, abs=1e-10), name
+    entries = (("weight_ih", (1, 2)), ("weight_ih_l0_reverse", (4, 0)), ("weight_hh_l1", (2, 1)),
+               ("bias_hh_l1_reverse", (7,)), ("weight_out", (2, 5)))
+    assert_gradients_match_finite_differences(trainer, inputs, targets, entries, rel=1e-6, abs=1e-10)
 
 
 def test_reverse_direction_restarts_every_chunk():
