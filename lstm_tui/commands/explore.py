@@ -31,7 +31,8 @@ def setup_from(args):
         raise UserError(f"--window must be between 1 and {MAX_WINDOW}, not {args.window}")
     model = load_source(args, {"--hidden": args.hidden, "--seed": args.seed}, cell=args.cell)
     if model is not None:
-        check_run_size(args.window, model.cell.hidden_size, len(model.vocab), what="--window")
+        check_run_size(args.window, model.stack.units, len(model.vocab), what="--window",
+                       untraced_values=model.stack.untraced_values_per_step())
         setup = PanelSetup(cell=model.name, text=args.text, weights=args.weights, model=args.model or "random")
         return setup, model
     random = PanelSetup()

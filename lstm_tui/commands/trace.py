@@ -27,8 +27,8 @@ def run(args) -> int:
 
     formatter = {"table": format_table, "json": format_json, "csv": format_csv}[args.format]
     model = load_or_random(args)
-    check_run_size(len(args.text), model.cell.hidden_size, len(model.vocab), what="TEXT",
-                   bytes_per_value=REPORT_BYTES, untraced_values=model.cell.untraced_values_per_step())
+    check_run_size(len(args.text), model.stack.units, len(model.vocab), what="TEXT",
+                   bytes_per_value=REPORT_BYTES, untraced_values=model.stack.untraced_values_per_step())
     report = trace_report(model, args.text)
     print(formatter(report))
     return 0
