@@ -117,6 +117,7 @@ class Session:
         if direction not in range(self.model.stack.num_directions):
             raise UserError(f"this model has no {DIRECTIONS[1] if direction == 1 else repr(direction)} direction")
         self.layer, self.direction = layer, direction
+        self._ranking = None  # another cell's units: rank them again at the next look
         self.version += 1
 
     def next_cell_shown(self, delta: int = 1) -> tuple[int, int]:
