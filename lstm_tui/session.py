@@ -355,17 +355,18 @@ class Session:
 
     @property
     def probabilities(self) -> np.ndarray | None:
-        """(length, V): the next-character probabilities after every step of the window, or None without an
-        output layer (a view, do not modify)."""
-        return None if self._probabilities is None else self._probabilities[: self.length]
+        """(length, V): the next-character distribution after each step of the window (a view), or None
+        without an output layer."""
+        return self._run.probabilities
 
     def probabilities_of(self, char: str) -> np.ndarray:
         """The model's probability that ``char`` comes next, after each step of the window (zeros without an
         output layer or for a character outside the vocabulary)."""
         index = self.model.vocab.index(char)
-        if self._probabilities is None or index < 0:
+        probabilities = self.probabilities
+        if probabilities is None or index < 0:
             return np.zeros(self.length)
-        return self._probabilities[: self.length, index]
+        return probabilities[:, index]
 
     # --- display scales ----------------------------------------------------------------------------
     def value_range(self, name: str) -> tuple[float, float]:

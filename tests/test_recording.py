@@ -46,7 +46,7 @@ def snapshot(session: Session) -> dict:
     }
     arrays = {name: session.trace(name).copy() for name in session.trace_names}
     if session.has_predictions:
-        arrays["p"] = session._probabilities[: session.length].copy()
+        arrays["p"] = session.probabilities.copy()
     return {"state": state, "arrays": arrays}
 
 
