@@ -30,8 +30,6 @@ import argparse  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 from lstm_tui.analysis.attribution import attribute  # noqa: E402
 from lstm_tui.model import PRINTABLE_ASCII, CharModel  # noqa: E402
 from lstm_tui.model.charmodel import LiveRun  # noqa: E402
@@ -75,8 +73,9 @@ def cpu_ms(run, repeats: int, calls: int) -> float:
 
 
 def numpy_costs(cell, hidden, layers, bidirectional, dtype, repeats, calls):
-    model = CharModel.random(cell, hidden, seed=0, output_layer=True, num_layers=layers,
-                             bidirectional=bidirectional, dtype=dtype)
+    model = CharModel.random(
+        cell, hidden, seed=0, output_layer=True, num_layers=layers, bidirectional=bidirectional, dtype=dtype
+    )
     live = LiveRun(model, WINDOW + 1)
     live.set_text(TEXT)
     texts = [TEXT + "!", TEXT]
@@ -97,8 +96,9 @@ def torch_cost(cell, hidden, layers, bidirectional, dtype, repeats, calls):
         return None
     torch.set_num_threads(1)
     torch_dtype = getattr(torch, dtype)
-    module = getattr(torch.nn, TORCH_MODULES[cell])(len(PRINTABLE_ASCII), hidden, num_layers=layers,
-                                                     bidirectional=bidirectional, dtype=torch_dtype)
+    module = getattr(torch.nn, TORCH_MODULES[cell])(
+        len(PRINTABLE_ASCII), hidden, num_layers=layers, bidirectional=bidirectional, dtype=torch_dtype
+    )
     output = torch.nn.Linear(hidden * (2 if bidirectional else 1), len(PRINTABLE_ASCII), dtype=torch_dtype)
     vocab = sorted(PRINTABLE_ASCII)
     one_hot = torch.nn.functional.one_hot(torch.tensor([vocab.index(c) for c in TEXT]), len(vocab)).to(torch_dtype)
@@ -117,10 +117,15 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: three models, few repeats")
     args = parser.parse_args(argv)
     models, repeats, calls = (QUICK_MODELS, 3, 4) if args.quick else (MODELS, 7, 10)
-    print(f"load average before: {os.getloadavg()[0]:.2f}; window {WINDOW}, vocabulary {len(PRINTABLE_ASCII)}, "
-          f"medians of {repeats} × {calls} calls, ms of CPU per call")
+    print(
+        f"load average before: {os.getloadavg()[0]:.2f}; window {WINDOW}, vocabulary {len(PRINTABLE_ASCII)}, "
+        f"medians of {repeats} × {calls} calls, ms of CPU per call"
+    )
     print()
-    print("| cell | H | layers | dtype | key (edit) | attribution | key + attribution | torch attribution | ours / torch |")
+    print(
+        "| cell | H | layers | dtype | key (edit) | attribution | key + attribution | torch attribution "
+        "| ours / torch |"
+    )
     print("|---|--:|---|---|--:|--:|--:|--:|--:|")
     for cell, hidden, layers, bidirectional, dtype in models:
         key, attribution = numpy_costs(cell, hidden, layers, bidirectional, dtype, repeats, calls)
@@ -128,8 +133,10 @@ def main(argv=None) -> int:
         shape = f"{layers}{' bi' if bidirectional else ''}"
         ratio = "–" if reference is None else f"{(key + attribution) / reference:.2f}"
         torch_text = "–" if reference is None else f"{reference:.2f}"
-        print(f"| {cell} | {hidden} | {shape} | {dtype} | {key:.2f} | {attribution:.2f} | {key + attribution:.2f} "
-              f"| {torch_text} | {ratio} |")
+        print(
+            f"| {cell} | {hidden} | {shape} | {dtype} | {key:.2f} | {attribution:.2f} | {key + attribution:.2f} "
+            f"| {torch_text} | {ratio} |"
+        )
     print()
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0

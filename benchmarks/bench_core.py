@@ -194,33 +194,47 @@ def measure(sizes, repeats, min_seconds) -> tuple[dict, list]:
 
 def print_setup(rates, repeats, load_before, load_after) -> None:
     print("## lstm-tui core benchmark (`lstm` cell, D = 96 one-hot characters, batch 1)\n")
-    print(f"- Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
-          f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}")
+    print(
+        f"- Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
+        f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}"
+    )
     threads = ", ".join(f"{name}={os.environ[name]}" for name in THREAD_VARIABLES)
     torch_threads = f"torch.set_num_threads(1) → {torch.get_num_threads()}" if torch else "no torch"
     print(f"- one thread for both sides: {threads}; {torch_threads}")
     if torch is not None:
-        print(f"- torch oneDNN (mkldnn) enabled: {torch.backends.mkldnn.is_available()}; on CPU it gives "
-              "float32 nn.LSTM a fused sequence kernel, which float64 and nn.LSTMCell do not use")
-    print(f"- load average (1/5/15 min) before {'/'.join(map(fmt, load_before))}, "
-          f"after {'/'.join(map(fmt, load_after))} (above ~0.5 other work is skewing the figures)")
-    print(f"- matmul rate (768³ NumPy product): float32 {rates['float32'] / 1e9:.2f}, "
-          f"float64 {rates['float64'] / 1e9:.2f} G multiply-adds/s")
+        print(
+            f"- torch oneDNN (mkldnn) enabled: {torch.backends.mkldnn.is_available()}; on CPU it gives "
+            "float32 nn.LSTM a fused sequence kernel, which float64 and nn.LSTMCell do not use"
+        )
+    print(
+        f"- load average (1/5/15 min) before {'/'.join(map(fmt, load_before))}, "
+        f"after {'/'.join(map(fmt, load_after))} (above ~0.5 other work is skewing the figures)"
+    )
+    print(
+        f"- matmul rate (768³ NumPy product): float32 {rates['float32'] / 1e9:.2f}, "
+        f"float64 {rates['float64'] / 1e9:.2f} G multiply-adds/s"
+    )
     print(f"- medians of {repeats} interleaved repeats; sequence = {SEQUENCE_STEPS} steps; times in µs per step\n")
 
 
 def print_table(rows) -> None:
-    print("| dtype | H | CharModel.step | cell.recur | torch LSTMCell | step / torch | forward | torch LSTM "
-          "| forward / torch | floor 4H(H+D) |")
+    print(
+        "| dtype | H | CharModel.step | cell.recur | torch LSTMCell | step / torch | forward | torch LSTM "
+        "| forward / torch | floor 4H(H+D) |"
+    )
     print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for dtype, hidden_size, us, floor in rows:
         torch_step, torch_forward = us.get("torch_step"), us.get("torch_forward")
-        print(f"| {dtype} | {hidden_size} | {fmt(us['step'])} | {fmt(us['recur'])} | {fmt(torch_step)} "
-              f"| {fmt(ratio(us['step'], torch_step))} | {fmt(us['forward'])} | {fmt(torch_forward)} "
-              f"| {fmt(ratio(us['forward'], torch_forward))} | {fmt(floor, 3)} |")
-    print("\nThe floor is 4H(H+D) multiply-adds at the large-matmul rate: a bound, not a goal. At batch 1 each "
-          "step is a matrix-vector product (memory-bound, far below that rate), and CharModel.step looks up "
-          "its input terms, leaving 4H·H multiply-adds per step.\n")
+        print(
+            f"| {dtype} | {hidden_size} | {fmt(us['step'])} | {fmt(us['recur'])} | {fmt(torch_step)} "
+            f"| {fmt(ratio(us['step'], torch_step))} | {fmt(us['forward'])} | {fmt(torch_forward)} "
+            f"| {fmt(ratio(us['forward'], torch_forward))} | {fmt(floor, 3)} |"
+        )
+    print(
+        "\nThe floor is 4H(H+D) multiply-adds at the large-matmul rate: a bound, not a goal. At batch 1 each "
+        "step is a matrix-vector product (memory-bound, far below that rate), and CharModel.step looks up "
+        "its input terms, leaving 4H·H multiply-adds per step.\n"
+    )
 
 
 def print_targets(rows) -> None:
@@ -264,8 +278,11 @@ def modern_window_runs(name, dtype) -> dict:
         for char in text:
             state = model.step(char, state).state
 
-    return {"parallel": lambda: model.cell.parallel_forward(inputs),
-            "forward": lambda: model.cell.forward(inputs, terms=terms), "steps": step_loop}
+    return {
+        "parallel": lambda: model.cell.parallel_forward(inputs),
+        "forward": lambda: model.cell.forward(inputs, terms=terms),
+        "steps": step_loop,
+    }
 
 
 def measure_modern(repeats, min_seconds) -> tuple[list, list]:
@@ -296,8 +313,10 @@ def print_modern(step_rows, window_rows) -> None:
     print("| dtype | cell | parallel_forward | cell.forward (step loop) | CharModel.step loop | loop / parallel |")
     print("|---|---|--:|--:|--:|--:|")
     for dtype, name, ms in window_rows:
-        print(f"| {dtype} | {name} | {fmt(ms['parallel'], 3)} | {fmt(ms['forward'], 3)} | {fmt(ms['steps'], 3)} "
-              f"| {fmt(ms['forward'] / ms['parallel'], 1)}× |")
+        print(
+            f"| {dtype} | {name} | {fmt(ms['parallel'], 3)} | {fmt(ms['forward'], 3)} | {fmt(ms['steps'], 3)} "
+            f"| {fmt(ms['forward'] / ms['parallel'], 1)}× |"
+        )
     fastest = all(ms["parallel"] < ms["forward"] for _, _, ms in window_rows)
     print(f"\n- target: parallel faster than the step loop **{'PASS' if fastest else 'FAIL'}**\n")
 

@@ -35,8 +35,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from lstm_tui.model import PRINTABLE_ASCII, Vocabulary, build_cell  # noqa: E402
 from lstm_tui.analysis.gradient_flow import GradientSettings, compare, input_jacobian_norms, random_sequence  # noqa: E402
+from lstm_tui.model import PRINTABLE_ASCII, Vocabulary, build_cell  # noqa: E402
 
 try:
     import torch
@@ -102,17 +102,20 @@ def main() -> None:
 
     print(f"# Gradient lab recompute, H = {args.hidden}, T = {args.length}, D = {len(vocab)}")
     print()
-    print(f"Python {platform.python_version()}, NumPy {np.__version__}, "
-          f"torch {torch.__version__ if torch else 'not installed'}, one thread, "
-          f"load average {os.getloadavg()[0]:.2f}, median of {args.repeats} runs")
+    print(
+        f"Python {platform.python_version()}, NumPy {np.__version__}, "
+        f"torch {torch.__version__ if torch else 'not installed'}, one thread, "
+        f"load average {os.getloadavg()[0]:.2f}, median of {args.repeats} runs"
+    )
     print()
     lab_ms = median_ms(lambda: compare(settings), args.repeats)
     verdict = "within" if lab_ms <= BUDGET_MS else "over"
-    print(f"Lab recompute, three cells (rnn, lstm, gru): **{lab_ms:.1f} ms** "
-          f"({verdict} the {BUDGET_MS:.0f} ms budget)")
+    print(f"Lab recompute, three cells (rnn, lstm, gru): **{lab_ms:.1f} ms** ({verdict} the {BUDGET_MS:.0f} ms budget)")
     print()
-    header = ("| cell | forward | batched backward (lab) | H separate backwards | torch jacobian "
-              "| torch jacobian, vectorize |")
+    header = (
+        "| cell | forward | batched backward (lab) | H separate backwards | torch jacobian "
+        "| torch jacobian, vectorize |"
+    )
     print(header)
     print("|---|---:|---:|---:|---:|---:|")
     for name in CELL_NAMES:
@@ -122,23 +125,31 @@ def main() -> None:
         batched = input_jacobian_norms(cell, result)
         batched_ms = median_ms(lambda cell=cell, result=result: input_jacobian_norms(cell, result), args.repeats)
         separate = separate_passes(cell, result)
-        separate_ms = median_ms(lambda cell=cell, result=result: separate_passes(cell, result),
-                                max(3, args.repeats // 5))
-        cells = [f"{forward_ms:.1f} ms", f"{batched_ms:.1f} ms",
-                 f"{separate_ms:.1f} ms (Δ {largest_relative_difference(separate, batched):.0e})"]
+        separate_ms = median_ms(
+            lambda cell=cell, result=result: separate_passes(cell, result), max(3, args.repeats // 5)
+        )
+        cells = [
+            f"{forward_ms:.1f} ms",
+            f"{batched_ms:.1f} ms",
+            f"{separate_ms:.1f} ms (Δ {largest_relative_difference(separate, batched):.0e})",
+        ]
         if torch is not None:
             module, x = torch_module(name, cell), torch.from_numpy(inputs)
             for vectorize in (False, True):
                 norms = torch_norms(module, x, vectorize)
-                ms = median_ms(lambda module=module, x=x, vectorize=vectorize: torch_norms(module, x, vectorize),
-                               max(3, args.repeats // 5))
+                ms = median_ms(
+                    lambda module=module, x=x, vectorize=vectorize: torch_norms(module, x, vectorize),
+                    max(3, args.repeats // 5),
+                )
                 cells.append(f"{ms:.1f} ms (Δ {largest_relative_difference(norms, batched):.0e})")
         else:
             cells += ["–", "–"]
         print(f"| {name} | " + " | ".join(cells) + " |")
     print()
-    print("Δ: largest relative difference from the batched norms. The torch columns include torch's own "
-          "forward passes (one per jacobian call); the NumPy backward columns reuse one forward.")
+    print(
+        "Δ: largest relative difference from the batched norms. The torch columns include torch's own "
+        "forward passes (one per jacobian call); the NumPy backward columns reuse one forward."
+    )
 
 
 if __name__ == "__main__":

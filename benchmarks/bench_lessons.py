@@ -164,8 +164,9 @@ async def time_bare_markdown(curriculum, size, repeat: int) -> dict[str, float]:
                 await page.remove_children()
                 await pilot.pause()
                 markdown = Markdown(lesson.markdown(), open_links=False)
-                watch.arm(lambda markdown=markdown: markdown.is_mounted and page.virtual_size.height > 0,
-                          view_filled(page))
+                watch.arm(
+                    lambda markdown=markdown: markdown.is_mounted and page.virtual_size.height > 0, view_filled(page)
+                )
                 start = time.perf_counter()
                 await page.mount(markdown)
                 await pilot.pause()
@@ -210,8 +211,10 @@ async def main(repeat: int, sizes) -> None:
         tables.append(table(curriculum, size, screen, bare, repeat))
     load_after = os.getloadavg()
     print("\n\n".join(tables))
-    print(f"\nload average (1, 5, 15 min) before {' '.join(f'{x:.2f}' for x in load_before)}, "
-          f"after {' '.join(f'{x:.2f}' for x in load_after)}; {os.cpu_count()} CPUs")
+    print(
+        f"\nload average (1, 5, 15 min) before {' '.join(f'{x:.2f}' for x in load_before)}, "
+        f"after {' '.join(f'{x:.2f}' for x in load_after)}; {os.cpu_count()} CPUs"
+    )
 
 
 def parse_size(text: str) -> tuple[int, int]:

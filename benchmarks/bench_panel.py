@@ -40,9 +40,7 @@ TEXT = "the quick brown fox jumps over the lazy dog; q? 1 2 3 (it's) "
 TICKS = os.sysconf("SC_CLK_TCK")
 
 EXPLORE = (  # through the CLI, as a user starts it; mouse reporting off, as over SSH
-    "import sys\n"
-    "from lstm_tui.cli import main\n"
-    "sys.exit(main(['--no-mouse', 'explore', *sys.argv[1:]]))\n"
+    "import sys\nfrom lstm_tui.cli import main\nsys.exit(main(['--no-mouse', 'explore', *sys.argv[1:]]))\n"
 )
 BARE = (
     "from textual.app import App\n"
@@ -241,25 +239,33 @@ def main() -> int:
     for cols, rows in ((80, 24), (120, 40)):
         figures = typing_figures(cols, rows, args.keys)
         lat, size = figures["latency"], figures["bytes"]
-        print(f"| {cols}x{rows} | {statistics.median(lat):.1f} ms | {percentile(lat, 0.95):.1f} ms "
-              f"| {statistics.median(size):.0f} B | {percentile(size, 0.95):.0f} B "
-              f"| {figures['cpu']:.1f} ms | {figures['idle']:.0f} |", flush=True)
+        print(
+            f"| {cols}x{rows} | {statistics.median(lat):.1f} ms | {percentile(lat, 0.95):.1f} ms "
+            f"| {statistics.median(size):.0f} B | {percentile(size, 0.95):.0f} B "
+            f"| {figures['cpu']:.1f} ms | {figures['idle']:.0f} |",
+            flush=True,
+        )
         references[cols, rows] = (figures, reference_figures(cols, rows, args.keys))
     print()
     print("| reference: bare Textual app, one Input | bytes/key median | ratio | CPU/key | ratio |")
     print("|---|---|---|---|---|")
     for (cols, rows), (panel, bare) in references.items():
         panel_bytes, bare_bytes = statistics.median(panel["bytes"]), statistics.median(bare["bytes"])
-        print(f"| {cols}x{rows} | {bare_bytes:.0f} B | {panel_bytes / bare_bytes:.2f} "
-              f"| {bare['cpu']:.1f} ms | {panel['cpu'] / bare['cpu']:.2f} |", flush=True)
+        print(
+            f"| {cols}x{rows} | {bare_bytes:.0f} B | {panel_bytes / bare_bytes:.2f} "
+            f"| {bare['cpu']:.1f} ms | {panel['cpu'] / bare['cpu']:.2f} |",
+            flush=True,
+        )
     panel, drawn, bare = cold_starts(args.starts)
     reference = statistics.median(bare)
     print()
     print(f"| cold start (80x24, median of {args.starts}) | seconds | ratio to the bare app |")
     print("|---|---|---|")
     print(f"| bare Textual app, first paint (same run) | {reference:.3f} | 1.00 |")
-    for label, times in (("lstm-tui explore, first paint (input ready)", panel),
-                         ("lstm-tui explore, views drawn", drawn)):
+    for label, times in (
+        ("lstm-tui explore, first paint (input ready)", panel),
+        ("lstm-tui explore, views drawn", drawn),
+    ):
         print(f"| {label} | {statistics.median(times):.3f} | {statistics.median(times) / reference:.2f} |")
     sys.stdout.flush()
     if not args.no_memory:

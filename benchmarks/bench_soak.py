@@ -138,7 +138,7 @@ def pty_paste(text: str) -> tuple[float, float]:
         if readable:
             seen = (seen + terminal._read())[-4096:]
         if writable:
-            sent += os.write(terminal.fd, data[sent:sent + 65536])
+            sent += os.write(terminal.fd, data[sent : sent + 65536])
     written = time.perf_counter() - started
     shown, _ = terminal.wait_for(f"of {len(text)} chars".encode(), timeout=300, seen=seen)
     terminal.close()
@@ -162,8 +162,10 @@ def main() -> int:
         print(f"| {count:,} | {rss:.1f} MiB |")
     later = [rss for count, rss in samples if count >= 2 * args.every]
     if len(later) >= 2:
-        print(f"\nFrom {2 * args.every:,} keys on: min {min(later):.1f}, max {max(later):.1f} MiB, "
-              f"last − first {later[-1] - later[0]:+.1f} MiB")
+        print(
+            f"\nFrom {2 * args.every:,} keys on: min {min(later):.1f}, max {max(later):.1f} MiB, "
+            f"last − first {later[-1] - later[0]:+.1f} MiB"
+        )
     sys.stdout.flush()
 
     print(f"\n### Paste of {args.megabytes:g} MB into the panel (80x24, hidden 32)\n")
@@ -171,14 +173,18 @@ def main() -> int:
     print("|---|---:|---:|---:|---|---:|")
     for name, unit in (("ASCII", TYPED), ("mixed (newlines, CJK, emoji)", MIXED)):
         # ``characters`` UTF-8 bytes of the text, as a terminal would send them
-        text = (unit * (characters // len(unit.encode()) + 1))[: characters]
+        text = (unit * (characters // len(unit.encode()) + 1))[:characters]
         text = text.encode()[:characters].decode(errors="ignore")
         result = asyncio.run(paste_run(text))
-        print(f"| {name} | {len(text):,} | {result['stall'] * 1000:.0f} ms | {result['elapsed'] * 1000:.0f} ms "
-              f"| {'yes' if result['kept'] else 'NO'} | {result['key_stall'] * 1000:.1f} ms |")
+        print(
+            f"| {name} | {len(text):,} | {result['stall'] * 1000:.0f} ms | {result['elapsed'] * 1000:.0f} ms "
+            f"| {'yes' if result['kept'] else 'NO'} | {result['key_stall'] * 1000:.1f} ms |"
+        )
     written, shown = pty_paste((TYPED * (characters // len(TYPED) + 1))[:characters])
-    print(f"\nThrough a pty (80x24): the ASCII paste written in {written:.1f} s, shown by the panel after "
-          f"{shown:.1f} s", flush=True)
+    print(
+        f"\nThrough a pty (80x24): the ASCII paste written in {written:.1f} s, shown by the panel after {shown:.1f} s",
+        flush=True,
+    )
     return 0
 
 

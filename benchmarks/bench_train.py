@@ -26,8 +26,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from lstm_tui.training.trainer import TrainConfig, Trainer, new_model  # noqa: E402
 from lstm_tui.model.vocab import Vocabulary  # noqa: E402
+from lstm_tui.training.trainer import TrainConfig, Trainer, new_model  # noqa: E402
 
 HIDDEN, VOCAB, SEQ_LEN, BATCH = 64, 60, 50, 32
 SHAPE = {"layers": 1, "bidirectional": False}  # set from the command line
@@ -75,8 +75,10 @@ def torch_block(steps: int):
     eye = torch.eye(VOCAB)
     generator = torch.Generator().manual_seed(0)
     batches = [
-        (eye[torch.randint(0, VOCAB, (SEQ_LEN, BATCH), generator=generator)],
-         torch.randint(0, VOCAB, (SEQ_LEN, BATCH), generator=generator))
+        (
+            eye[torch.randint(0, VOCAB, (SEQ_LEN, BATCH), generator=generator)],
+            torch.randint(0, VOCAB, (SEQ_LEN, BATCH), generator=generator),
+        )
         for _ in range(8)
     ]
     state = None
@@ -98,8 +100,19 @@ def torch_block(steps: int):
 
 
 # Functions of a NumPy step, indented under the one that calls them.
-PROFILE_PARTS = ("forward", "  recur", "backward_terms", "  prepare_backward", "  recur_backward", "  recurrent_grads",
-                 "softmax_cross_entropy", "scatter_rows", "input_terms_backward", "clip_gradients", "update")
+PROFILE_PARTS = (
+    "forward",
+    "  recur",
+    "backward_terms",
+    "  prepare_backward",
+    "  recur_backward",
+    "  recurrent_grads",
+    "softmax_cross_entropy",
+    "scatter_rows",
+    "input_terms_backward",
+    "clip_gradients",
+    "update",
+)
 
 
 def numpy_profile(steps: int):

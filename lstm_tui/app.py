@@ -10,6 +10,7 @@ while idle.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -22,10 +23,10 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 from .display import shown
-from .widgets.ascii_mode import AsciiFilter
 from .errors import UserError
 from .panel_setup import PanelSetup
 from .screens.help import HelpScreen, help_sections, where_typing_goes
+from .widgets.ascii_mode import AsciiFilter
 from .widgets.explorer_panel import ExplorerPanel
 from .widgets.key_footer import bindings_here
 
@@ -43,8 +44,10 @@ def require_terminal() -> None:
     if os.environ.get("TEXTUAL_DRIVER"):
         return
     if sys.stdin is None or sys.stdin.closed or not sys.stdin.isatty():
-        raise UserError("the app needs a terminal, and standard input is closed or not one; for text that "
-                        "can be piped, see `lstm-tui lessons`, `lstm-tui lesson N` and `lstm-tui trace TEXT`")
+        raise UserError(
+            "the app needs a terminal, and standard input is closed or not one; for text that "
+            "can be piped, see `lstm-tui lessons`, `lstm-tui lesson N` and `lstm-tui trace TEXT`"
+        )
 
 
 def ascii_wanted(args) -> bool:
@@ -69,9 +72,19 @@ class LstmApp(App):
         Binding("ctrl+q", "quit", "quit", priority=True, id="app.quit"),
     ]
 
-    def __init__(self, setup: PanelSetup | None = None, *, window: int | None = None, mode: str = "explore",
-                 curriculum=None, progress=None, lesson: str | int | None = None, ascii_mode: bool = False,
-                 light: bool = False, model=None):
+    def __init__(
+        self,
+        setup: PanelSetup | None = None,
+        *,
+        window: int | None = None,
+        mode: str = "explore",
+        curriculum=None,
+        progress=None,
+        lesson: str | int | None = None,
+        ascii_mode: bool = False,
+        light: bool = False,
+        model=None,
+    ):
         """``model``: one already built for ``setup`` (by the CLI, from a file), shown by the first explorer.
         ``mode`` "lessons" opens ``lesson`` (default: the last one read, else the first) beside the panel,
         with ``curriculum`` and ``progress`` (default: the shipped lessons, the user's progress file).
@@ -125,10 +138,8 @@ class LstmApp(App):
             return
         loop = asyncio.get_running_loop()
         for signum in ENDING_SIGNALS:
-            try:
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not the main thread, Windows
                 loop.add_signal_handler(signum, self.end_on_signal, signum)
-            except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or Windows
-                pass
 
     def end_on_signal(self, signum: int) -> None:
         self.ended_by_signal = signum
@@ -247,8 +258,15 @@ class LstmApp(App):
         self.screen.query_one(ExplorerPanel).show_model(setup, model)
 
     # --- notices ---------------------------------------------------------------------------------------
-    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
-               markup: bool = True) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """Every notice (screens' and widgets' ``notify`` lands here) is plain text, escaped: it may quote a
         file name or a file's contents, whose escape codes Textual would pass to the terminal and whose
         brackets it would read as markup (a stray "[/]" raised MarkupError)."""
@@ -283,11 +301,16 @@ class LstmApp(App):
             if node is self or binding.id is None:  # the app's own commands, Textual's widget keys
                 continue
             title = f"{binding.group.description}: {binding.description}" if binding.group else binding.description
-            yield SystemCommand(title.capitalize(), f"key {self.get_key_display(binding)}",
-                                partial(self.call_later, self.run_if_available, node, binding.action))
+            yield SystemCommand(
+                title.capitalize(),
+                f"key {self.get_key_display(binding)}",
+                partial(self.call_later, self.run_if_available, node, binding.action),
+            )
         light = not self.current_theme.dark
-        yield SystemCommand("Dark theme" if light else "Light theme",
-                            "colours for a dark background" if light else "colours for a light background",
-                            self.action_toggle_light)
+        yield SystemCommand(
+            "Dark theme" if light else "Light theme",
+            "colours for a dark background" if light else "colours for a light background",
+            self.action_toggle_light,
+        )
         if self.current_mode != TRAINING_MODE:
             yield SystemCommand("Train a model", "F11: the training screen", self.action_training)

@@ -19,8 +19,19 @@ from .display import shown
 from .errors import UserError, print_message
 
 # Subcommands, in the order --help lists them. With no subcommand, ``home`` opens the app.
-COMMANDS = ("trace", "sample", "export-code", "lessons", "lesson", "check-lesson", "gradients", "explore", "replay",
-            "train", "serve")
+COMMANDS = (
+    "trace",
+    "sample",
+    "export-code",
+    "lessons",
+    "lesson",
+    "check-lesson",
+    "gradients",
+    "explore",
+    "replay",
+    "train",
+    "serve",
+)
 
 
 def _command(name: str):
@@ -41,18 +52,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Learn LSTMs and GRUs in the terminal: lessons beside a live model that steps on every key.",
     )
     parser.add_argument("--version", action="version", version=f"lstm-tui {__version__}")
+    parser.add_argument("--reset-progress", action="store_true", help="forget lessons read and quiz answers, then exit")
     parser.add_argument(
-        "--reset-progress", action="store_true", help="forget lessons read and quiz answers, then exit"
+        "--no-mouse",
+        action="store_true",
+        help="no mouse support in the app (the terminal sends no mouse reports over SSH)",
     )
-    parser.add_argument("--no-mouse", action="store_true",
-                        help="no mouse support in the app (the terminal sends no mouse reports over SSH)")
-    parser.add_argument("--ascii", action="store_true",
-                        help="draw the app in plain ASCII (automatic when the terminal's encoding lacks Unicode)")
-    parser.add_argument("--light", action="store_true",
-                        help="colours for a light terminal background (ctrl+p switches between dark and light)")
-    parser.add_argument("--lessons-dir", metavar="PATH",
-                        help="lessons of your own instead of the built-in ones: a folder of NN-slug.md files, or one "
-                             "(for the app, lessons and lesson; see docs/lesson-format.md)")
+    parser.add_argument(
+        "--ascii",
+        action="store_true",
+        help="draw the app in plain ASCII (automatic when the terminal's encoding lacks Unicode)",
+    )
+    parser.add_argument(
+        "--light",
+        action="store_true",
+        help="colours for a light terminal background (ctrl+p switches between dark and light)",
+    )
+    parser.add_argument(
+        "--lessons-dir",
+        metavar="PATH",
+        help="lessons of your own instead of the built-in ones: a folder of NN-slug.md files, or one "
+        "(for the app, lessons and lesson; see docs/lesson-format.md)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = _command(name)
@@ -114,6 +135,9 @@ def _reset_progress() -> int:
     for message in progress.take_messages():
         print_message(message)
     if removed:
-        print(f"Progress reset: {shown(progress.path)} removed." if existed
-              else "Nothing to reset: no progress saved yet.")
+        print(
+            f"Progress reset: {shown(progress.path)} removed."
+            if existed
+            else "Nothing to reset: no progress saved yet."
+        )
     return 0 if removed else 1

@@ -62,7 +62,8 @@ def python_line(equation: Equation) -> tuple[str, str]:
     python = Notation(
         value=lambda value, opens_bracket: f"{value.name}_prev" if value.previous else value.name,
         symbol=lambda symbol: {_PROJECTION: "x_proj", _GATE_RECURRENCE: f"G_{target} @ gates_prev"}.get(
-            symbol.text, symbol.text),
+            symbol.text, symbol.text
+        ),
         operators={Difference: " - ", Hadamard: " * ", Apply: " @ "},
         function=lambda function: _PYTHON_FUNCTIONS[function.name],
     )
@@ -79,8 +80,12 @@ def _split(names: list[str], key: str, rows: str = "") -> str:
 
 
 def _bind_rnn(cell) -> list[str]:
-    return [_split(["W_ih"], "weight_ih_l0"), _split(["W_hh"], "weight_hh_l0"),
-            _split(["b_ih"], "bias_ih_l0"), _split(["b_hh"], "bias_hh_l0")]
+    return [
+        _split(["W_ih"], "weight_ih_l0"),
+        _split(["W_hh"], "weight_hh_l0"),
+        _split(["b_ih"], "bias_ih_l0"),
+        _split(["b_hh"], "bias_hh_l0"),
+    ]
 
 
 def _bind_lstm(cell) -> list[str]:
@@ -94,8 +99,10 @@ def _bind_lstm(cell) -> list[str]:
     ]
     lines += [f'p_{gate} = weights["peephole_{gate}"]' for gate in "ifo" if f"peephole_{gate}" in cell.params]
     if cell.full_gate_recurrence:
-        lines.append(_split([f"G_{b}" for b in cell.sigmoid_blocks], "weight_gates")
-                     + f"  # each gate sees all of {', '.join(cell.sigmoid_blocks)} from the step before")
+        lines.append(
+            _split([f"G_{b}" for b in cell.sigmoid_blocks], "weight_gates")
+            + f"  # each gate sees all of {', '.join(cell.sigmoid_blocks)} from the step before"
+        )
     return lines
 
 
@@ -103,8 +110,10 @@ def _bind_gru(cell) -> list[str]:
     if cell.gate_inputs == "full":
         return [
             "# Rows of the stacked arrays, block by block: r | z | n",
-            _split(["W_ir", "W_iz", "W_in"], "weight_ih_l0"), _split(["W_hr", "W_hz", "W_hn"], "weight_hh_l0"),
-            _split(["b_ir", "b_iz", "b_in"], "bias_ih_l0"), _split(["b_hr", "b_hz", "b_hn"], "bias_hh_l0"),
+            _split(["W_ir", "W_iz", "W_in"], "weight_ih_l0"),
+            _split(["W_hr", "W_hz", "W_hn"], "weight_hh_l0"),
+            _split(["b_ir", "b_iz", "b_in"], "bias_ih_l0"),
+            _split(["b_hr", "b_hz", "b_hn"], "bias_hh_l0"),
         ]
     lines = [_split(["W_in"], "weight_ih_n")]
     if cell.gates_see_hidden:
@@ -116,9 +125,12 @@ def _bind_gru(cell) -> list[str]:
 
 
 def _bind_mgu(cell) -> list[str]:
-    return ["# Rows of the stacked arrays, block by block: f | n",
-            _split(["W_if", "W_in"], file_key("weight_ih")), _split(["W_hf", "W_hn"], file_key("weight_hh")),
-            _split(["b_f", "b_n"], "bias")]
+    return [
+        "# Rows of the stacked arrays, block by block: f | n",
+        _split(["W_if", "W_in"], file_key("weight_ih")),
+        _split(["W_hf", "W_hn"], file_key("weight_hh")),
+        _split(["b_f", "b_n"], "bias"),
+    ]
 
 
 def _bind_mut(cell) -> list[str]:
@@ -156,13 +168,13 @@ def _header(what: str, model: CharModel, description: str, text: str, imports: t
         f"TEXT = {text!r}",
         f"RTOL, ATOL = {rtol:.0e}, {atol:.0e}  # the panel ran in {model.cell.dtype.name}; this script runs in float64",
         "",
-        'HERE = Path(__file__).resolve().parent',
+        "HERE = Path(__file__).resolve().parent",
         'weights = np.load(HERE / "weights.npz", allow_pickle=False)',
         'VOCAB = str(weights["vocab"])  # the characters, in the order of the input weights\' columns',
     ]
 
 
-_CHECK = '''
+_CHECK = """
 panel = np.load(HERE / "panel.npz", allow_pickle=False)  # what the panel showed: (steps, units) per name
 worst = 0.0
 for name in panel.files:
@@ -172,32 +184,54 @@ for name in panel.files:
         sys.exit(f"{name} differs from the panel by up to {difference:.3g}")
     worst = max(worst, difference)
 print(f"{', '.join(panel.files)}: all {len(TEXT)} steps match the panel (largest difference {worst:.1e})")
-'''
+"""
 
 
 def numpy_script(model: CharModel, description: str, text: str) -> str:
     """The cell's equations as plain NumPy (min-char-rnn style), then the check against panel.npz."""
     cell, spec = model.cell, get_spec(model.name)
     if not model.stack.is_single:
-        raise UserError("export-code writes scripts for one-layer, one-direction models; this one has "
-                        f"{model.num_layers} layer{'s' * (model.num_layers > 1)}{', bidirectional' * model.bidirectional}")
+        raise UserError(
+            "export-code writes scripts for one-layer, one-direction models; this one has "
+            f"{model.num_layers} layer{'s' * (model.num_layers > 1)}{', bidirectional' * model.bidirectional}"
+        )
     if spec.family not in _BINDINGS:
-        raise UserError(f"export-code has no script for cell {model.name!r} yet (it has one for the "
-                        f"{', '.join(_BINDINGS)} families)")
+        raise UserError(
+            f"export-code has no script for cell {model.name!r} yet (it has one for the "
+            f"{', '.join(_BINDINGS)} families)"
+        )
     states = cell.state_names
     previous = ", ".join(f"{name}_prev" for name in states)
-    lines = _header(f"The live panel of lstm-tui, recomputed in plain NumPy from the equations of cell {spec.name}.",
-                    model, description, text)
-    lines += ["weights = {name: weights[name].astype(np.float64) for name in weights.files"
-              ' if name not in ("cell", "vocab", "meta")}',
-              f"H = {cell.hidden_size}  # hidden units", ""]
+    lines = _header(
+        f"The live panel of lstm-tui, recomputed in plain NumPy from the equations of cell {spec.name}.",
+        model,
+        description,
+        text,
+    )
+    lines += [
+        "weights = {name: weights[name].astype(np.float64) for name in weights.files"
+        ' if name not in ("cell", "vocab", "meta")}',
+        f"H = {cell.hidden_size}  # hidden units",
+        "",
+    ]
     lines += _BINDINGS[spec.family](cell)
-    lines += ["", "", "def sigmoid(v):",
-              "    return 0.5 * (1 + np.tanh(v / 2))  # σ(v) = 1 / (1 + e^−v), written so it never overflows",
-              "", "", "def one_hot(char):", "    x = np.zeros(len(VOCAB))",
-              "    if char in VOCAB:  # a character outside the vocabulary is the zero vector",
-              "        x[VOCAB.index(char)] = 1", "    return x", "", "",
-              f"def step(x, {previous}):", f'    """One character, through the equations of {spec.name} in order."""']
+    lines += [
+        "",
+        "",
+        "def sigmoid(v):",
+        "    return 0.5 * (1 + np.tanh(v / 2))  # σ(v) = 1 / (1 + e^−v), written so it never overflows",
+        "",
+        "",
+        "def one_hot(char):",
+        "    x = np.zeros(len(VOCAB))",
+        "    if char in VOCAB:  # a character outside the vocabulary is the zero vector",
+        "        x[VOCAB.index(char)] = 1",
+        "    return x",
+        "",
+        "",
+        f"def step(x, {previous}):",
+        f'    """One character, through the equations of {spec.name} in order."""',
+    ]
     targets = []
     for equation in spec.equations:
         target, code = python_line(equation)
@@ -210,11 +244,20 @@ def numpy_script(model: CharModel, description: str, text: str) -> str:
     traced = (*cell.trace_names, *states)  # what the panel shows, and what the next step needs
     returned = dict.fromkeys(name for name in traced if name in targets)
     lines += ["    return {" + ", ".join(f'"{name}": {name}' for name in returned) + "}", "", ""]
-    zeros = ", ".join(f"np.zeros({cell.state_size(name) // cell.hidden_size} * H)"
-                      if cell.state_size(name) != cell.hidden_size else "np.zeros(H)" for name in states)
-    lines += [f"{previous} = {zeros}  # the state before the first character", "steps = []", "for char in TEXT:",
-              f"    values = step(one_hot(char), {previous})", "    steps.append(values)",
-              f"    {previous} = " + ", ".join(f'values["{name}"]' for name in states)]
+    zeros = ", ".join(
+        f"np.zeros({cell.state_size(name) // cell.hidden_size} * H)"
+        if cell.state_size(name) != cell.hidden_size
+        else "np.zeros(H)"
+        for name in states
+    )
+    lines += [
+        f"{previous} = {zeros}  # the state before the first character",
+        "steps = []",
+        "for char in TEXT:",
+        f"    values = step(one_hot(char), {previous})",
+        "    steps.append(values)",
+        f"    {previous} = " + ", ".join(f'values["{name}"]' for name in states),
+    ]
     return "\n".join(lines) + "\n" + _CHECK
 
 
@@ -248,10 +291,15 @@ def torch_script(model: CharModel, description: str, text: str) -> str | None:
     layer = TORCH_LAYERS.get(model.name)
     if layer is None:
         return None
-    lines = _header(f"The live panel of lstm-tui, recomputed with PyTorch's nn.{layer}.", model, description, text,
-                    ("import torch",))
+    lines = _header(
+        f"The live panel of lstm-tui, recomputed with PyTorch's nn.{layer}.",
+        model,
+        description,
+        text,
+        ("import torch",),
+    )
     lines += [
-        "names = (\"weight_ih_l0\", \"weight_hh_l0\", \"bias_ih_l0\", \"bias_hh_l0\")",
+        'names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")',
         f"layer = torch.nn.{layer}(len(VOCAB), {model.cell.hidden_size}, dtype=torch.float64)",
         "layer.load_state_dict({name: torch.from_numpy(weights[name]).double() for name in names})",
         "",
@@ -276,8 +324,10 @@ def readme(model: CharModel, description: str, text: str, quantities: tuple[str,
     steps, units = len(text), model.cell.hidden_size
     torch_line = ""
     if model.name in TORCH_LAYERS:
-        torch_line = (f"| `panel_torch.py` | the same with PyTorch's `nn.{TORCH_LAYERS[model.name]}`, "
-                      "gates recomputed from its weights |\n")
+        torch_line = (
+            f"| `panel_torch.py` | the same with PyTorch's `nn.{TORCH_LAYERS[model.name]}`, "
+            "gates recomputed from its weights |\n"
+        )
     return (
         f"# The live panel's numbers, outside lstm-tui\n\n"
         f"Model: {shown(description)}.  \nText: {steps} characters, `{shown(text)}`.\n\n"
@@ -288,7 +338,8 @@ def readme(model: CharModel, description: str, text: str, quantities: tuple[str,
         "row t is after character t, column k is unit k |\n"
         f"| `panel_numpy.py` | the equations of cell {model.name} in plain NumPy, one step per character |\n"
         f"{torch_line}\n"
-        "Run `python panel_numpy.py`" + (" or `python panel_torch.py`" if torch_line else "")
+        "Run `python panel_numpy.py`"
+        + (" or `python panel_torch.py`" if torch_line else "")
         + ": each recomputes every number and checks it against `panel.npz` with `np.allclose`, then prints"
         " the largest difference (or exits with status 1).\n\n"
         f"Made by `{shown(command)}`.\n"

@@ -74,8 +74,9 @@ def report_crash(error: BaseException) -> str:
             continue
         return f"unexpected error ({_summary(error)}); the full traceback is in {path}"
     sys.stderr.write(text)
-    return (f"unexpected error ({_summary(error)}); no crash log could be written ({'; '.join(failures)}), "
-            "traceback above")
+    return (
+        f"unexpected error ({_summary(error)}); no crash log could be written ({'; '.join(failures)}), traceback above"
+    )
 
 
 def _summary(error: BaseException) -> str:

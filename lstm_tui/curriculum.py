@@ -262,8 +262,9 @@ class _Source:
         return UserError(f"{self.name}:{line}: {message}")
 
 
-def _key_values(lines: list[tuple[int, str]], allowed: tuple[str, ...], src: _Source,
-                repeatable: tuple[str, ...] = ()) -> dict:
+def _key_values(
+    lines: list[tuple[int, str]], allowed: tuple[str, ...], src: _Source, repeatable: tuple[str, ...] = ()
+) -> dict:
     """``key: JSON value`` lines; a ``repeatable`` key collects (line, value) pairs in a list."""
     values = {}
     for number, text in lines:
@@ -276,8 +277,9 @@ def _key_values(lines: list[tuple[int, str]], allowed: tuple[str, ...], src: _So
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
-            raise src.error(number, f"the value of {key} must be JSON (strings in double quotes), "
-                                    f"got {raw.strip()!r}") from None
+            raise src.error(
+                number, f"the value of {key} must be JSON (strings in double quotes), got {raw.strip()!r}"
+            ) from None
         if key in repeatable:
             values.setdefault(key, []).append((number, value))
         else:
@@ -289,7 +291,7 @@ def _names(values: dict, key: str, known: tuple[str, ...], line: int, src: _Sour
     """A front-matter list of names (``hide_views``, ``hide_keys``), each one of ``known``."""
     names = values.get(key, [])
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        raise src.error(line, f"{key} must be a JSON list of strings, e.g. [\"{known[0]}\"]")
+        raise src.error(line, f'{key} must be a JSON list of strings, e.g. ["{known[0]}"]')
     for name in names:
         if name not in known:
             raise src.error(line, f"{key}: {name!r} is not one of {', '.join(known)}")
@@ -302,8 +304,9 @@ def _check_characters(lines: list[str], src: _Source) -> None:
     for number, line in enumerate(lines, 1):
         bad = next((char for char in line if char != "\t" and shown(char) != char), None)
         if bad is not None:
-            raise src.error(number, f"the character {shown(bad)} (a control or invisible character) "
-                                    "is not allowed in a lesson")
+            raise src.error(
+                number, f"the character {shown(bad)} (a control or invisible character) is not allowed in a lesson"
+            )
 
 
 def _panel_setup(values: dict, base: PanelSetup, line: int, src: _Source) -> PanelSetup:
@@ -339,7 +342,7 @@ def _parse_task(body: list[tuple[int, str]], base: PanelSetup, line: int, src: _
     goals = []
     for number, text in settings.pop("goal", []):
         if not isinstance(text, str):
-            raise src.error(number, "a goal is a string, e.g. \"c[3] > 2\"")
+            raise src.error(number, 'a goal is a string, e.g. "c[3] > 2"')
         try:
             goals.append(parse_goal(text))
         except ValueError as error:
@@ -406,8 +409,9 @@ def _question(q: dict, src: _Source) -> Question:
             raise src.error(line, "a question is either multiple choice or numeric, not both")
         if "explanation" not in q:
             raise src.error(line, "a numeric question needs an explanation (>) after its answer")
-        return Question(q["prompt"], answer=q["answer"], tolerance=q["tolerance"], explanation=q["explanation"],
-                        line=line)
+        return Question(
+            q["prompt"], answer=q["answer"], tolerance=q["tolerance"], explanation=q["explanation"], line=line
+        )
     if len(choices) < 2:
         raise src.error(line, "a multiple-choice question needs at least two choices")
     if sum(correct for _, correct, _, _ in choices) != 1:

@@ -76,8 +76,9 @@ def task_problems(task: Task) -> list[str]:
     if task.solution is not None:
         session.set_text(task.solution)
         unmet = [status for status in check_task(task, session).goals if not status.met]
-        problems += [f"the solution does not meet {status.goal.text!r} ({_describe(status)} after it)"
-                     for status in unmet]
+        problems += [
+            f"the solution does not meet {status.goal.text!r} ({_describe(status)} after it)" for status in unmet
+        ]
     return problems
 
 

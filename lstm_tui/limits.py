@@ -13,9 +13,32 @@ from .errors import UserError
 # The registry's cells, in the order lists show them; ``model/registry.py`` builds ``CELLS`` in this order
 # and refuses to import if a name has no cell or a cell no name.
 CELL_NAMES = (
-    "rnn", "lstm", "lstm-peephole", "lstm-nig", "lstm-nfg", "lstm-nog", "lstm-niaf", "lstm-noaf", "lstm-np",
-    "lstm-cifg", "lstm-fgr", "gru", "gru-cho", "gru-colah", "gru1", "gru2", "gru3", "mgu", "mut1", "mut2", "mut3",
-    "slstm", "mlstm", "mingru", "minlstm", "rglru",
+    "rnn",
+    "lstm",
+    "lstm-peephole",
+    "lstm-nig",
+    "lstm-nfg",
+    "lstm-nog",
+    "lstm-niaf",
+    "lstm-noaf",
+    "lstm-np",
+    "lstm-cifg",
+    "lstm-fgr",
+    "gru",
+    "gru-cho",
+    "gru-colah",
+    "gru1",
+    "gru2",
+    "gru3",
+    "mgu",
+    "mut1",
+    "mut2",
+    "mut3",
+    "slstm",
+    "mlstm",
+    "mingru",
+    "minlstm",
+    "rglru",
 )
 DEFAULT_CELL = "lstm"
 
@@ -43,20 +66,29 @@ VALUES_PER_UNIT, VALUES_PER_CHARACTER, TRAINING_VALUES_PER_UNIT = 8, 2, 24
 ARRAY_BYTES, REPORT_BYTES, TRAINING_BYTES = 8, 100, 4  # per value: float64 arrays; trace's report; float32
 
 
-def check_run_size(length: int, hidden: int, vocab: int, *, what: str = "the text",
-                   bytes_per_value: int = ARRAY_BYTES, values_per_unit: int = VALUES_PER_UNIT,
-                   untraced_values: int = 0) -> None:
+def check_run_size(
+    length: int,
+    hidden: int,
+    vocab: int,
+    *,
+    what: str = "the text",
+    bytes_per_value: int = ARRAY_BYTES,
+    values_per_unit: int = VALUES_PER_UNIT,
+    untraced_values: int = 0,
+) -> None:
     """Refuse (UserError), before any work, a run over ``length`` characters of a model with ``hidden``
     units and ``vocab`` characters that would need more than MAX_RUN_BYTES; the message says how long a
     text fits. ``untraced_values``: what the cell keeps per step beyond ``values_per_unit`` per unit, in
     arrays (``Cell.untraced_values_per_step``: mLSTM's d×d memory per head, sLSTM's pre-activations)."""
-    per_character = ((values_per_unit * hidden + VALUES_PER_CHARACTER * vocab) * bytes_per_value
-                     + untraced_values * ARRAY_BYTES)
+    per_character = (
+        values_per_unit * hidden + VALUES_PER_CHARACTER * vocab
+    ) * bytes_per_value + untraced_values * ARRAY_BYTES
     if length * per_character > MAX_RUN_BYTES:
         raise UserError(
             f"{what} of {length:,} characters would need about {length * per_character / 2**30:.1f} GiB "
             f"with {hidden:,} hidden units and {vocab:,} characters; at most {MAX_RUN_BYTES // per_character:,} "
-            f"characters fit in {MAX_RUN_BYTES // 2**30} GiB")
+            f"characters fit in {MAX_RUN_BYTES // 2**30} GiB"
+        )
 
 
 # --- the live panel ----------------------------------------------------------------------------------
@@ -65,8 +97,18 @@ MAX_WINDOW = 8192  # with MAX_HIDDEN units, 64 MB per traced quantity
 
 # --- training ----------------------------------------------------------------------------------------
 # ``TrainConfig``'s defaults and ``lstm-tui train``'s: 64 units learn every shipped task in ~1,000 steps.
-TRAINING_DEFAULTS = {"cell": DEFAULT_CELL, "hidden": 64, "steps": 1000, "seed": 0, "batch": 32, "seq_len": 50,
-                     "learning_rate": 0.003, "clip": 5.0, "layers": 1, "bidirectional": False}
+TRAINING_DEFAULTS = {
+    "cell": DEFAULT_CELL,
+    "hidden": 64,
+    "steps": 1000,
+    "seed": 0,
+    "batch": 32,
+    "seq_len": 50,
+    "learning_rate": 0.003,
+    "clip": 5.0,
+    "layers": 1,
+    "bidirectional": False,
+}
 # The training screen starts smaller, to see a unit appear within a minute on a 2-core machine.
 SCREEN_TRAINING_DEFAULTS = {"task": "brackets", "cell": DEFAULT_CELL, "hidden": 32, "steps": 500, "seed": 0}
 MAX_STEPS = 100_000  # at ~5 ms a step, a few minutes; more is a job for a GPU, not this app

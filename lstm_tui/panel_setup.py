@@ -10,8 +10,20 @@ from .limits import CELL_NAMES, DEFAULT_CELL, MAX_HIDDEN, MAX_SEED, VIEW_HIDDEN
 VIEWS = ("gates", "plot", "heat", "equation", "gradients")  # "gradients": the gradient lab, not a panel view
 # Keys a lesson may hide (``hide_keys``), by the name of the action they run; views are hidden by name
 # (``hide_views``). Typing itself is never hidden.
-HIDEABLE_KEYS = ("scrub", "live", "unit", "pin", "find_unit", "toggle_plot_gates", "cell", "seed", "hidden",
-                 "forget_bias", "reset", "training")
+HIDEABLE_KEYS = (
+    "scrub",
+    "live",
+    "unit",
+    "pin",
+    "find_unit",
+    "toggle_plot_gates",
+    "cell",
+    "seed",
+    "hidden",
+    "forget_bias",
+    "reset",
+    "training",
+)
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ class Progress:
 
     # --- loading and saving ------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: Path | None = None, known: Collection[str] | None = None) -> "Progress":
+    def load(cls, path: Path | None = None, known: Collection[str] | None = None) -> Progress:
         """Never raises for a missing, unreadable or corrupt file: it starts afresh and says so once."""
         progress = cls(path, known)
         saved, problem = progress._read_file()
@@ -120,7 +120,9 @@ class Progress:
         data = {
             "version": FORMAT_VERSION,
             "read": sorted(self.read),
-            "answers": {slug: {str(k): v for k, v in sorted(per.items())} for slug, per in sorted(self.answers.items())},
+            "answers": {
+                slug: {str(k): v for k, v in sorted(per.items())} for slug, per in sorted(self.answers.items())
+            },
             "last_lesson": self.last_lesson,
         }
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
@@ -150,7 +152,9 @@ class Progress:
             if temporary is not None:
                 temporary.unlink(missing_ok=True)
             self.can_save = False
-            self._report(f"cannot save progress to {self.path} ({error.strerror or error}); it is kept for this session only")
+            self._report(
+                f"cannot save progress to {self.path} ({error.strerror or error}); it is kept for this session only"
+            )
             return False
 
     def _merge(self, saved: _Saved) -> None:

@@ -39,8 +39,14 @@ from pathlib import Path
 
 from .display import shown
 from .errors import UserError
-from .limits import (MAX_HIDDEN, MAX_RECORDING_BYTES, MAX_RECORDING_EVENTS, MAX_RECORDING_MS, MAX_REPLAY_STEPS,
-                     MAX_WINDOW)
+from .limits import (
+    MAX_HIDDEN,
+    MAX_RECORDING_BYTES,
+    MAX_RECORDING_EVENTS,
+    MAX_RECORDING_MS,
+    MAX_REPLAY_STEPS,
+    MAX_WINDOW,
+)
 from .panel_setup import VIEWS, PanelSetup, check_random_setup
 from .safe_files import write_atomic
 
@@ -76,8 +82,14 @@ class Recording:
 
     def to_json(self) -> str:
         """One event per line, so a recording reads (and diffs) well."""
-        head = {"format": FORMAT, "version": VERSION, "model": self.model, "window": self.window, "text": self.text,
-                "view": list(self.views)}
+        head = {
+            "format": FORMAT,
+            "version": VERSION,
+            "model": self.model,
+            "window": self.window,
+            "text": self.text,
+            "view": list(self.views),
+        }
         if self.size is not None:
             head["size"] = list(self.size)
         lines = [json.dumps(event, ensure_ascii=False, separators=(",", ":")) for event in self.events]
@@ -187,9 +199,17 @@ class Recorder:
 
     @staticmethod
     def _look(session, views, plot_gates) -> _Seen:
-        return _Seen(source_of(session.setup), session.text, session.cursor, session.selected_unit,
-                     list(session.pinned_units) if session.pinned_units else None, session.forget_bias_offset,
-                     tuple(view for view in PANEL_VIEWS if view in views), bool(plot_gates), session.ranking)
+        return _Seen(
+            source_of(session.setup),
+            session.text,
+            session.cursor,
+            session.selected_unit,
+            list(session.pinned_units) if session.pinned_units else None,
+            session.forget_bias_offset,
+            tuple(view for view in PANEL_VIEWS if view in views),
+            bool(plot_gates),
+            session.ranking,
+        )
 
     def observe(self, session, views=("gates",), plot_gates: bool = False) -> int:
         """Add an event for each thing that changed since the last look; returns how many."""
@@ -204,9 +224,13 @@ class Recorder:
             events.append(["forget_bias", now.forget_bias])
         if now.text != before.text:
             events.append(["edit", *edit_between(before.text, now.text)])
-        for kind, value, old in (("cursor", now.cursor, before.cursor), ("unit", now.unit, before.unit),
-                                 ("pins", now.pins, before.pins), ("view", list(now.views), list(before.views)),
-                                 ("plot_gates", now.plot_gates, before.plot_gates)):
+        for kind, value, old in (
+            ("cursor", now.cursor, before.cursor),
+            ("unit", now.unit, before.unit),
+            ("pins", now.pins, before.pins),
+            ("view", list(now.views), list(before.views)),
+            ("plot_gates", now.plot_gates, before.plot_gates),
+        ):
             if value != old:
                 events.append([kind, value])
         if now.ranking != before.ranking:  # last: the views ranked the units after this key's changes
@@ -247,10 +271,11 @@ def _refuse_constant(name: str):
 
 def parse_recording(data, where: str) -> Recording:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise UserError(f"{where}: not an lstm-tui recording (no \"format\": \"{FORMAT}\")")
+        raise UserError(f'{where}: not an lstm-tui recording (no "format": "{FORMAT}")')
     if data.get("version") != VERSION:
-        raise UserError(f"{where}: recording version {shown(data.get('version'))}; "
-                        f"this lstm-tui reads version {VERSION}")
+        raise UserError(
+            f"{where}: recording version {shown(data.get('version'))}; this lstm-tui reads version {VERSION}"
+        )
     allowed = {"format", "version", "model", "window", "text", "view", "events", "size"}
     extra = sorted(set(data) - allowed)
     if extra:
@@ -316,11 +341,21 @@ def _check_events(recording: Recording, where: str) -> None:
 def _well_formed(kind: str, values: list, length: int) -> bool:
     if kind == "ranking" and len(values) == 2:
         units, over = values
-        return (isinstance(units, list) and len(units) <= MAX_HIDDEN and sorted(units) == list(range(len(units)))
-                and _is_int(over) and over >= 0)
+        return (
+            isinstance(units, list)
+            and len(units) <= MAX_HIDDEN
+            and sorted(units) == list(range(len(units)))
+            and _is_int(over)
+            and over >= 0
+        )
     if kind == "edit":
-        return (len(values) == 3 and _is_int(values[0]) and _is_int(values[1]) and isinstance(values[2], str)
-                and 0 <= values[0] <= values[1] <= length)
+        return (
+            len(values) == 3
+            and _is_int(values[0])
+            and _is_int(values[1])
+            and isinstance(values[2], str)
+            and 0 <= values[0] <= values[1] <= length
+        )
     if len(values) != 1:
         return False
     value = values[0]
@@ -330,7 +365,8 @@ def _well_formed(kind: str, values: list, length: int) -> bool:
         return _is_int(value) and value >= 0
     if kind == "pins":
         return value is None or (
-            isinstance(value, list) and len(value) <= 1024 and all(_is_int(v) and v >= 0 for v in value))
+            isinstance(value, list) and len(value) <= 1024 and all(_is_int(v) and v >= 0 for v in value)
+        )
     if kind == "forget_bias":
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         return number and math.isfinite(value) and abs(value) <= 100
@@ -364,8 +400,9 @@ class Replay:
             if not path.is_file():
                 raise UserError(f"{where} is the weights file {shown(path)}, which is not there (give --weights FILE)")
             if file_sha256(path) != source["sha256"]:
-                raise UserError(f"{shown(path)} is not the weights file the recording was made with "
-                                "(its sha256 differs)")
+                raise UserError(
+                    f"{shown(path)} is not the weights file the recording was made with (its sha256 differs)"
+                )
         return setup
 
     @property
@@ -395,8 +432,9 @@ class Replay:
             self.plot_gates = values[0]
         elif kind == "ranking":
             if values[0] is not None and len(values[0]) != session.hidden_size:
-                raise UserError(f"event {self.position} ranks {len(values[0])} units; "
-                                f"the model has {session.hidden_size}")
+                raise UserError(
+                    f"event {self.position} ranks {len(values[0])} units; the model has {session.hidden_size}"
+                )
             session.restore_ranking(None if values[0] is None else (values[0], values[1]))
         elif kind == "model":
             session.load(replace(self._setup(values[0], f"event {self.position}'s model"), text=session.text))

@@ -21,13 +21,13 @@ from dataclasses import replace
 
 import numpy as np
 
+from .analysis.gradient_flow import forget_rows
 from .errors import UserError
 from .limits import DEFAULT_WINDOW, check_run_size
 from .model import CELLS, CharModel
 from .model.charmodel import EditCost, LiveRun
-from .model.stack import DIRECTIONS
-from .analysis.gradient_flow import forget_rows
 from .model.equations import Equation, EquationLine, Value, value_bounds, widest_line, worked_line
+from .model.stack import DIRECTIONS
 from .panel_setup import PanelSetup, check_random_setup
 
 FORGET_BIAS_STEP = 0.5
@@ -50,8 +50,9 @@ def load_model(setup: PanelSetup) -> CharModel:
 
 
 class Session:
-    def __init__(self, setup: PanelSetup | None = None, *, window: int = DEFAULT_WINDOW,
-                 model: CharModel | None = None):
+    def __init__(
+        self, setup: PanelSetup | None = None, *, window: int = DEFAULT_WINDOW, model: CharModel | None = None
+    ):
         if window < 1:
             raise UserError("the window must hold at least 1 character")
         self.window = int(window)
@@ -77,8 +78,13 @@ class Session:
         label = setup.label if model is not None else ""
         self.setup = replace(setup, cell=self.model.name, hidden=self.model.cell.hidden_size, label=label)
         cell, stack = self.model.cell, self.model.stack
-        check_run_size(self.window, stack.units, len(self.model.vocab), what="a window",
-                       untraced_values=stack.untraced_values_per_step())
+        check_run_size(
+            self.window,
+            stack.units,
+            len(self.model.vocab),
+            what="a window",
+            untraced_values=stack.untraced_values_per_step(),
+        )
         self.hidden_size = stack.hidden_size
         self.layer, self.direction = stack.num_layers - 1, 0  # the top layer's forward cell
         spec = CELLS.get(self.model.name)
@@ -407,4 +413,3 @@ class Session:
             return None
 
         return worked_line(equation, float(trace[equation.target][step, unit]), number_of)
-

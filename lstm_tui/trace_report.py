@@ -74,10 +74,21 @@ def report_of_steps(model: CharModel, text: str, trace: dict, in_vocab, probabil
         if probabilities is not None:
             step["top"] = [[char, p] for char, p in model.top_predictions(probabilities[t], TOP_K)]
         steps.append(step)
-    shown_cell = "" if model.stack.is_single else (
-        f"layer {model.num_layers} of {model.num_layers}{', forward direction' * model.bidirectional}")
-    return TraceReport(cell.name, cell.hidden_size, model.vocab.chars, tuple(cell.gate_names), quantities,
-                       model.output is not None, steps, shown_cell)
+    shown_cell = (
+        ""
+        if model.stack.is_single
+        else (f"layer {model.num_layers} of {model.num_layers}{', forward direction' * model.bidirectional}")
+    )
+    return TraceReport(
+        cell.name,
+        cell.hidden_size,
+        model.vocab.chars,
+        tuple(cell.gate_names),
+        quantities,
+        model.output is not None,
+        steps,
+        shown_cell,
+    )
 
 
 # --- characters as safe text ---------------------------------------------------------------------
@@ -158,8 +169,10 @@ def format_table(report: TraceReport, units: int = TABLE_UNITS) -> str:
         f"{len(report.steps)} step{'s' * (len(report.steps) != 1)}{report.shown_cell and '; ' + report.shown_cell}",
         f"rows: {' '.join(report.quantities)} for units 0-{shown - 1} of {H}; mean is over all {H} units",
         "",
-        "unit".ljust(LABEL_WIDTH) + "".join(str(unit).rjust(NUMBER_WIDTH) for unit in range(shown))
-        + " |" + "mean".rjust(NUMBER_WIDTH),
+        "unit".ljust(LABEL_WIDTH)
+        + "".join(str(unit).rjust(NUMBER_WIDTH) for unit in range(shown))
+        + " |"
+        + "mean".rjust(NUMBER_WIDTH),
     ]
     if not report.steps:
         lines.append("(the text is empty: no steps)")

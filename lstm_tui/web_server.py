@@ -29,6 +29,7 @@ from textual_serve.server import Server
 
 from .display import shown
 from .limits import MAX_SERVE_COLUMNS, MAX_SERVE_ROWS
+
 QUIT_SECONDS = 3.0  # an app asked to quit gets this long before it is terminated, then as long again before a kill
 MAX_MESSAGE_BYTES = 1 << 20  # one WebSocket message from the browser: a paste of up to a megabyte
 LOOPBACK_NAMES = ("localhost",)
@@ -96,11 +97,13 @@ class GuardedServer(Server):
     async def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self.guard], client_max_size=MAX_MESSAGE_BYTES)
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
-        app.add_routes([
-            web.get("/", self.handle_index),
-            web.get("/ws/{token}", self.handle_websocket),
-            web.static("/static", self.statics_path),
-        ])
+        app.add_routes(
+            [
+                web.get("/", self.handle_index),
+                web.get("/ws/{token}", self.handle_websocket),
+                web.static("/static", self.statics_path),
+            ]
+        )
         app.on_shutdown.append(self.on_shutdown)
         return app
 
@@ -128,8 +131,14 @@ class GuardedServer(Server):
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C still raises KeyboardInterrupt
                 loop.add_signal_handler(signum, self.request_exit)
-        web.run_app(self._make_app(), host=self.host, port=self.port, handle_signals=False, loop=loop,
-                    print=lambda _: self.announce())
+        web.run_app(
+            self._make_app(),
+            host=self.host,
+            port=self.port,
+            handle_signals=False,
+            loop=loop,
+            print=lambda _: self.announce(),
+        )
 
     def announce(self) -> None:
         print(f"lstm-tui: serving on {shown(self.address)}", flush=True)  # --host is the user's text
@@ -140,8 +149,10 @@ class GuardedServer(Server):
 
     async def handle_index(self, request: web.Request) -> web.Response:
         if not self.has_token(request.query.get("token")):
-            return web.Response(status=403, text="lstm-tui: open the address that `lstm-tui serve` printed "
-                                                 "(it holds this run's token)\n")
+            return web.Response(
+                status=403,
+                text="lstm-tui: open the address that `lstm-tui serve` printed (it holds this run's token)\n",
+            )
         # Addresses on the page follow the one the browser used (e.g. another port through ssh -L); the
         # guard has checked that host, so it holds no characters that could break out of the page.
         base = f"{request.scheme}://{request.host}"
@@ -161,13 +172,20 @@ class GuardedServer(Server):
         if origin is not None and not same_origin(origin, request):
             return web.Response(status=403, text="lstm-tui: a page from another site may not open a session\n")
         if len(self.sessions) >= self.max_sessions:
-            return web.Response(status=503, text=f"lstm-tui: {self.max_sessions} sessions are open, the most "
-                                                 "this server runs (--max-sessions)\n")
+            return web.Response(
+                status=503,
+                text=f"lstm-tui: {self.max_sessions} sessions are open, the most this server runs (--max-sessions)\n",
+            )
         width, height = clamp_size(request.query.get("width"), request.query.get("height"))
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE_BYTES)
         await websocket.prepare(request)
-        service = AppService(self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
-                             close=websocket.close, download_manager=self.download_manager)
+        service = AppService(
+            self.command,
+            write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str,
+            close=websocket.close,
+            download_manager=self.download_manager,
+        )
         self.sessions.add(service)
         try:
             await service.start(width, height)
@@ -222,4 +240,3 @@ async def end_app(service: AppService) -> None:
             return
         except asyncio.TimeoutError:
             continue
-

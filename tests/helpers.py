@@ -1,6 +1,5 @@
 import numpy as np
 
-
 # States that divide: sLSTM's normaliser n (h = o ⊙ c / n) is a sum of positive terms in any state the cell
 # reaches; near 0 it would make finite differences meaningless.
 POSITIVE_STATES = {"slstm": ("n",)}
@@ -8,15 +7,10 @@ POSITIVE_STATES = {"slstm": ("n",)}
 
 def random_state(cell, rng, batch_shape=()):
     """A non-zero state, so gradients through the initial state and peepholes are exercised."""
-    state = {
-        name: rng.uniform(-0.5, 0.5, size=batch_shape + (cell.state_size(name),))
-        for name in cell.state_names
-    }
+    state = {name: rng.uniform(-0.5, 0.5, size=batch_shape + (cell.state_size(name),)) for name in cell.state_names}
     for name in POSITIVE_STATES.get(cell.name, ()):
         state[name] = rng.uniform(0.5, 1.5, size=batch_shape + (cell.state_size(name),))
     return state
-
-
 
 
 def evaluate(expression, lookup):
@@ -25,8 +19,14 @@ def evaluate(expression, lookup):
     from lstm_tui.model import equations as eq
 
     sigmoid = lambda v: 1.0 / (1.0 + np.exp(-v))  # noqa: E731
-    functions = {"σ": sigmoid, "tanh": np.tanh, "exp": np.exp, "log σ": lambda v: np.log(sigmoid(v)), "√": np.sqrt,
-                 "g": lambda v: np.where(v >= 0, v + 0.5, sigmoid(v))}  # minGRU's g
+    functions = {
+        "σ": sigmoid,
+        "tanh": np.tanh,
+        "exp": np.exp,
+        "log σ": lambda v: np.log(sigmoid(v)),
+        "√": np.sqrt,
+        "g": lambda v: np.where(v >= 0, v + 0.5, sigmoid(v)),
+    }  # minGRU's g
 
     def value(node):
         if isinstance(node, (eq.Value, eq.Symbol)):

@@ -6,9 +6,9 @@ import re
 import pytest
 
 from lstm_tui.app import LstmApp
-from lstm_tui.widgets.ascii_mode import to_ascii, unicode_unsupported
 from lstm_tui.cli import build_parser
 from lstm_tui.panel_setup import PanelSetup
+from lstm_tui.widgets.ascii_mode import to_ascii, unicode_unsupported
 from lstm_tui.widgets.key_footer import key_label
 from lstm_tui.widgets.lines import bar
 
@@ -32,8 +32,14 @@ async def test_no_box_block_braille_or_arrow_characters_on_screen(view):
         await press_and_settle(*TYPED, "alt+left")(pilot)
         text = screen_text(app.export_screenshot())
     assert "q? Hello 1" in text  # the heat line: the screen was read
-    drawing = [char for char in text if "\u2190" <= char <= "\u21ff" or "\u2500" <= char <= "\u259f"
-               or "\u2800" <= char <= "\u28ff" or char in "●▸…−·⇧"]
+    drawing = [
+        char
+        for char in text
+        if "\u2190" <= char <= "\u21ff"
+        or "\u2500" <= char <= "\u259f"
+        or "\u2800" <= char <= "\u28ff"
+        or char in "●▸…−·⇧"
+    ]
     assert not drawing, sorted(set(drawing))
 
 
@@ -95,9 +101,9 @@ async def test_lab_and_training_screens_are_plain_ascii(key):
 
 
 def test_spelt_out_lab_readouts_keep_their_columns():
-    from lstm_tui.widgets.ascii_mode import spell_ascii
-    from lstm_tui.analysis.gradient_lab import GradientLab, readout_lines
     from lstm_tui.analysis.gradient_flow import GradientSettings
+    from lstm_tui.analysis.gradient_lab import GradientLab, readout_lines
+    from lstm_tui.widgets.ascii_mode import spell_ascii
 
     view = GradientLab(GradientSettings(hidden_size=4, length=10)).compute()
     lines = readout_lines(view, spell=spell_ascii)

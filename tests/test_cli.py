@@ -26,13 +26,20 @@ def test_help_lists_every_command(capsys):
         assert name in out
 
 
-@pytest.mark.parametrize(("command", "default"), [("explore", VIEW_HIDDEN), ("trace", VIEW_HIDDEN),
-                                                  ("gradients", LAB_HIDDEN), ("train", TRAINING_DEFAULTS["hidden"])])
+@pytest.mark.parametrize(
+    ("command", "default"),
+    [
+        ("explore", VIEW_HIDDEN),
+        ("trace", VIEW_HIDDEN),
+        ("gradients", LAB_HIDDEN),
+        ("train", TRAINING_DEFAULTS["hidden"]),
+    ],
+)
 def test_each_help_gives_its_default_hidden_size_and_says_why_it_differs(capsys, command, default):
     with pytest.raises(SystemExit):
         main([command, "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    hidden = text[text.index("--hidden N ") + len("--hidden N "):]
+    hidden = text[text.index("--hidden N ") + len("--hidden N ") :]
     hidden = hidden[: hidden.index(" --")]
     assert f"default {default}" in hidden or f"default: {default}" in hidden, hidden
     if default != VIEW_HIDDEN:  # not the size the panel shows: the help says why
@@ -80,8 +87,11 @@ print(constants.ESCAPE_DELAY)
 
 @pytest.mark.parametrize(
     "environment, delay",
-    [({}, 0.1), ({"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22"}, 0.25),
-     ({"SSH_TTY": "/dev/pts/3", "ESCDELAY": "40"}, 0.04)],
+    [
+        ({}, 0.1),
+        ({"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22"}, 0.25),
+        ({"SSH_TTY": "/dev/pts/3", "ESCDELAY": "40"}, 0.04),
+    ],
     ids=["local", "ssh", "ssh-user-choice"],
 )
 def test_escape_delay_allows_for_slow_links(environment, delay):
@@ -89,8 +99,13 @@ def test_escape_delay_allows_for_slow_links(environment, delay):
     import os
 
     env = {key: value for key, value in os.environ.items() if key not in ("SSH_CONNECTION", "SSH_TTY", "ESCDELAY")}
-    completed = subprocess.run([sys.executable, "-c", ESCAPE_DELAY_PROBE], capture_output=True, text=True,
-                               env={**env, **environment}, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, "-c", ESCAPE_DELAY_PROBE],
+        capture_output=True,
+        text=True,
+        env={**env, **environment},
+        timeout=60,
+    )
     assert completed.returncode == 0, completed.stderr
     assert float(completed.stdout) == delay
 

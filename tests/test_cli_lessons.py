@@ -79,7 +79,9 @@ def test_lesson_is_rendered_on_a_terminal(env):
     primary, secondary = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "lstm_tui", "lesson", "1"],
-        stdout=secondary, stderr=subprocess.PIPE, env=dict(env, COLUMNS="80"),
+        stdout=secondary,
+        stderr=subprocess.PIPE,
+        env=dict(env, COLUMNS="80"),
     )
     os.close(secondary)
     try:

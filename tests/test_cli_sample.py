@@ -23,8 +23,22 @@ def run_sample(capsys, *args) -> tuple[int, str, str]:
 
 
 def test_the_documented_command_is_deterministic_across_processes():
-    argv = [sys.executable, "-m", "lstm_tui", "sample", "--model", "text", "--prime", "The ", "--length", "200",
-            "--temperature", "0.8", "--seed", "1"]
+    argv = [
+        sys.executable,
+        "-m",
+        "lstm_tui",
+        "sample",
+        "--model",
+        "text",
+        "--prime",
+        "The ",
+        "--length",
+        "200",
+        "--temperature",
+        "0.8",
+        "--seed",
+        "1",
+    ]
     first, second = (subprocess.run(argv, capture_output=True, text=True, encoding="utf-8") for _ in range(2))
     assert first.returncode == 0 and first.stderr == ""
     assert first.stdout == second.stdout
@@ -33,8 +47,21 @@ def test_the_documented_command_is_deterministic_across_processes():
 
 
 def test_options_reach_the_sampler(capsys):
-    code, out, _ = run_sample(capsys, "--model", "brackets", "--prime", "(a", "--length", "30", "--top-k", "2",
-                              "--seed", "3", "--temperature", "1.5")
+    code, out, _ = run_sample(
+        capsys,
+        "--model",
+        "brackets",
+        "--prime",
+        "(a",
+        "--length",
+        "30",
+        "--top-k",
+        "2",
+        "--seed",
+        "3",
+        "--temperature",
+        "1.5",
+    )
     expected = sample(load_shipped("brackets"), "(a", 30, SamplingSettings(temperature=1.5, top_k=2, seed=3)).text
     assert code == 0 and out == "(a" + expected + "\n"
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from lstm_tui.cli import main
-from lstm_tui.training.shipped import load_shipped
 from lstm_tui.models import shipped_names
+from lstm_tui.training.shipped import load_shipped
 
 
 def test_trace_with_a_shipped_model_includes_predictions(capsys):
@@ -26,7 +26,7 @@ def test_trace_with_a_shipped_model_includes_predictions(capsys):
 
 
 def test_gradients_with_a_shipped_model(capsys):
-    assert main(["gradients", "--model", "quotes", "--text", "say \"hi\" now", "--format", "json"]) == 0
+    assert main(["gradients", "--model", "quotes", "--text", 'say "hi" now', "--format", "json"]) == 0
     cells = json.loads(capsys.readouterr().out)["cells"]
     assert len(next(iter(cells.values()))["norms"]) == len('say "hi" now')
 
@@ -75,10 +75,12 @@ def test_a_negative_seed_is_one_line(argv, capsys, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     "options, message",
-    [(["--seed", "-1"], "seed must be between 0 and 4294967295, not -1"),
-     (["--hidden", "100000"], "hidden size must be between 1 and 1024, not 100000"),  # not a MemoryError
-     (["--window", "100000000"], "--window must be between 1 and 8192"),
-     (["--window", "0"], "--window must be between 1 and 8192")],
+    [
+        (["--seed", "-1"], "seed must be between 0 and 4294967295, not -1"),
+        (["--hidden", "100000"], "hidden size must be between 1 and 1024, not 100000"),  # not a MemoryError
+        (["--window", "100000000"], "--window must be between 1 and 8192"),
+        (["--window", "0"], "--window must be between 1 and 8192"),
+    ],
 )
 def test_explore_refuses_bad_sizes_before_the_screen_opens(options, message):
     from lstm_tui.cli import build_parser

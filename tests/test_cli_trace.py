@@ -55,8 +55,12 @@ def assert_steps_equal_model(report: dict, model: CharModel, text: str) -> None:
 
 @pytest.mark.parametrize(
     "cell, gates, has_c",
-    [("lstm", ["i", "f", "g", "o"], True), ("gru", ["r", "z", "n"], False), ("mgu", ["f", "n"], False),
-     ("rnn", [], False)],
+    [
+        ("lstm", ["i", "f", "g", "o"], True),
+        ("gru", ["r", "z", "n"], False),
+        ("mgu", ["f", "n"], False),
+        ("rnn", [], False),
+    ],
 )
 def test_json_equals_the_random_model(capsys, cell, gates, has_c):
     text = "Hello, world!\n"
@@ -104,13 +108,18 @@ def test_unicode_and_control_characters_are_traced_and_escaped(capsys):
     for fmt in ("table", "csv"):
         code, out, _ = trace(capsys, ODD_TEXT, "--hidden", "4", "--format", fmt)
         assert code == 0
-        escapes = (("\x1b", "\\x1b"), ("\u202e", "\\u202e"), ("\x00", "\\x00"), ("\x9b", "\\x9b"),
-                   ("\u0301", "\\u0301"))
+        escapes = (
+            ("\x1b", "\\x1b"),
+            ("\u202e", "\\u202e"),
+            ("\x00", "\\x00"),
+            ("\x9b", "\\x9b"),
+            ("\u0301", "\\u0301"),
+        )
         for raw, shown in escapes:
             assert raw not in out and shown in out
         assert "é" in out and "中" in out and "\U0001f600" in out
     code, out, _ = trace(capsys, ODD_TEXT, "--hidden", "4")
-    assert "step 13 '\\n'" in out and "step 14 '\\\\'" in out and "step 15 \"'\"" in out
+    assert "step 13 '\\n'" in out and "step 14 '\\\\'" in out and 'step 15 "\'"' in out
     assert "step 7 'é'  not in the vocabulary" in out
 
 
@@ -264,7 +273,8 @@ def test_a_session_report_holds_the_panels_own_numbers():
     for name in ("i", "f", "g", "o"):
         assert np.array_equal([step["gates"][name] for step in report.steps], session.trace(name))
     assert np.array_equal([step["c"] for step in report.steps], session.trace("c"))
-    assert [step["top"][0][0] for step in report.steps] == [session.model.top_predictions(row, 1)[0][0]
-                                                            for row in session.probabilities]
+    assert [step["top"][0][0] for step in report.steps] == [
+        session.model.top_predictions(row, 1)[0][0] for row in session.probabilities
+    ]
     whole = trace_report(session.model, session.window_text)
     np.testing.assert_allclose([step["h"] for step in report.steps], [step["h"] for step in whole.steps], atol=1e-5)

@@ -86,24 +86,28 @@ def test_out_must_be_npz(tmp_path, capsys):
 @pytest.fixture
 def no_training(monkeypatch):
     """Fails the test if training starts: these errors must come before any work."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("training started")
 
     monkeypatch.setattr("lstm_tui.training.trainer.Trainer.run", refuse)
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--lr", "inf"], "--lr must be a positive finite number, not inf"),
-    (["--lr", "nan"], "--lr must be a positive finite number, not nan"),
-    (["--clip=-inf"], "--clip must be a positive finite number, not -inf"),
-    (["--clip", "0"], "--clip must be a positive finite number, not 0.0"),
-    (["--seed=-1"], "--seed must be between 0 and 4294967295, not -1"),
-    (["--steps", "100001"], "--steps must be between 1 and 100000, not 100001"),
-    (["--report-every", "0"], "--report-every must be at least 1, not 0"),
-    (["--batch", "4096", "--seq-len", "4096"], "a training chunk (--batch × --seq-len) of 16,777,216 characters"),
-    (["--text-file", "x.txt"], "--text-file only goes with --task text"),
-    (["--keep-text"], "--keep-text only goes with --task text"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--lr", "inf"], "--lr must be a positive finite number, not inf"),
+        (["--lr", "nan"], "--lr must be a positive finite number, not nan"),
+        (["--clip=-inf"], "--clip must be a positive finite number, not -inf"),
+        (["--clip", "0"], "--clip must be a positive finite number, not 0.0"),
+        (["--seed=-1"], "--seed must be between 0 and 4294967295, not -1"),
+        (["--steps", "100001"], "--steps must be between 1 and 100000, not 100001"),
+        (["--report-every", "0"], "--report-every must be at least 1, not 0"),
+        (["--batch", "4096", "--seq-len", "4096"], "a training chunk (--batch × --seq-len) of 16,777,216 characters"),
+        (["--text-file", "x.txt"], "--text-file only goes with --task text"),
+        (["--keep-text"], "--keep-text only goes with --task text"),
+    ],
+)
 def test_every_option_is_checked_before_training(extra, message, tmp_path, capsys, no_training):
     code = main(["train", "--task", "brackets", *extra, "--out", str(tmp_path / "m.npz")])
     error = capsys.readouterr().err
@@ -128,14 +132,20 @@ def test_a_text_file_that_is_special_huge_or_too_varied_is_refused_at_once(tmp_p
     os.mkfifo(fifo)  # reading it waited for a writer forever
     varied.write_text("".join(chr(code) for code in range(0x4E00, 0x4E00 + 9000)), encoding="utf-8")
     monkeypatch.setattr("lstm_tui.training.tasks.MAX_CORPUS_BYTES", 1000)
-    for path, message in ((fifo, "it is not a regular file"), ("/dev/zero", "it is not a regular file"),
-                          (varied, "it is over 1,000 bytes")):
+    for path, message in (
+        (fifo, "it is not a regular file"),
+        ("/dev/zero", "it is not a regular file"),
+        (varied, "it is over 1,000 bytes"),
+    ):
         started = time.monotonic()
         assert main(["train", "--task", "text", "--text-file", str(path), "--out", str(tmp_path / "m.npz")]) == 2
         assert message in capsys.readouterr().err and time.monotonic() - started < 5
     monkeypatch.setattr("lstm_tui.training.tasks.MAX_CORPUS_BYTES", 2**20)
     assert main(["train", "--task", "text", "--text-file", str(varied), "--out", str(tmp_path / "m.npz")]) == 2
-    assert "varied.txt has 9,000 distinct characters; a character model here takes at most 8,192" in capsys.readouterr().err
+    assert (
+        "varied.txt has 9,000 distinct characters; a character model here takes at most 8,192"
+        in capsys.readouterr().err
+    )
 
 
 def test_a_users_text_file_leaves_its_name_only_in_the_card(tmp_path, capsys):
@@ -192,11 +202,29 @@ def test_save_model_never_writes_through_a_planted_link(tmp_path):
 
 
 def start_training(out, *options) -> subprocess.Popen:
-    command = [sys.executable, "-m", "lstm_tui", "train", "--task", "counting", "--steps", "100000",
-               "--batch", "2", "--seq-len", "5", "--report-every", "1", "--out", str(out), *options]
+    command = [
+        sys.executable,
+        "-m",
+        "lstm_tui",
+        "train",
+        "--task",
+        "counting",
+        "--steps",
+        "100000",
+        "--batch",
+        "2",
+        "--seq-len",
+        "5",
+        "--report-every",
+        "1",
+        "--out",
+        str(out),
+        *options,
+    ]
     root = Path(__file__).resolve().parent.parent
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=root,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=root, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
 
 
 class Output:
@@ -260,7 +288,8 @@ def test_every_training_setting_is_an_option_with_the_trainers_default():
     args = vars(build_parser().parse_args(["train", "--task", "brackets", "--out", "m.npz"]))
     trainer = asdict(TrainConfig())
     assert {name: args[name] for name in trainer if name != "report_every"} == {
-        name: value for name, value in trainer.items() if name != "report_every"}
+        name: value for name, value in trainer.items() if name != "report_every"
+    }
 
 
 def test_the_text_task_learns_the_lessons_by_default(tmp_path, capsys):

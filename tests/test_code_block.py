@@ -6,8 +6,9 @@ from rich.cells import cell_len
 
 from lstm_tui.widgets.code_block import wrap_code, wrap_code_line
 
-CODE_TEXT = st.lists(st.sampled_from(["a", "bc", " ", "  ", "   ", "=", "+", "·", "(", ")", "→", "x₁", "σ", "ü", "界"]),
-                     max_size=60).map("".join)
+CODE_TEXT = st.lists(
+    st.sampled_from(["a", "bc", " ", "  ", "   ", "=", "+", "·", "(", ")", "→", "x₁", "σ", "ü", "界"]), max_size=60
+).map("".join)
 
 
 @given(CODE_TEXT, st.integers(min_value=2, max_value=80))
@@ -31,9 +32,11 @@ def test_a_note_goes_under_the_right_hand_side():
 
 
 def test_a_tables_cell_continues_under_a_column_that_has_room():
-    table = ("lstm-niaf  NIAF  no input activation    g without tanh\n"
-             "lstm-fgr   FGR   full gate recurrence   gates see the\n"
-             "                                         last step's gates")
+    table = (
+        "lstm-niaf  NIAF  no input activation    g without tanh\n"
+        "lstm-fgr   FGR   full gate recurrence   gates see the\n"
+        "                                         last step's gates"
+    )
     assert wrap_code(table, 50) == [
         "lstm-niaf  NIAF  no input activation",
         "                 g without tanh",

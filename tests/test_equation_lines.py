@@ -76,8 +76,12 @@ def test_preactivations_give_the_traced_value(name):
             if line.preactivation is None:
                 continue
             function_name = line.equation.invertible_call.name
-            function = {"σ": lambda v: 1 / (1 + math.exp(-v)), "tanh": math.tanh, "exp": math.exp,
-                        "g": lambda v: v + 0.5 if v >= 0 else 1 / (1 + math.exp(-v))}[function_name]
+            function = {
+                "σ": lambda v: 1 / (1 + math.exp(-v)),
+                "tanh": math.tanh,
+                "exp": math.exp,
+                "g": lambda v: v + 0.5 if v >= 0 else 1 / (1 + math.exp(-v)),
+            }[function_name]
             assert function(line.preactivation) == pytest.approx(line.value, rel=1e-12, abs=1e-14)
             assert line.numbers == f"{function_name}({format_number(line.preactivation)})"
 

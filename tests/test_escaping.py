@@ -137,8 +137,15 @@ def test_pytorch_keys_and_sidecar_are_escaped(tmp_path, capsys):
 
 def test_text_file_names_out_paths_lessons_and_arguments_are_escaped(tmp_path, capsys):
     for argv in (
-        ("train", "--task", "text", "--text-file", str(tmp_path / f"corpus{NAME}.txt"),
-         "--out", str(tmp_path / "m.npz")),
+        (
+            "train",
+            "--task",
+            "text",
+            "--text-file",
+            str(tmp_path / f"corpus{NAME}.txt"),
+            "--out",
+            str(tmp_path / "m.npz"),
+        ),
         ("train", "--task", "brackets", "--out", str(tmp_path / f"m{NAME}")),
         ("lesson", PAYLOAD),
         ("trace", "ab", f"--cell={PAYLOAD}"),
@@ -156,8 +163,11 @@ def test_the_crash_pointer_is_escaped(tmp_path, monkeypatch, capsys):
     def explode(args):
         raise RuntimeError(PAYLOAD)
 
-    monkeypatch.setitem(sys.modules, "lstm_tui.commands.lessons", types.SimpleNamespace(
-        HELP="", add_arguments=lambda parser: None, run=explode))
+    monkeypatch.setitem(
+        sys.modules,
+        "lstm_tui.commands.lessons",
+        types.SimpleNamespace(HELP="", add_arguments=lambda parser: None, run=explode),
+    )
     code, out, err = run(capsys, "lessons")
     assert code == 1 and "RuntimeError" in err and "crash-" in err
     assert_harmless(out, err)

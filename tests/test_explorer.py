@@ -19,7 +19,6 @@ from lstm_tui.widgets.explorer_panel import ExplorerPanel
 from lstm_tui.widgets.heat import HeatLine
 from lstm_tui.widgets.predictions import Predictions
 
-
 NUMBER = re.compile(r"−?\d\.\d\d")
 
 
@@ -191,8 +190,9 @@ async def test_a_burst_of_keys_keeps_one_copy_of_the_text(monkeypatch):
     """The input posts no Changed message: each would hold its own copy of the whole text while a burst
     of keys is queued ahead of it (k keys, k copies)."""
     changed = []
-    monkeypatch.setattr(ExplorerPanel, "on_input_changed", lambda panel, event: changed.append(event.value),
-                        raising=False)
+    monkeypatch.setattr(
+        ExplorerPanel, "on_input_changed", lambda panel, event: changed.append(event.value), raising=False
+    )
     app = app_for()
     async with app.run_test(size=(80, 24)) as pilot:
         await app.screen.panel.wait_until_ready()
@@ -223,8 +223,13 @@ async def test_the_input_pages_in_half_widths_and_repaints_only_changed_cells(mo
         assert len(offsets) == 2  # one half-width jump, not one cell per key
         painted = []
         real_refresh = Widget.refresh
-        monkeypatch.setattr(Widget, "refresh", lambda widget, *regions, **options: (
-            painted.extend(regions) if widget is text_input else None) or real_refresh(widget, *regions, **options))
+        monkeypatch.setattr(
+            Widget,
+            "refresh",
+            lambda widget, *regions, **options: (
+                (painted.extend(regions) if widget is text_input else None) or real_refresh(widget, *regions, **options)
+            ),
+        )
         await pilot.press("k")
         assert painted and all(region.width <= 2 for region in painted)  # the new character and the cursor
         assert text_input.render_line(0).text.rstrip().endswith("k")

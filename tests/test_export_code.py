@@ -27,8 +27,9 @@ TEXT = "Hello, (wörld)\n"  # ö is outside the printable-ASCII vocabulary: the 
 
 
 def export(tmp_path, model, text=TEXT, **options):
-    return export_code(model, text, tmp_path / "out", description="a test model", command="lstm-tui export-code",
-                       **options)
+    return export_code(
+        model, text, tmp_path / "out", description="a test model", command="lstm-tui export-code", **options
+    )
 
 
 def run_script(path) -> tuple[int, str]:
@@ -185,8 +186,10 @@ def test_links_are_never_followed(tmp_path):
 
 def test_bad_places_to_write(tmp_path):
     (tmp_path / "file").write_text("")
-    for place, message in ((tmp_path / "file", "exists and is not a folder"),
-                           (tmp_path / "missing" / "out", "does not exist")):
+    for place, message in (
+        (tmp_path / "file", "exists and is not a folder"),
+        (tmp_path / "missing" / "out", "does not exist"),
+    ):
         with pytest.raises(UserError, match=message):
             export_code(CharModel.random("rnn", 3), "a", place, description="", command="")
     assert not list(tmp_path.glob("**/.staging-*"))

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from textual import events
@@ -53,8 +52,29 @@ control = st.characters(max_codepoint=0x1F, exclude_characters="\t") | st.sample
 # Keys that move the cursor (modelled below) and global keys that must leave the text alone: F2-F10
 # toggle views and change the model, the rest scrub, pick units, pin and find units.
 CURSOR_KEYS = ("left", "right", "home", "end", "ctrl+a", "ctrl+e")
-GLOBAL_KEYS = ("f2", "f3", "f4", "f5", "f6", "f7", "shift+f7", "f8", "shift+f8", "f9", "f10", "up", "down",
-               "alt+left", "alt+right", "pageup", "pagedown", "escape", "ctrl+t", "ctrl+l", "insert")
+GLOBAL_KEYS = (
+    "f2",
+    "f3",
+    "f4",
+    "f5",
+    "f6",
+    "f7",
+    "shift+f7",
+    "f8",
+    "shift+f8",
+    "f9",
+    "f10",
+    "up",
+    "down",
+    "alt+left",
+    "alt+right",
+    "pageup",
+    "pagedown",
+    "escape",
+    "ctrl+t",
+    "ctrl+l",
+    "insert",
+)
 paste_text = st.text(alphabet=printable | control | st.sampled_from("\n\r\t"), min_size=1, max_size=40)
 action = st.one_of(
     st.tuples(st.just("type"), printable),
@@ -63,8 +83,12 @@ action = st.one_of(
 )
 # Each example starts an app: few examples, and no shrinking (minutes with apps; the failing example is
 # reported as found, and hypothesis replays it first on the next run).
-UI_SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-                       phases=[Phase.explicit, Phase.reuse, Phase.generate])
+UI_SETTINGS = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 
 
 class ExpectedInput:
@@ -255,8 +279,9 @@ async def test_a_megabyte_paste_is_kept_and_the_input_shows_its_end():
 
 # --- text from outside, shown: nothing a terminal acts on gets through ---------------------------------
 DANGEROUS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
-outside_text = st.text(alphabet=st.characters() | control | st.sampled_from("\x1b[]\\;\x07\x9b\u202e\u2066\ud800"),
-                       max_size=60)
+outside_text = st.text(
+    alphabet=st.characters() | control | st.sampled_from("\x1b[]\\;\x07\x9b\u202e\u2066\ud800"), max_size=60
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -270,9 +295,14 @@ def test_shown_leaves_no_control_bidi_or_surrogate_and_keeps_printable_text(text
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.dictionaries(outside_text.filter(lambda key: key and not re.search("[\x00/\ud800-\udfff]", key)),
-                       st.sampled_from([np.zeros(2), np.zeros(2, dtype=np.int32), np.array("x")]), max_size=4),
-       st.sampled_from(["trace", "gradients", "explore"]))
+@given(
+    st.dictionaries(
+        outside_text.filter(lambda key: key and not re.search("[\x00/\ud800-\udfff]", key)),
+        st.sampled_from([np.zeros(2), np.zeros(2, dtype=np.int32), np.array("x")]),
+        max_size=4,
+    ),
+    st.sampled_from(["trace", "gradients", "explore"]),
+)
 def test_weight_files_with_any_member_names_give_clean_escaped_errors(arrays, command):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "names.npz"
@@ -312,16 +342,28 @@ json_values = st.recursive(
     max_leaves=20,
 )
 progress_json = st.fixed_dictionaries(
-    {"version": st.sampled_from([1, 1, 2, "1"]), "read": json_values | st.lists(st.text(max_size=12), max_size=4),
-     "answers": json_values | st.dictionaries(st.text(max_size=12), st.dictionaries(
-         st.sampled_from(["0", "1", "x", "-1", "9" * 30]), st.booleans() | json_values, max_size=3), max_size=3),
-     "last_lesson": json_values | st.sampled_from([slug for slug in (lesson.slug for lesson in CURRICULUM)])},
+    {
+        "version": st.sampled_from([1, 1, 2, "1"]),
+        "read": json_values | st.lists(st.text(max_size=12), max_size=4),
+        "answers": json_values
+        | st.dictionaries(
+            st.text(max_size=12),
+            st.dictionaries(st.sampled_from(["0", "1", "x", "-1", "9" * 30]), st.booleans() | json_values, max_size=3),
+            max_size=3,
+        ),
+        "last_lesson": json_values | st.sampled_from([lesson.slug for lesson in CURRICULUM]),
+    },
 ).map(json.dumps)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.one_of(progress_json, st.binary(max_size=200).map(lambda data: data.decode("latin-1")),
-                 st.integers(1, 5000).map(lambda depth: '{"version": 1, "read": ' + "[" * depth)))
+@given(
+    st.one_of(
+        progress_json,
+        st.binary(max_size=200).map(lambda data: data.decode("latin-1")),
+        st.integers(1, 5000).map(lambda depth: '{"version": 1, "read": ' + "[" * depth),
+    )
+)
 def test_any_progress_file_loads_with_at_most_one_message_and_is_replaced_on_save(content):
     known = [lesson.slug for lesson in CURRICULUM]
     with tempfile.TemporaryDirectory() as folder:
@@ -347,8 +389,11 @@ def test_serve_clamps_any_size_and_judges_any_host_without_failing(width, height
 
 
 # --- train: numbers as a user types them ----------------------------------------------------------------
-number_text = st.one_of(st.sampled_from(["nan", "inf", "-inf", "1e309", "0", "-0", "1e-320", "3"]),
-                        st.floats().map(repr), st.integers(-10, 10**6).map(str))
+number_text = st.one_of(
+    st.sampled_from(["nan", "inf", "-inf", "1e309", "0", "-0", "1e-320", "3"]),
+    st.floats().map(repr),
+    st.integers(-10, 10**6).map(str),
+)
 
 
 class TrainingStarted(BaseException):
@@ -356,8 +401,10 @@ class TrainingStarted(BaseException):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.sampled_from(["--lr", "--clip", "--steps", "--seed", "--hidden", "--batch", "--seq-len", "--report-every"]),
-       number_text)
+@given(
+    st.sampled_from(["--lr", "--clip", "--steps", "--seed", "--hidden", "--batch", "--seq-len", "--report-every"]),
+    number_text,
+)
 def test_train_options_are_checked_before_any_training(option, value):
     from lstm_tui.training import trainer
 
@@ -367,8 +414,11 @@ def test_train_options_are_checked_before_any_training(option, value):
     real, trainer.Trainer.run = trainer.Trainer.run, refuse
     err = io.StringIO()
     try:
-        with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stderr(err), \
-                contextlib.redirect_stdout(io.StringIO()) as out:
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            contextlib.redirect_stderr(err),
+            contextlib.redirect_stdout(io.StringIO()) as out,
+        ):
             code = main(["train", "--task", "counting", f"{option}={value}", "--out", f"{folder}/m.npz"])
     except TrainingStarted:
         return  # a value in range: training began, after every check

@@ -3,8 +3,8 @@
 from textual.app import App
 from textual.widgets import Static
 
-from lstm_tui.analysis.gradient_lab import GradientLab, readout_lines, settings_line
 from lstm_tui.analysis.gradient_flow import GradientSettings
+from lstm_tui.analysis.gradient_lab import GradientLab, readout_lines, settings_line
 from lstm_tui.screens.gradient_lab import GradientLabScreen
 from lstm_tui.widgets.gradient_plot import GradientPlot
 
@@ -87,7 +87,8 @@ async def test_down_selects_the_next_knob_and_forget_bias_changes_the_lstm_only(
         assert after["rnn"] == before["rnn"] and after["gru"] == before["gru"]
         assert after["lstm"].half_life < before["lstm"].half_life
         assert shown(screen, "gradient-readouts") == expected_readouts(
-            GradientSettings(hidden_size=8, length=50, forget_bias=0.0))
+            GradientSettings(hidden_size=8, length=50, forget_bias=0.0)
+        )
         await press(pilot, "ctrl+r", "down", "right")  # and → raises it: as built (1) → 1.5
         assert screen.lab.settings.forget_bias == 1.5
 
@@ -222,7 +223,8 @@ async def test_a_loaded_model_replaces_the_random_cells():
         await press(pilot, "f5", "f6")  # adding and removing cells does nothing here
         assert list(screen.view.cells) == ["lstm-peephole"]
         assert shown(screen, "gradient-readouts") == "\n".join(
-            readout_lines(GradientLab(SMALL, text="peepholes", model=model).compute()))
+            readout_lines(GradientLab(SMALL, text="peepholes", model=model).compute())
+        )
 
 
 def test_a_stopped_computation_returns_nothing_and_caches_nothing():

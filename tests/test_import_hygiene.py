@@ -24,6 +24,7 @@ for module in pkgutil.walk_packages(lstm_tui.model.__path__, "lstm_tui.model."):
     importlib.import_module(module.name)
 """
 
+
 @pytest.mark.parametrize(
     "snippet",
     [

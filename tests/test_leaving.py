@@ -47,8 +47,10 @@ async def open_a_web_link(pilot):
     pilot.app.open_url("https://example.org/")
 
 
-@pytest.mark.parametrize("opening", [open_help, open_palette, open_lab, open_help_over_the_lab, open_training,
-                                     open_a_training_menu, open_a_web_link])
+@pytest.mark.parametrize(
+    "opening",
+    [open_help, open_palette, open_lab, open_help_over_the_lab, open_training, open_a_training_menu, open_a_web_link],
+)
 async def test_ctrl_q_quits_from_every_screen_and_modal(opening):
     app = LstmApp(PanelSetup(hidden=8, seed=0))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -86,4 +88,3 @@ async def test_escape_goes_back_from_the_lab_and_the_training_screen(key, screen
         await pilot.press("escape")  # leaves
         await settle(pilot)
         assert app.current_mode == "explore"
-

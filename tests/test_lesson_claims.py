@@ -199,7 +199,9 @@ def half_life_of_the_depth_unit():
     says(question.prompt, f, 4)
     says(question.explanation, f, 5)  # the unrounded mean, which the answer comes from
     rounded = round(float(f), 4)  # what a learner computes with: the prompt's four decimals
-    assert question.check(math.log(0.5) / math.log(rounded)) and question.check(round(math.log(0.5) / math.log(rounded)))
+    assert question.check(math.log(0.5) / math.log(rounded)) and question.check(
+        round(math.log(0.5) / math.log(rounded))
+    )
     return math.log(0.5) / math.log(f)
 
 
@@ -300,8 +302,10 @@ def first_bracket_step():
 
 def test_trained_step_by_hand_is_the_models():
     now, c_prev = first_bracket_step()
-    cell_line = (f"= {number_text(now['f'], 3)} · {factor(c_prev)} + {number_text(now['i'], 3)} · {factor(now['g'])}"
-                 f" = {number_text(now['c'], 3)}")
+    cell_line = (
+        f"= {number_text(now['f'], 3)} · {factor(c_prev)} + {number_text(now['i'], 3)} · {factor(now['g'])}"
+        f" = {number_text(now['c'], 3)}"
+    )
     hidden_line = f"= {number_text(now['o'], 3)} · tanh({number_text(now['c'], 3)}) = {number_text(now['h'], 3)}"
     markdown = lesson("one-step").markdown()
     assert f"c = f · c₋₁ + i · g\n  {cell_line}" in markdown
@@ -518,8 +522,9 @@ def test_the_lab_try_its_knob_presses_go_as_the_lesson_says():
 
 
 def test_a_raised_forget_bias_keeps_a_third_over_twenty_steps():
-    item = next(item for item in lesson("gradients").tries
-                if item.setup.cell == "lstm" and item.setup.model == "random")
+    item = next(
+        item for item in lesson("gradients").tries if item.setup.cell == "lstm" and item.setup.model == "random"
+    )
     session = Session(item.setup)
     session.set_text(item.setup.text)
     session.set_forget_bias_offset(2.0)
@@ -574,11 +579,14 @@ def test_training_starts_at_the_uniform_loss():
 
 
 def test_the_trainer_starts_from_uniform_weights_and_a_forget_bias_of_one():
-    """"The app uses the first two": uniform in (−1/√H, 1/√H), then the forget bias set to 1 (not orthogonal)."""
+    """ "The app uses the first two": uniform in (−1/√H, 1/√H), then the forget bias set to 1 (not orthogonal)."""
     from lstm_tui.training.trainer import TrainConfig, new_model
 
     text = flat(lesson("training").markdown())
-    assert "Every weight and bias of the cell starts uniform in (−1/√H, 1/√H)" in text and "The app uses the first two" in text
+    assert (
+        "Every weight and bias of the cell starts uniform in (−1/√H, 1/√H)" in text
+        and "The app uses the first two" in text
+    )
     config = TrainConfig(hidden=32, seed=0)
     cell = new_model(get_task("brackets").vocabulary(), config).cell
     bound = 1 / math.sqrt(config.hidden)
@@ -595,9 +603,9 @@ def test_the_trainer_starts_from_uniform_weights_and_a_forget_bias_of_one():
 @trained("training")
 def training_screen_defaults_grow_a_depth_unit(item):
     """What the try-it promises for F11, F5 with the screen's defaults (a 500-step run, ~10 s)."""
-    from lstm_tui.training.shipped import best_unit, train_task
     from lstm_tui.limits import SCREEN_TRAINING_DEFAULTS as DEFAULTS
     from lstm_tui.training.run import read_config
+    from lstm_tui.training.shipped import best_unit, train_task
 
     assert found_unit(item, "depth")[0] == "c[28]" and "c[28]" in item.look_for
     text = flat(item.look_for)
@@ -677,8 +685,15 @@ def test_lstm_and_rnn_measured_on_the_same_fresh_text():
         surprise, following = fresh_surprise(name)
         assert f"{number_text(surprise.mean(), 3)} ({label})" in text
         says(text, surprise[following == ")"].mean())
-        says(text, abs(max((unit for unit in card["units"] if unit["feature"] == "depth"),
-                           key=lambda unit: abs(unit["correlation"]))["correlation"]))
+        says(
+            text,
+            abs(
+                max(
+                    (unit for unit in card["units"] if unit["feature"] == "depth"),
+                    key=lambda unit: abs(unit["correlation"]),
+                )["correlation"]
+            ),
+        )
     lstm, rnn = fresh_surprise("brackets"), fresh_surprise("brackets-rnn")
     assert lstm[0][np.isin(lstm[1], letters)].mean() > rnn[0][np.isin(rnn[1], letters)].mean()
     lstm_mean = number_text(lstm[0][np.isin(lstm[1], letters)].mean(), 2)
@@ -769,8 +784,9 @@ def test_the_signal_task_and_model_as_the_lesson_describes_them():
     assert (card["cell"], card["hidden"]) == ("lstm", 32) and "an LSTM with 32 units" in text
     assert f"right {round(card['fresh_accuracy'] * 100)} %" in text
     says(text, card["fresh_loss"])
-    level = max((unit for unit in card["units"] if unit["feature"] == "level"),
-                key=lambda unit: abs(unit["correlation"]))
+    level = max(
+        (unit for unit in card["units"] if unit["feature"] == "level"), key=lambda unit: abs(unit["correlation"])
+    )
     assert f"{level['state']}[{level['unit']}] as the unit that follows the level" in text
     says(text, level["correlation"])
 
@@ -791,9 +807,12 @@ def clean_wave_is_forecast_after_the_first_ten_characters(item):
     right = top == model.vocab.indices(text)[1:]
     assert not right[:10].all() and right[10:].all() and "after that" in item.look_for
     assert np.median(probabilities.max(axis=1)[10:]) > 0.9 and "usually with more than 90 %" in flat(item.look_for)
-    up_and_down = [level for level in "81"
-                   if any(text[k] == level and text[k - 1] < level < text[k + 1] for k in range(1, len(text) - 1))
-                   and any(text[k] == level and text[k - 1] > level > text[k + 1] for k in range(1, len(text) - 1))]
+    up_and_down = [
+        level
+        for level in "81"
+        if any(text[k] == level and text[k - 1] < level < text[k + 1] for k in range(1, len(text) - 1))
+        and any(text[k] == level and text[k - 1] > level > text[k + 1] for k in range(1, len(text) - 1))
+    ]
     assert up_and_down == ["8", "1"]
 
 
@@ -872,8 +891,11 @@ def test_every_repository_path_a_lesson_names_exists():
     from lstm_tui.curriculum import lessons_dir
 
     root = lessons_dir().parent
-    named = {path for item_lesson in CURRICULUM
-             for path in re.findall(r"`((?:lstm_tui|tools)/[^`]*)`", item_lesson.markdown())}
+    named = {
+        path
+        for item_lesson in CURRICULUM
+        for path in re.findall(r"`((?:lstm_tui|tools)/[^`]*)`", item_lesson.markdown())
+    }
     assert named
     for path in named:
         assert (root / path).exists(), f"a lesson names {path}, which does not exist"
@@ -898,8 +920,9 @@ def bound_keys() -> set[str]:
 
 def test_every_key_a_try_it_names_is_bound():
     keys = bound_keys()
-    named = {name for item_lesson in CURRICULUM for item in item_lesson.tries
-             for name in KEY_NAMES.findall(item.look_for)}
+    named = {
+        name for item_lesson in CURRICULUM for item in item_lesson.tries for name in KEY_NAMES.findall(item.look_for)
+    }
     assert {"ctrl+l", "F11", "F5", "F12"} <= named
     for name in named:
         key = name.lower().replace("←", "left").replace("→", "right")
@@ -907,8 +930,9 @@ def test_every_key_a_try_it_names_is_bound():
 
 
 # --- shell blocks: every command prints what the lesson shows ------------------------------------------
-SHELL_BLOCKS = [(item_lesson.name, block) for item_lesson in CURRICULUM for block in item_lesson.blocks
-                if block.kind == "shell"]
+SHELL_BLOCKS = [
+    (item_lesson.name, block) for item_lesson in CURRICULUM for block in item_lesson.blocks if block.kind == "shell"
+]
 
 
 def shell_command(block) -> tuple[list[str], list[str]]:
@@ -942,14 +966,16 @@ def test_there_are_shell_blocks():
 
 # === coverage: every claim above has a lesson, every lesson claim has a check =============================
 def test_every_try_it_on_a_trained_model_is_checked():
-    expected = {(item_lesson.slug, k) for item_lesson in CURRICULUM
-                for k in range(len(shipped_tries(item_lesson.slug)))}
+    expected = {
+        (item_lesson.slug, k) for item_lesson in CURRICULUM for k in range(len(shipped_tries(item_lesson.slug)))
+    }
     assert expected == set(TRIED)
 
 
 def test_every_numeric_answer_is_checked():
-    expected = {(item_lesson.slug, k) for item_lesson in CURRICULUM
-                for k in range(len(numeric_questions(item_lesson.slug)))}
+    expected = {
+        (item_lesson.slug, k) for item_lesson in CURRICULUM for k in range(len(numeric_questions(item_lesson.slug)))
+    }
     assert expected == set(ANSWERED)
 
 

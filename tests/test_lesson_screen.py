@@ -5,10 +5,9 @@ import json
 import webbrowser
 
 import pytest
-from textual.widgets import Input, Markdown, OptionList, Static
-
 from markdown_it import MarkdownIt
 from textual.geometry import Region
+from textual.widgets import Input, Markdown, OptionList, Static
 
 from lstm_tui.app import LstmApp
 from lstm_tui.curriculum import load_curriculum

@@ -8,8 +8,6 @@ import unicodedata
 
 import pytest
 
-from lstm_tui.widgets.ascii_mode import to_ascii
-
 from lstm_tui.curriculum import (
     Curriculum,
     heading_slug,
@@ -20,8 +18,9 @@ from lstm_tui.curriculum import (
 from lstm_tui.errors import UserError
 from lstm_tui.model import CELLS, CharModel
 from lstm_tui.model.equations import equations_text
-from lstm_tui.panel_setup import PanelSetup, VIEWS
+from lstm_tui.panel_setup import VIEWS, PanelSetup
 from lstm_tui.session import load_model
+from lstm_tui.widgets.ascii_mode import to_ascii
 
 MAX_LINES = 250
 MAX_DIAGRAM_COLUMNS = 60
@@ -43,10 +42,24 @@ def all_setups(curriculum):
 # --- structure ------------------------------------------------------------------------------------------
 # The course order. 17 and 18 are left free for lessons on newer recurrences; numbers need only increase.
 ORDER = {
-    1: "plain-rnn", 2: "cell-state", 3: "forget-gate", 4: "input-gate", 5: "output-gate", 6: "one-step",
-    7: "peepholes-variants", 8: "gru", 9: "gru-variants", 10: "gradients", 11: "training",
-    12: "reading-a-network", 13: "lstm-vs-rnn", 14: "deeper-bidirectional", 15: "seq2seq-attention",
-    16: "applications", 19: "history", 20: "notation",
+    1: "plain-rnn",
+    2: "cell-state",
+    3: "forget-gate",
+    4: "input-gate",
+    5: "output-gate",
+    6: "one-step",
+    7: "peepholes-variants",
+    8: "gru",
+    9: "gru-variants",
+    10: "gradients",
+    11: "training",
+    12: "reading-a-network",
+    13: "lstm-vs-rnn",
+    14: "deeper-bidirectional",
+    15: "seq2seq-attention",
+    16: "applications",
+    19: "history",
+    20: "notation",
 }
 
 

@@ -15,8 +15,7 @@ import pytest
 from lstm_tui.cli import main
 from lstm_tui.curriculum import load_curriculum, load_lessons, parse_lesson
 from lstm_tui.errors import UserError
-from lstm_tui.lesson_check import check_lessons, lesson_problems
-from lstm_tui.lesson_check import task_problems
+from lstm_tui.lesson_check import check_lessons, lesson_problems, task_problems
 from lstm_tui.lesson_tasks import check_task, parse_goal
 from lstm_tui.panel_setup import HIDEABLE_KEYS, PanelSetup
 from lstm_tui.session import Session

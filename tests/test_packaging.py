@@ -19,7 +19,9 @@ def wheel(tmp_path_factory) -> Path:
     # --no-isolation: build with the hatchling already installed, no network needed.
     result = subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     (built,) = out.glob("lstm_tui-*.whl")
@@ -40,9 +42,21 @@ def installed(wheel, tmp_path_factory) -> Path:
     """The wheel installed (non-editable, no dependencies) into a folder of its own."""
     target = tmp_path_factory.mktemp("site")
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", "--target", str(target),
-         str(wheel)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--quiet",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert install.returncode == 0, install.stderr[-2000:]
     return target
@@ -54,17 +68,18 @@ def run_installed(installed: Path, code: str, cwd: Path) -> list[str]:
     probe = f"import sys; sys.path.insert(0, sys.argv[1]); {code}"
     result = subprocess.run(
         [sys.executable, "-c", probe, str(installed)],
-        capture_output=True, text=True, cwd=cwd, timeout=60, env=dict(os.environ, PYTHONPATH=""),
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+        env=dict(os.environ, PYTHONPATH=""),
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.split("\n")
 
 
 def test_an_installed_copy_finds_its_lessons(installed, tmp_path):
-    code = (
-        "import lstm_tui.curriculum as c;"
-        "print(c.__file__); print(c.lessons_dir()); print(len(c.load_curriculum()))"
-    )
+    code = "import lstm_tui.curriculum as c;print(c.__file__); print(c.lessons_dir()); print(len(c.load_curriculum()))"
     module_file, directory, count = run_installed(installed, code, tmp_path)[:3]
     assert Path(module_file).is_relative_to(installed)
     assert Path(directory) == installed / "lstm_tui" / "lessons"
@@ -83,8 +98,10 @@ def test_the_wheel_carries_the_shipped_models_the_stylesheet_and_the_license(whe
 
 
 def test_an_installed_copy_loads_a_shipped_model(installed, tmp_path):
-    code = ("from lstm_tui.training.shipped import load_shipped, MODELS_DIR; print(MODELS_DIR); "
-            "print(load_shipped('brackets').cell.hidden_size)")
+    code = (
+        "from lstm_tui.training.shipped import load_shipped, MODELS_DIR; print(MODELS_DIR); "
+        "print(load_shipped('brackets').cell.hidden_size)"
+    )
     directory, hidden = run_installed(installed, code, tmp_path)[:2]
     assert Path(directory) == installed / "lstm_tui" / "models"
     assert int(hidden) > 0

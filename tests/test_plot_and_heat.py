@@ -89,7 +89,7 @@ async def test_the_plot_fits_its_values_marks_zero_and_keeps_the_legend_above():
         canvas = rows[1:-1]
         assert not any(re.search(r"[a-z]", row) for row in canvas)  # no legend text over the curves
         labels = [(y, LABEL.match(row).group(1)) for y, row in enumerate(canvas) if LABEL.match(row)]
-        assert ("0" in dict(labels).values() or "0.0" in dict(labels).values() or "0.00" in dict(labels).values())
+        assert "0" in dict(labels).values() or "0.0" in dict(labels).values() or "0.00" in dict(labels).values()
         assert len({b - a for (a, _), (b, _) in zip(labels, labels[1:])}) <= 1  # evenly spaced rows
         values = [float(v) for name in ("c", "h") for v in session.trace(name)[:, 0]]
         assert plot.axis.bottom <= min(values) and max(values) <= plot.axis.top

@@ -68,8 +68,13 @@ def test_a_failed_write_keeps_the_old_file(path, monkeypatch):
 
 @pytest.mark.parametrize(
     "content",
-    ["{not json", "[]", '{"version": 1, "read": "gru", "answers": {}, "last_lesson": null}', '{"version": 99}',
-     "\udcff"],
+    [
+        "{not json",
+        "[]",
+        '{"version": 1, "read": "gru", "answers": {}, "last_lesson": null}',
+        '{"version": 99}',
+        "\udcff",
+    ],
 )
 def test_a_corrupt_file_is_reported_once_and_replaced(path, content):
     path.parent.mkdir(parents=True)

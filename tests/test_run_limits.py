@@ -28,8 +28,11 @@ def run(capsys, *argv) -> tuple[int, str]:
 
 def test_the_bound_says_how_long_a_text_fits():
     limits.check_run_size(8192, limits.MAX_HIDDEN, 96)  # the largest random panel fits
-    with pytest.raises(UserError, match=r"TEXT of 100,000 characters would need about .* GiB with 256 hidden "
-                                        r"units and 96 characters; at most 4,793 characters fit in 1 GiB"):
+    with pytest.raises(
+        UserError,
+        match=r"TEXT of 100,000 characters would need about .* GiB with 256 hidden "
+        r"units and 96 characters; at most 4,793 characters fit in 1 GiB",
+    ):
         limits.check_run_size(100_000, 256, 96, what="TEXT", bytes_per_value=limits.REPORT_BYTES)
 
 

@@ -86,8 +86,9 @@ def test_a_taken_port_is_a_one_line_error():
         taken.bind((LOOPBACK, 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "lstm_tui", "serve", "--port", str(port)],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "lstm_tui", "serve", "--port", str(port)], capture_output=True, text=True, timeout=60
+        )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and f"cannot serve on {LOOPBACK}:{port}" in done.stderr
 
@@ -107,7 +108,9 @@ class RunningServer:
         self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lstm_tui", "serve", "--port", str(self.port), *options],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env=dict(os.environ, XDG_DATA_HOME=os.environ.get("XDG_DATA_HOME", "/nonexistent-lstm-tui-data")),
         )
         self.address = self.wait_for_address()
@@ -203,8 +206,12 @@ async def connect(server, path: str, origin: str | None = None, **query):
     session = aiohttp.ClientSession()
     headers = {} if origin is None else {"Origin": origin}
     try:
-        return session, await session.ws_connect(f"ws://{LOOPBACK}:{server.port}{path}", params=query or None,
-                                                 headers=headers, timeout=aiohttp.ClientWSTimeout(ws_close=5))
+        return session, await session.ws_connect(
+            f"ws://{LOOPBACK}:{server.port}{path}",
+            params=query or None,
+            headers=headers,
+            timeout=aiohttp.ClientWSTimeout(ws_close=5),
+        )
     except BaseException:
         await session.close()
         raise
@@ -255,8 +262,9 @@ async def test_sessions_need_the_token_and_the_servers_own_origin(serve):
 
 async def test_a_session_runs_a_clamped_app_that_ends_with_its_connection(serve):
     server = serve("--max-sessions", "1")
-    session, websocket = await connect(server, f"/ws/{server.token}", f"http://{LOOPBACK}:{server.port}",
-                                       width="100000", height="-5")
+    session, websocket = await connect(
+        server, f"/ws/{server.token}", f"http://{LOOPBACK}:{server.port}", width="100000", height="-5"
+    )
     try:
         assert await first_output(websocket)  # the app drew something
         [app] = server.apps()
@@ -289,7 +297,8 @@ async def test_an_app_that_ignores_quit_is_terminated_then_killed(monkeypatch):
 
     monkeypatch.setattr(web_server, "QUIT_SECONDS", 0.3)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)")
+        sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+    )
 
     class StuckService:
         _process = process
@@ -302,10 +311,17 @@ async def test_an_app_that_ignores_quit_is_terminated_then_killed(monkeypatch):
     assert process.returncode is not None and time.monotonic() - started < 5
 
 
-@pytest.mark.parametrize(("asked", "given"), [
-    (("80", "24"), (80, 24)), (("100000", "100000"), (500, 200)), (("-3", "0"), (1, 1)),
-    ((None, "x"), (80, 24)), ((1e300, float("inf")), (500, 24)), ((["1"], {}), (80, 24)),
-])
+@pytest.mark.parametrize(
+    ("asked", "given"),
+    [
+        (("80", "24"), (80, 24)),
+        (("100000", "100000"), (500, 200)),
+        (("-3", "0"), (1, 1)),
+        ((None, "x"), (80, 24)),
+        ((1e300, float("inf")), (500, 24)),
+        ((["1"], {}), (80, 24)),
+    ],
+)
 def test_terminal_sizes_are_clamped(asked, given):
     pytest.importorskip("textual_serve")
     from lstm_tui.web_server import clamp_size
@@ -319,6 +335,15 @@ def test_only_this_servers_own_host_names_are_accepted():
 
     for host in ("127.0.0.1:8000", "localhost", "LOCALHOST:1", "[::1]:8000", "192.168.1.5:8000", "myhost:80"):
         assert host_is_ours(host, "myhost"), host
-    for host in (None, "", "evil.example", "localhost.evil.example", "127.0.0.1:99999", "a b", "x@127.0.0.1",
-                 '127.0.0.1"><script>', "127.0.0.1/x"):
+    for host in (
+        None,
+        "",
+        "evil.example",
+        "localhost.evil.example",
+        "127.0.0.1:99999",
+        "a b",
+        "x@127.0.0.1",
+        '127.0.0.1"><script>',
+        "127.0.0.1/x",
+    ):
         assert not host_is_ours(host, "myhost"), host

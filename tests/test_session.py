@@ -1,19 +1,19 @@
 """The explorer's session without a terminal: caching, windowing, switching, the knob, equations."""
 
 import ast
-from dataclasses import replace
 import operator
 import re
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from lstm_tui.display import glyph
 from lstm_tui.errors import UserError
 from lstm_tui.model import CELLS, CharModel
 from lstm_tui.panel_setup import PanelSetup
-from lstm_tui.display import glyph
 from lstm_tui.session import Session
 
 
@@ -110,8 +110,13 @@ def test_forget_bias_knob_refuses_cells_without_a_learned_forget_gate():
             session.set_forget_bias_offset(1.0)
 
 
-_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-              ast.Pow: operator.pow}
+_OPERATORS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
 _CALLS = {"tanh": np.tanh, "sqrt": np.sqrt}
 
 
@@ -154,8 +159,12 @@ def test_equation_numbers_are_the_trace_values(cell):
         if line.operands:  # the written-out arithmetic gives the shown result, to display rounding
             assert _evaluate(line.numbers) == pytest.approx(line.value, abs=0.02)
         if line.preactivation is not None:
-            activations = {"tanh": np.tanh, "σ": lambda z: 1 / (1 + np.exp(-z)), "exp": np.exp,
-                           "g": lambda z: z + 0.5 if z >= 0 else 1 / (1 + np.exp(-z))}
+            activations = {
+                "tanh": np.tanh,
+                "σ": lambda z: 1 / (1 + np.exp(-z)),
+                "exp": np.exp,
+                "g": lambda z: z + 0.5 if z >= 0 else 1 / (1 + np.exp(-z)),
+            }
             activation = activations[line.equation.invertible_call.name]
             assert activation(line.preactivation) == pytest.approx(line.value, abs=1e-9)
 

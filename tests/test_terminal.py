@@ -24,8 +24,13 @@ LEAVE_ALTERNATE_SCREEN, SHOW_CURSOR, MOUSE_OFF = b"\x1b[?1049l", b"\x1b[?25h", b
 
 @pytest.fixture
 def env(tmp_path):
-    environment = dict(os.environ, TERM="xterm-256color", XDG_DATA_HOME=str(tmp_path / "data"),
-                       XDG_STATE_HOME=str(tmp_path / "state"), HOME=str(tmp_path))
+    environment = dict(
+        os.environ,
+        TERM="xterm-256color",
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        HOME=str(tmp_path),
+    )
     environment.pop("TEXTUAL_DRIVER", None)
     return environment
 

@@ -13,10 +13,10 @@ from textual.theme import BUILTIN_THEMES
 from lstm_tui.app import LstmApp
 from lstm_tui.cli import build_parser
 from lstm_tui.commands.serve import app_command
+from lstm_tui.model import CELLS, CharModel
 from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.widgets.bars import UnitBars
 from lstm_tui.widgets.heat import HeatLine
-from lstm_tui.model import CELLS, CharModel
 from lstm_tui.widgets.lines import value_style
 from lstm_tui.widgets.palette import DARK, LEVELS, LIGHT, MONO, contrast, luminance, palette_for
 from lstm_tui.widgets.plot import StatePlot
@@ -44,8 +44,6 @@ def styles(palette, *, ink: bool):
         for value in VALUES:
             if low <= value:
                 yield value_style(value, low, high, palette, ink=ink)
-
-
 
 
 @pytest.mark.parametrize("palette", [DARK, LIGHT, MONO])
@@ -126,9 +124,11 @@ def test_the_gradient_labs_curves_keep_their_colours(palette, theme, depth):
 def test_every_heat_level_keeps_its_own_colour(palette, depth):
     """Lesson 12 reads structure in the heatmap: each level (both signs) must stay a colour of its own."""
     for low in (-1.0, 0.0):
-        levels = [as_terminal_shows(Color.parse(value_style(value, low, 1.0, palette).bgcolor.name).get_truecolor(),
-                                    depth)
-                  for value in VALUES if value >= low]
+        levels = [
+            as_terminal_shows(Color.parse(value_style(value, low, 1.0, palette).bgcolor.name).get_truecolor(), depth)
+            for value in VALUES
+            if value >= low
+        ]
         assert len(set(levels)) == len(levels), levels
 
 
@@ -156,8 +156,12 @@ def test_light_option_parses_and_is_passed_to_served_apps():
 
 
 def ink_colours(app) -> set[str]:
-    return {span.style.color.name for line in app.screen.query_one("#gate-bars", UnitBars).lines[1:]
-            for span in line.spans if span.style.color is not None}
+    return {
+        span.style.color.name
+        for line in app.screen.query_one("#gate-bars", UnitBars).lines[1:]
+        for span in line.spans
+        if span.style.color is not None
+    }
 
 
 async def test_light_starts_light_and_the_palette_command_switches_back_and_redraws():

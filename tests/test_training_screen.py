@@ -146,8 +146,10 @@ async def test_save_writes_a_file_that_loads_back(user_data):
             np.testing.assert_array_equal(loaded.model.cell.params[name], value)
         np.testing.assert_array_equal(loaded.model.output["weight_out"], screen.run.model.output["weight_out"])
         assert loaded.meta["fresh_loss"] == screen.run.meta["fresh_loss"]
-        assert loaded.meta["command"] == ("lstm-tui train --task brackets --cell lstm --hidden 8 --steps 30 --seed 3"
-                                          f" --batch 32 --seq-len 50 --lr 0.003 --clip 5.0 --out {path.name}")
+        assert loaded.meta["command"] == (
+            "lstm-tui train --task brackets --cell lstm --hidden 8 --steps 30 --seed 3"
+            f" --batch 32 --seq-len 50 --lr 0.003 --clip 5.0 --out {path.name}"
+        )
         await pilot.press("f7")  # a second save never overwrites the first
         await pilot.pause()
         assert len(list(user_data.glob("*.npz"))) == 2
@@ -173,14 +175,17 @@ async def test_save_to_an_unwritable_folder_says_so_and_keeps_the_model(tmp_path
         assert app.current_mode == "explore" and app.screen.panel.session.hidden_size == 8
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("hidden", "abc", "hidden size must be a whole number, not 'abc'"),
-    ("hidden", "0", "hidden size must be between 1 and 1024, not 0"),
-    ("hidden", "4.5", "hidden size must be a whole number, not '4.5'"),
-    ("steps", "", "steps must be a whole number, not ''"),
-    ("steps", "-3", "steps must be between 1 and 100000, not -3"),
-    ("seed", "x1", "seed must be a whole number, not 'x1'"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("hidden", "abc", "hidden size must be a whole number, not 'abc'"),
+        ("hidden", "0", "hidden size must be between 1 and 1024, not 0"),
+        ("hidden", "4.5", "hidden size must be a whole number, not '4.5'"),
+        ("steps", "", "steps must be a whole number, not ''"),
+        ("steps", "-3", "steps must be between 1 and 100000, not -3"),
+        ("seed", "x1", "seed must be a whole number, not 'x1'"),
+    ],
+)
 async def test_bad_fields_get_a_clear_message_and_nothing_starts(field, value, message):
     app = LstmApp(PanelSetup(hidden=4))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -261,8 +266,8 @@ def test_snapshot_before_training(snap_compare):
 
 
 def test_the_relay_keeps_every_report_and_passes_on_a_few():
-    from lstm_tui.training.trainer import Progress
     from lstm_tui.training.run import ProgressRelay
+    from lstm_tui.training.trainer import Progress
 
     now = [0.0]
     posted = []

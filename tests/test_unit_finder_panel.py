@@ -1,13 +1,13 @@
 """The unit finder in the panel (ctrl+l) and shipped models in the explorer."""
 
-from lstm_tui.app import LstmApp
-from lstm_tui.commands.explore import setup_from
-from lstm_tui.cli import build_parser
-from lstm_tui.training.shipped import best_unit, load_shipped, load_shipped_card
-from lstm_tui.training.tasks import get_task
 from lstm_tui.analysis.units import bracket_depth, rank_units
+from lstm_tui.app import LstmApp
+from lstm_tui.cli import build_parser
+from lstm_tui.commands.explore import setup_from
 from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.session import Session
+from lstm_tui.training.shipped import best_unit, load_shipped, load_shipped_card
+from lstm_tui.training.tasks import get_task
 
 FRESH_SEED = 987_654  # text the shipped model never trained on
 

@@ -58,7 +58,6 @@ assert captured.getvalue().strip(), "nothing printed"
 """
 
 
-
 def ui_modules_loaded_by(snippet: str, packages: tuple[str, ...] = UI_PACKAGES) -> list[str]:
     """Which of ``packages`` a fresh interpreter has loaded after running ``snippet`` (this process may
     already have imported Textual)."""

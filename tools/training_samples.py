@@ -34,8 +34,14 @@ def main() -> int:
     if STEPS[-1] != recipe.steps:
         print(f"the last point must be the end of training, step {recipe.steps}", file=sys.stderr)
         return 2
-    config = TrainConfig(cell=recipe.cell, hidden=recipe.hidden, steps=recipe.steps, seed=recipe.seed,
-                         learning_rate=recipe.learning_rate, report_every=100)
+    config = TrainConfig(
+        cell=recipe.cell,
+        hidden=recipe.hidden,
+        steps=recipe.steps,
+        seed=recipe.seed,
+        learning_rate=recipe.learning_rate,
+        report_every=100,
+    )
     task = get_task("text", lesson_files(), "the lessons")
     model = new_model(task.vocabulary(), config)
     samples = {0: (None, sample(model, PRIME, LENGTH, SETTINGS).text)}
@@ -47,11 +53,16 @@ def main() -> int:
 
     train_task(task, config, look, model=model)
     shipped = load_shipped("text")
-    same = all(np.array_equal(value.astype(shipped.cell.dtype), shipped.cell.params[name])
-               for name, value in model.cell.params.items())
+    same = all(
+        np.array_equal(value.astype(shipped.cell.dtype), shipped.cell.params[name])
+        for name, value in model.cell.params.items()
+    )
     if not same or samples[STEPS[-1]][1] != sample(shipped, PRIME, LENGTH, SETTINGS).text:
-        print("this run does not give the shipped text model (other lessons or other code since it was trained): "
-              "retrain it with tools/train_shipped.py text, then run this again", file=sys.stderr)
+        print(
+            "this run does not give the shipped text model (other lessons or other code since it was trained): "
+            "retrain it with tools/train_shipped.py text, then run this again",
+            file=sys.stderr,
+        )
         return 1
     OUT.write_text(markdown(samples, load_shipped_card("text")), encoding="utf-8")
     print(f"wrote {OUT}")

@@ -71,4 +71,3 @@ def attribute(model: CharModel, result: StackResult, step: int, target: int | No
     _, dx, _ = stack.backward(result, dy=dy, d_state=d_state, param_grads=False)
     norms[: result.steps] = np.linalg.norm(dx, axis=-1)
     return Attribution(step, norms, target, float(probabilities[target]))
-

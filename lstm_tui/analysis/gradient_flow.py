@@ -35,13 +35,13 @@ import numpy as np
 
 from ..errors import UserError
 from ..limits import (
-    MAX_LAYERS,
     LAB_FORGET_BIAS_RANGE,
     LAB_HIDDEN,
     LAB_HIDDEN_RANGE,
     LAB_LENGTH_RANGE,
     LAB_MAX_TEXT,
     LAB_RADIUS_RANGE,
+    MAX_LAYERS,
     check_run_size,
 )
 from ..model.cell import Cell, ForwardResult
@@ -136,7 +136,9 @@ def set_forget_bias(cell: Cell, bias: float) -> None:
 
 
 # --- the Jacobian norms ------------------------------------------------------------------------------
-def input_jacobian_norms(layers: Cell | Stack, result: ForwardResult | StackResult, step: int | None = None) -> np.ndarray:
+def input_jacobian_norms(
+    layers: Cell | Stack, result: ForwardResult | StackResult, step: int | None = None
+) -> np.ndarray:
     """‖∂y_s/∂x_t‖_F for t = 0 … T−1 at step s = ``step`` (default the last: y_{T−1} = h_T for one layer
     and direction), from BPTT with all output directions as one batch of cotangents. ``layers``: a cell
     and its ``forward`` result, or a stack and its.
@@ -330,8 +332,16 @@ def analyse(layers: Cell | Stack, inputs: np.ndarray) -> CellGradients:
     norms = input_jacobian_norms(stack, result)
     forget = forget_product(result.results[-1][0])
     first = stack.cells[0][0]
-    return CellGradients(stack.name, stack.hidden_size, norms, forget, spectral_radii(first), readouts(norms, forget),
-                         stack.num_layers, stack.bidirectional)
+    return CellGradients(
+        stack.name,
+        stack.hidden_size,
+        norms,
+        forget,
+        spectral_radii(first),
+        readouts(norms, forget),
+        stack.num_layers,
+        stack.bidirectional,
+    )
 
 
 def comparison_vocab(model=None) -> Vocabulary:
@@ -357,10 +367,18 @@ def compare(settings: GradientSettings, model=None) -> tuple[str, dict[str, Cell
         check_range("the model's hidden size", model.stack.hidden_size, LAB_HIDDEN_RANGE)
         stacks = [model.stack]
     else:
-        stacks = [Stack.build(name, len(vocab), settings.hidden_size, settings.layers, settings.bidirectional,
-                              seed=settings.seed) for name in settings.cells]
+        stacks = [
+            Stack.build(
+                name, len(vocab), settings.hidden_size, settings.layers, settings.bidirectional, seed=settings.seed
+            )
+            for name in settings.cells
+        ]
     text = input_text(settings, vocab)
-    check_run_size(len(text), max(stack.units for stack in stacks), len(vocab),
-                   untraced_values=max(stack.untraced_values_per_step() for stack in stacks))
+    check_run_size(
+        len(text),
+        max(stack.units for stack in stacks),
+        len(vocab),
+        untraced_values=max(stack.untraced_values_per_step() for stack in stacks),
+    )
     inputs = vocab.one_hot(text, stacks[0].dtype)
     return text, {stack.name: analyse(prepare_stack(stack, settings), inputs) for stack in stacks}

@@ -13,6 +13,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..display import finite_or_none
+from ..limits import LAB_MAX_TEXT
+from ..model.registry import CELLS, build_cell
 from .gradient_flow import (
     CellGradients,
     Clipping,
@@ -25,9 +28,6 @@ from .gradient_flow import (
     input_text,
     spectral_radii,
 )
-from ..display import finite_or_none
-from ..limits import LAB_MAX_TEXT
-from ..model.registry import CELLS, build_cell
 
 # Knob ladders. The spectral radius and the forget bias start at None, "the weights as built (or loaded)",
 # which sits between rungs: → and ← step from its value (ctrl+r goes back to it).
@@ -135,8 +135,11 @@ class GradientLab:
         gate only)."""
         vocab = comparison_vocab(self.model)
         s = self.settings
-        cells = [self.model.cell] if self.model is not None else [
-            build_cell(name, len(vocab), s.hidden_size, seed=s.seed) for name in s.cells]
+        cells = (
+            [self.model.cell]
+            if self.model is not None
+            else [build_cell(name, len(vocab), s.hidden_size, seed=s.seed) for name in s.cells]
+        )
         if knob == "radius":
             return [max(radii.values()) for radii in map(spectral_radii, cells) if radii]
         values = []
@@ -244,8 +247,11 @@ def view_json(view: LabView) -> dict:
             "explode_distance": r.explode_distance,
             "growth_per_step": None if r.growth_per_step is None else finite_or_none(r.growth_per_step),
             "spectral_radii": result.spectral_radii,
-            "clip": {"threshold": clipping.threshold, "before": finite_or_none(clipping.before),
-                     "after": finite_or_none(clipping.after)},
+            "clip": {
+                "threshold": clipping.threshold,
+                "before": finite_or_none(clipping.before),
+                "after": finite_or_none(clipping.after),
+            },
         }
         if result.forget_mean is not None:
             entry["forget_product_mean"] = [finite_or_none(v) for v in result.forget_mean]
@@ -253,8 +259,13 @@ def view_json(view: LabView) -> dict:
         cells[name] = entry
     return {
         "input": {"source": "random" if s.text is None else "text", "length": len(view.text), "text": view.text},
-        "settings": {"hidden_size": s.hidden_size, "seed": s.seed, "spectral_radius": s.spectral_radius,
-                     "forget_bias": s.forget_bias, "clip_threshold": s.clip_threshold},
+        "settings": {
+            "hidden_size": s.hidden_size,
+            "seed": s.seed,
+            "spectral_radius": s.spectral_radius,
+            "forget_bias": s.forget_bias,
+            "clip_threshold": s.clip_threshold,
+        },
         "cells": cells,
     }
 

@@ -12,13 +12,22 @@ HELP = "type characters and watch a cell's gates respond (the live panel)"
 def add_arguments(parser) -> None:
     parser.add_argument("--cell", help=f"cell type from the registry (default: {DEFAULT_CELL})")
     add_source_arguments(parser, "load a model from a weights file (.npz)")
-    parser.add_argument("--hidden", type=int, metavar="N",
-                        help=f"hidden size of a random model (default: {VIEW_HIDDEN}, so that every unit fits the bars "
-                             "and the heatmap at 80x24)")
+    parser.add_argument(
+        "--hidden",
+        type=int,
+        metavar="N",
+        help=f"hidden size of a random model (default: {VIEW_HIDDEN}, so that every unit fits the bars "
+        "and the heatmap at 80x24)",
+    )
     parser.add_argument("--seed", type=int, metavar="S", help="seed of a random model (default: 0)")
     parser.add_argument("--text", default="", help="start with this text typed")
-    parser.add_argument("--window", type=int, default=DEFAULT_WINDOW, metavar="N",
-                        help=f"run the model on at most the last N characters (default: {DEFAULT_WINDOW})")
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=DEFAULT_WINDOW,
+        metavar="N",
+        help=f"run the model on at most the last N characters (default: {DEFAULT_WINDOW})",
+    )
 
 
 def setup_from(args):
@@ -31,13 +40,22 @@ def setup_from(args):
         raise UserError(f"--window must be between 1 and {MAX_WINDOW}, not {args.window}")
     model = load_source(args, {"--hidden": args.hidden, "--seed": args.seed}, cell=args.cell)
     if model is not None:
-        check_run_size(args.window, model.stack.units, len(model.vocab), what="--window",
-                       untraced_values=model.stack.untraced_values_per_step())
+        check_run_size(
+            args.window,
+            model.stack.units,
+            len(model.vocab),
+            what="--window",
+            untraced_values=model.stack.untraced_values_per_step(),
+        )
         setup = PanelSetup(cell=model.name, text=args.text, weights=args.weights, model=args.model or "random")
         return setup, model
     random = PanelSetup()
-    setup = PanelSetup(cell=args.cell or random.cell, hidden=random.hidden if args.hidden is None else args.hidden,
-                       seed=random.seed if args.seed is None else args.seed, text=args.text)
+    setup = PanelSetup(
+        cell=args.cell or random.cell,
+        hidden=random.hidden if args.hidden is None else args.hidden,
+        seed=random.seed if args.seed is None else args.seed,
+        text=args.text,
+    )
     check_random_setup(setup)
     return setup, None
 

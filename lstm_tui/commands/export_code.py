@@ -13,8 +13,9 @@ HELP = "write NumPy and PyTorch scripts, with the weights, that recompute the pa
 
 def add_arguments(parser) -> None:
     add_model_arguments(parser, "a weights file: .npz (lstm-tui or Keras layout) or a PyTorch .pt with a .json sidecar")
-    parser.add_argument("--text", required=True,
-                        help=f"the text the panel runs on (1 to {EXPORT_MAX_TEXT:,} characters)")
+    parser.add_argument(
+        "--text", required=True, help=f"the text the panel runs on (1 to {EXPORT_MAX_TEXT:,} characters)"
+    )
     parser.add_argument("--out", required=True, metavar="DIR", help="the folder to write (made if missing)")
     parser.add_argument("--force", action="store_true", help="write into a folder that already holds files")
 
@@ -24,8 +25,14 @@ def run(args) -> int:
     from ..display import shown
 
     model = load_or_random(args)
-    export = export_code(model, args.text, args.out, description=describe_source(args, model),
-                         command=command_line(args), force=args.force)
+    export = export_code(
+        model,
+        args.text,
+        args.out,
+        description=describe_source(args, model),
+        command=command_line(args),
+        force=args.force,
+    )
     print(f"wrote {', '.join(path.name for path in export.files)} in {shown(export.folder)}")
     scripts = [path.name for path in export.files if path.suffix == ".py"]
     print(f"run: cd {shlex.quote(shown(export.folder))} && " + " && ".join(f"python {name}" for name in scripts))
@@ -35,8 +42,15 @@ def run(args) -> int:
 def command_line(args) -> str:
     """The command that writes this folder again."""
     argv = ["lstm-tui", "export-code"]
-    for option, value in (("--cell", args.cell), ("--model", args.model), ("--weights", args.weights),
-                          ("--hidden", args.hidden), ("--seed", args.seed), ("--text", args.text), ("--out", args.out)):
+    for option, value in (
+        ("--cell", args.cell),
+        ("--model", args.model),
+        ("--weights", args.weights),
+        ("--hidden", args.hidden),
+        ("--seed", args.seed),
+        ("--text", args.text),
+        ("--out", args.out),
+    ):
         if value is not None:
             argv += [option, str(value)]
     return shlex.join(argv)

@@ -19,24 +19,37 @@ def add_arguments(parser) -> None:
     parser.add_argument("--text", help="the input text (1 to 1000 characters) instead of a random sequence")
     parser.add_argument("--length", metavar="N", help="length of the random sequence, 10 to 1000 (default 200)")
     add_source_arguments(parser, "a weights file: its cell and vocabulary replace --cells")
-    parser.add_argument("--hidden", metavar="N", help=f"hidden size of the random cells (default {LAB_HIDDEN}: "
-                        "the lab differentiates every unit, so its cost grows with H)")
+    parser.add_argument(
+        "--hidden",
+        metavar="N",
+        help=f"hidden size of the random cells (default {LAB_HIDDEN}: "
+        "the lab differentiates every unit, so its cost grows with H)",
+    )
     parser.add_argument("--seed", metavar="S", help="seed of the random weights and sequence (default 0)")
-    parser.add_argument("--scale", metavar="X",
-                        help="spectral radius of each recurrent weight block, 0.5 to 2.0 (default: as built)")
-    parser.add_argument("--forget-bias", metavar="B",
-                        help="forget-gate bias of LSTM cells with a learned forget gate, -3 to 5 (default: as built)")
-    parser.add_argument("--layers", metavar="N", help=f"stacked layers of the random cells, 1 to {MAX_LAYERS} "
-                        "(default 1): the top layer's last output is differentiated")
-    parser.add_argument("--bidirectional", action="store_true",
-                        help="bidirectional random cells (a reverse direction in every layer)")
+    parser.add_argument(
+        "--scale", metavar="X", help="spectral radius of each recurrent weight block, 0.5 to 2.0 (default: as built)"
+    )
+    parser.add_argument(
+        "--forget-bias",
+        metavar="B",
+        help="forget-gate bias of LSTM cells with a learned forget gate, -3 to 5 (default: as built)",
+    )
+    parser.add_argument(
+        "--layers",
+        metavar="N",
+        help=f"stacked layers of the random cells, 1 to {MAX_LAYERS} "
+        "(default 1): the top layer's last output is differentiated",
+    )
+    parser.add_argument(
+        "--bidirectional", action="store_true", help="bidirectional random cells (a reverse direction in every layer)"
+    )
     parser.add_argument("--clip", metavar="X", help="gradient-clipping threshold for the readout (default 1)")
     parser.add_argument("--format", default="table", metavar="table|json", help="output format (default table)")
 
 
 def run(args) -> int:
-    from ..errors import UserError
     from ..analysis.gradient_lab import GradientLab, view_json
+    from ..errors import UserError
 
     if args.format not in FORMATS:
         raise UserError(f"--format must be table or json, not {args.format!r}")
@@ -51,13 +64,20 @@ def run(args) -> int:
 
 def settings_from(args):
     """GradientSettings (validated there) and the model from --weights or --model, or None."""
-    from ..errors import UserError
     from ..analysis.gradient_flow import DEFAULT_CELLS, GradientSettings
+    from ..errors import UserError
 
     if args.text is not None and args.length is not None:
         raise UserError("give --text or --length, not both")
-    model = load_source(args, {"--cells": args.cells, "--hidden": args.hidden, "--layers": args.layers,
-                               "--bidirectional": args.bidirectional or None})
+    model = load_source(
+        args,
+        {
+            "--cells": args.cells,
+            "--hidden": args.hidden,
+            "--layers": args.layers,
+            "--bidirectional": args.bidirectional or None,
+        },
+    )
     cells = DEFAULT_CELLS if args.cells is None else tuple(name.strip() for name in args.cells.split(","))
     seed = parse_number("--seed", args.seed, int)
     if seed is not None and seed < 0:
@@ -75,10 +95,6 @@ def settings_from(args):
     return GradientSettings(cells=cells, text=args.text, bidirectional=args.bidirectional, **given), model
 
 
-    parser.add_argument("--layers", metavar="N", help=f"stacked layers of the random cells, 1 to {MAX_LAYERS} "
-                        "(default 1): the top layer's last output is differentiated")
-    parser.add_argument("--bidirectional", action="store_true",
-                        help="bidirectional random cells (a reverse direction in every layer)")
 # The terminal's own colours by plotext name, distinct on any palette; the plot's curves take them in turn.
 CURVE_COLOURS = ("cyan", "green", "red", "orange", "magenta", "blue", "cyan+", "green+", "red+", "orange+")
 
@@ -99,6 +115,7 @@ def print_table(view) -> None:
     numbered = not coloured or len(labels) > len(CURVE_COLOURS)
     entries = [f"{index + 1} {label}" if numbered else f"━━ {label}" for index, label in enumerate(labels)]
     columns, rows = shutil.get_terminal_size((80, 24))
+
     def entry(index: int) -> str:
         return entries[index] if numbered else plotext.colorize("━━", CURVE_COLOURS[index]) + f" {labels[index]}"
 

@@ -15,6 +15,11 @@ def run(args) -> int:
     curriculum = curriculum_from(args)  # a missing or broken lesson is a one-line error before the screen opens
     from ..app import LstmApp, ascii_wanted
 
-    app = LstmApp(mode="lessons", curriculum=curriculum, progress=progress_for(args, curriculum),
-                  ascii_mode=ascii_wanted(args), light=args.light)
+    app = LstmApp(
+        mode="lessons",
+        curriculum=curriculum,
+        progress=progress_for(args, curriculum),
+        ascii_mode=ascii_wanted(args),
+        light=args.light,
+    )
     return app.run_or_raise(mouse=not args.no_mouse)

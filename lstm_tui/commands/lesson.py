@@ -9,8 +9,9 @@ HELP = "print one lesson (by number or name); plain text when the output is not 
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("lesson",
-                        help="lesson number (3), name (forget-gate) or a lesson file of your own (my/05-gates.md)")
+    parser.add_argument(
+        "lesson", help="lesson number (3), name (forget-gate) or a lesson file of your own (my/05-gates.md)"
+    )
     parser.add_argument("--answers", action="store_true", help="show the quiz answers, task hints and solutions")
 
 

@@ -14,10 +14,16 @@ TEXT_TAIL = 24  # characters of the typed text each line shows
 
 def add_arguments(parser) -> None:
     parser.add_argument("file", metavar="FILE", help="a recording (.json)")
-    parser.add_argument("--speed", metavar="X",
-                        help=f"how many times faster than recorded, up to {MAX_SPEED:g}; 0: no waiting (default 1)")
-    parser.add_argument("--weights", metavar="FILE",
-                        help="where the recording's weights file is now, if it moved (its sha256 is checked)")
+    parser.add_argument(
+        "--speed",
+        metavar="X",
+        help=f"how many times faster than recorded, up to {MAX_SPEED:g}; 0: no waiting (default 1)",
+    )
+    parser.add_argument(
+        "--weights",
+        metavar="FILE",
+        help="where the recording's weights file is now, if it moved (its sha256 is checked)",
+    )
 
 
 def run(args) -> int:
@@ -60,8 +66,11 @@ def event_line(event: list, replay) -> str:
     tail = session.text[-TEXT_TAIL:]
     step, unit = session.step_index, session.selected_unit
     values = {} if step is None else session.step_trace(step)
-    states = "  ".join(f"{name}[{unit}] {format_signed(values[name][unit], plus=True)}"
-                       for name in session.state_names if name in values)
+    states = "  ".join(
+        f"{name}[{unit}] {format_signed(values[name][unit], plus=True)}"
+        for name in session.state_names
+        if name in values
+    )
     return f"{event[0] / 1000:7.2f} s  {shown(what):<24.24} {shown(tail):<{TEXT_TAIL}}  {states}".rstrip()
 
 

@@ -16,13 +16,18 @@ DEFAULT_LENGTH = 200
 
 def add_arguments(parser) -> None:
     add_source_arguments(parser, "a weights file with an output layer (.npz, or .pt with its .json sidecar)")
-    parser.add_argument("--prime", default="", metavar="TEXT",
-                        help="text the model reads before it writes (default: none)")
+    parser.add_argument(
+        "--prime", default="", metavar="TEXT", help="text the model reads before it writes (default: none)"
+    )
     # Numbers are read as text and checked in run(), so a bad value gets a one-line message.
-    parser.add_argument("--length", metavar="N",
-                        help=f"characters to draw, 0 to {MAX_SAMPLE_CHARS:,} (default {DEFAULT_LENGTH})")
-    parser.add_argument("--temperature", metavar="T", help=f"0 (always the likeliest) to {MAX_TEMPERATURE:g}; "
-                        "below 1 safer, above 1 wilder (default 1)")
+    parser.add_argument(
+        "--length", metavar="N", help=f"characters to draw, 0 to {MAX_SAMPLE_CHARS:,} (default {DEFAULT_LENGTH})"
+    )
+    parser.add_argument(
+        "--temperature",
+        metavar="T",
+        help=f"0 (always the likeliest) to {MAX_TEMPERATURE:g}; below 1 safer, above 1 wilder (default 1)",
+    )
     parser.add_argument("--top-k", metavar="K", help="draw only among the K likeliest characters (default: all)")
     parser.add_argument("--seed", metavar="S", help="seed of the draws (default 0)")
 

@@ -22,9 +22,14 @@ INSTALL_HINT = "pip install 'lstm-tui[serve]'"
 def add_arguments(parser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
-    parser.add_argument("--max-sessions", type=int, default=SERVE_SESSIONS, metavar="N",
-                        help=f"app processes running at once, 1 to {MAX_SERVE_SESSIONS} (default: {SERVE_SESSIONS}); "
-                        "a browser tab is one")
+    parser.add_argument(
+        "--max-sessions",
+        type=int,
+        default=SERVE_SESSIONS,
+        metavar="N",
+        help=f"app processes running at once, 1 to {MAX_SERVE_SESSIONS} (default: {SERVE_SESSIONS}); "
+        "a browser tab is one",
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -39,8 +44,11 @@ def is_loopback(host: str) -> bool:
 def app_command(args) -> str:
     """The shell command textual-serve runs for each connection: this Python, this package, the home app,
     with the top-level display options given to ``serve``."""
-    options = [option for option, wanted in (("--ascii", args.ascii), ("--no-mouse", args.no_mouse),
-                                               ("--light", args.light)) if wanted]
+    options = [
+        option
+        for option, wanted in (("--ascii", args.ascii), ("--no-mouse", args.no_mouse), ("--light", args.light))
+        if wanted
+    ]
     return shlex.join([sys.executable, "-m", "lstm_tui", *options])
 
 
@@ -54,8 +62,10 @@ def run(args) -> int:
     except ImportError:
         raise UserError(f"serving in a browser needs textual-serve: {INSTALL_HINT}") from None
     if not is_loopback(args.host):
-        print_message(f"warning: serving on {args.host}, not loopback: anyone who can reach port {args.port} and "
-                      "read the address printed below gets the app (the token in it is the only password)")
+        print_message(
+            f"warning: serving on {args.host}, not loopback: anyone who can reach port {args.port} and "
+            "read the address printed below gets the app (the token in it is the only password)"
+        )
     server = GuardedServer(app_command(args), args.host, args.port, "lstm-tui", args.max_sessions)
     try:
         server.serve()

@@ -32,8 +32,9 @@ def load_source(args, fixed_by_model: dict, cell: str | None = None):
 
         model = load_shipped(args.model)
         if cell is not None and cell != model.name:
-            raise UserError(f"--cell {cell} does not go with --model {args.model}, "
-                            f"which is a model of cell {model.name}")
+            raise UserError(
+                f"--cell {cell} does not go with --model {args.model}, which is a model of cell {model.name}"
+            )
         return model
     from ..model.weights import load_model
 
@@ -49,8 +50,12 @@ def add_model_arguments(parser, weights_help: str) -> None:
         "and it names the cell of a PyTorch .pt file",
     )
     add_source_arguments(parser, weights_help)
-    parser.add_argument("--hidden", metavar="N", type=int,
-                        help=f"hidden size of the random model (default {VIEW_HIDDEN}, as in explore)")
+    parser.add_argument(
+        "--hidden",
+        metavar="N",
+        type=int,
+        help=f"hidden size of the random model (default {VIEW_HIDDEN}, as in explore)",
+    )
     parser.add_argument("--seed", metavar="S", type=int, help="seed of the random model (default 0)")
 
 
@@ -63,8 +68,11 @@ def load_or_random(args):
     model = load_source(args, {"--hidden": args.hidden, "--seed": args.seed}, cell=args.cell)
     if model is not None:
         return model
-    setup = PanelSetup(cell=args.cell or DEFAULT_CELL, hidden=VIEW_HIDDEN if args.hidden is None else args.hidden,
-                       seed=0 if args.seed is None else args.seed)
+    setup = PanelSetup(
+        cell=args.cell or DEFAULT_CELL,
+        hidden=VIEW_HIDDEN if args.hidden is None else args.hidden,
+        seed=0 if args.seed is None else args.seed,
+    )
     check_random_setup(setup)
     return CharModel.random(setup.cell, setup.hidden, seed=setup.seed)
 

@@ -16,9 +16,13 @@ def add_arguments(parser) -> None:
     add_model_arguments(
         parser, "a weights file: .npz (lstm-tui or Keras layout) or a PyTorch .pt state_dict with a .json sidecar"
     )
-    parser.add_argument("--format", choices=FORMATS, default="table",
-                        help="output format (default table); in JSON a value that is not finite (NaN, ±infinity, "
-                        "from a model whose state overflowed) is null, as JSON has neither")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="output format (default table); in JSON a value that is not finite (NaN, ±infinity, "
+        "from a model whose state overflowed) is null, as JSON has neither",
+    )
 
 
 def run(args) -> int:
@@ -27,8 +31,14 @@ def run(args) -> int:
 
     formatter = {"table": format_table, "json": format_json, "csv": format_csv}[args.format]
     model = load_or_random(args)
-    check_run_size(len(args.text), model.stack.units, len(model.vocab), what="TEXT",
-                   bytes_per_value=REPORT_BYTES, untraced_values=model.stack.untraced_values_per_step())
+    check_run_size(
+        len(args.text),
+        model.stack.units,
+        len(model.vocab),
+        what="TEXT",
+        bytes_per_value=REPORT_BYTES,
+        untraced_values=model.stack.untraced_values_per_step(),
+    )
     report = trace_report(model, args.text)
     print(formatter(report))
     return 0

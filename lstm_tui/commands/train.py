@@ -22,19 +22,25 @@ from ..limits import TRAINING_DEFAULTS, VIEW_HIDDEN
 HELP = "Train a character model on a task (brackets, quotes, counting, signal, text) and save it as .npz."
 BAR_WIDTH = 24
 # Why a default differs from the one the other commands use (limits.py gives every default its reason).
-REASONS = {"hidden": f"enough units to learn every shipped task in about 1,000 steps; explore and trace show "
-                     f"{VIEW_HIDDEN}, which fit the screen"}
+REASONS = {
+    "hidden": f"enough units to learn every shipped task in about 1,000 steps; explore and trace show "
+    f"{VIEW_HIDDEN}, which fit the screen"
+}
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--task", required=True, metavar="NAME", help="brackets, quotes, counting, signal or text")
     parser.add_argument("--out", required=True, metavar="FILE.npz", help="where to save the weights and card")
     parser.add_argument("--card", metavar="FILE.md", help="also write the model card as Markdown")
-    parser.add_argument("--text-file", metavar="FILE",
-                        help="with --task text: a UTF-8 file to learn instead of the lessons")
-    parser.add_argument("--keep-text", action="store_true",
-                        help="with --text-file: keep the file's held-out last tenth (up to 5,000 characters) in the "
-                        "model card, so its units can be checked again; by default the card names the file only")
+    parser.add_argument(
+        "--text-file", metavar="FILE", help="with --task text: a UTF-8 file to learn instead of the lessons"
+    )
+    parser.add_argument(
+        "--keep-text",
+        action="store_true",
+        help="with --text-file: keep the file's held-out last tenth (up to 5,000 characters) in the "
+        "model card, so its units can be checked again; by default the card names the file only",
+    )
     for option, kind, metavar, name, what in (
         ("--cell", str, "NAME", "cell", "registry cell"),
         ("--hidden", int, "N", "hidden", "hidden size"),
@@ -46,11 +52,20 @@ def add_arguments(parser) -> None:
         ("--clip", float, "NORM", "clip", "maximum gradient norm"),
         ("--layers", int, "N", "layers", "stacked recurrent layers, 1 to 4"),
     ):
-        parser.add_argument(option, dest=name, type=kind, default=TRAINING_DEFAULTS[name], metavar=metavar,
-                            help=f"{what} (default {TRAINING_DEFAULTS[name]}"
-                                 + (f": {REASONS[name]})" if name in REASONS else ")"))
-    parser.add_argument("--bidirectional", action="store_true", default=TRAINING_DEFAULTS["bidirectional"],
-                        help="a reverse direction in every layer (it reads the answer to next-character targets from the future)")
+        parser.add_argument(
+            option,
+            dest=name,
+            type=kind,
+            default=TRAINING_DEFAULTS[name],
+            metavar=metavar,
+            help=f"{what} (default {TRAINING_DEFAULTS[name]}" + (f": {REASONS[name]})" if name in REASONS else ")"),
+        )
+    parser.add_argument(
+        "--bidirectional",
+        action="store_true",
+        default=TRAINING_DEFAULTS["bidirectional"],
+        help="a reverse direction in every layer (it reads the answer to next-character targets from the future)",
+    )
     parser.add_argument("--report-every", type=int, metavar="N", help="steps between progress updates")
 
 
@@ -153,7 +168,7 @@ class Interrupts:
         self.phase = "training"
         self.previous = None
 
-    def __enter__(self) -> "Interrupts":
+    def __enter__(self) -> Interrupts:
         if threading.current_thread() is threading.main_thread():
             self.previous = signal.signal(signal.SIGINT, self.interrupted)
         return self
@@ -177,8 +192,10 @@ class Interrupts:
             say("saving the model, one moment")
         elif not self.stop.is_set():
             self.stop.set()
-            say("stopping after the current step; the model trained so far will be saved "
-                "(Ctrl-C again skips measuring it)")
+            say(
+                "stopping after the current step; the model trained so far will be saved "
+                "(Ctrl-C again skips measuring it)"
+            )
 
 
 def say(message: str) -> None:
@@ -199,8 +216,10 @@ class ProgressPrinter:
 
         fraction = progress.step / progress.steps
         eta = format_duration(progress.eta_seconds)
-        numbers = (f"step {progress.step}/{progress.steps}  loss {progress.loss:.4f}  acc {progress.accuracy:.3f}"
-                   f"  {progress.steps_per_second:.1f} steps/s  ETA {eta}")
+        numbers = (
+            f"step {progress.step}/{progress.steps}  loss {progress.loss:.4f}  acc {progress.accuracy:.3f}"
+            f"  {progress.steps_per_second:.1f} steps/s  ETA {eta}"
+        )
         if self.tty:
             filled = round(fraction * BAR_WIDTH)
             print(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {numbers}\x1b[K", end="", flush=True)

@@ -47,13 +47,19 @@ class ForwardResult:
     caches: list = field(repr=False, default_factory=list)
     buffers: tuple = field(repr=False, default=())  # everything the steps wrote (the trace's arrays and more)
 
-    def prefix(self, steps: int) -> "ForwardResult":
+    def prefix(self, steps: int) -> ForwardResult:
         """The result of the first ``steps`` steps alone (views, no new steps), for BPTT from a step inside
         the sequence. Its ``state`` holds the traced parts of the state after them."""
         trace = {name: values[:steps] for name, values in self.trace.items()}
         state = {name: trace[name][steps - 1] for name in self.state if name in trace} if steps else self.initial_state
-        return ForwardResult(state, trace if steps else {}, self.inputs[:steps], self.initial_state,
-                             self.caches[:steps], tuple(buffer[:steps] for buffer in self.buffers))
+        return ForwardResult(
+            state,
+            trace if steps else {},
+            self.inputs[:steps],
+            self.initial_state,
+            self.caches[:steps],
+            tuple(buffer[:steps] for buffer in self.buffers),
+        )
 
 
 class DenseInputs:
@@ -134,8 +140,7 @@ class Cell:
 
     def init_params(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         return {
-            name: uniform_init(rng, shape, self.hidden_size, self.dtype)
-            for name, shape in self.param_shapes().items()
+            name: uniform_init(rng, shape, self.hidden_size, self.dtype) for name, shape in self.param_shapes().items()
         }
 
     def check_params(self, params: dict) -> dict[str, np.ndarray]:
@@ -163,8 +168,7 @@ class Cell:
 
     def init_state(self, batch_shape: tuple[int, ...] = ()) -> State:
         return {
-            name: np.zeros(tuple(batch_shape) + (self.state_size(name),), dtype=self.dtype)
-            for name in self.state_names
+            name: np.zeros(tuple(batch_shape) + (self.state_size(name),), dtype=self.dtype) for name in self.state_names
         }
 
     # --- what a step writes --------------------------------------------------------------------
@@ -228,8 +232,9 @@ class Cell:
         once instead (``forward``'s ``terms_prepared``). Unchanged by default."""
         return terms
 
-    def prepare_sequence(self, terms: np.ndarray, buffers: tuple, terms_prepared: bool = False
-                         ) -> tuple[np.ndarray, dict]:
+    def prepare_sequence(
+        self, terms: np.ndarray, buffers: tuple, terms_prepared: bool = False
+    ) -> tuple[np.ndarray, dict]:
         """Work ``forward`` does once per call instead of once per step, given the input terms (already
         through ``prepare_terms`` if ``terms_prepared``) and the step buffers: (the terms as its steps
         take them, keyword arguments for every ``recur`` call). By default only ``prepare_terms``."""
@@ -253,8 +258,14 @@ class Cell:
         return new_state, trace
 
     # --- sequences ----------------------------------------------------------------------------------
-    def forward(self, inputs: np.ndarray, state: State | None = None, terms: np.ndarray | None = None,
-                buffers: tuple[np.ndarray, ...] | None = None, terms_prepared: bool = False) -> ForwardResult:
+    def forward(
+        self,
+        inputs: np.ndarray,
+        state: State | None = None,
+        terms: np.ndarray | None = None,
+        buffers: tuple[np.ndarray, ...] | None = None,
+        terms_prepared: bool = False,
+    ) -> ForwardResult:
         """Run over inputs of shape (T, …, D); the input terms of all T steps come from one product.
 
         A caller that already has ``terms = input_terms(inputs)`` (a character model looks them up in

@@ -70,8 +70,17 @@ class CharModel:
         self._input_tables = [None] * self.stack.num_directions
 
     @classmethod
-    def random(cls, cell_name="lstm", hidden_size=32, seed=0, vocab=PRINTABLE_ASCII, output_layer=False,
-               num_layers=1, bidirectional=False, **cell_kwargs):
+    def random(
+        cls,
+        cell_name="lstm",
+        hidden_size=32,
+        seed=0,
+        vocab=PRINTABLE_ASCII,
+        output_layer=False,
+        num_layers=1,
+        bidirectional=False,
+        **cell_kwargs,
+    ):
         """A seeded, untrained model (optionally with a random output layer). Its first cell and output
         layer do not depend on ``num_layers`` and ``bidirectional``."""
         vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
@@ -202,8 +211,10 @@ class LiveRun:
         self._states = [[[] for _ in layer] for layer in stack.cells]  # streaming cells: the state after each step
         self._reruns: dict[tuple[int, int], ForwardResult] = {}  # cells that re-run: their last result
         # A bidirectional layer's output [h→, h←] is assembled here; a one-direction layer's is its cell's h.
-        self._joined = [np.zeros((self.capacity, stack.output_size), stack.dtype) if len(layer) == 2 else None
-                        for layer in stack.cells]
+        self._joined = [
+            np.zeros((self.capacity, stack.output_size), stack.dtype) if len(layer) == 2 else None
+            for layer in stack.cells
+        ]
         self._traces: dict[tuple[int, int], Trace] = {}  # views made since the last change
         self._indices = np.zeros(self.capacity, dtype=np.int64)
         self._probabilities = np.zeros((self.capacity, len(model.vocab)), stack.dtype) if model.output else None
@@ -273,7 +284,9 @@ class LiveRun:
             inputs = self._layer_input(layer, 0, length, direction)
         terms = self._terms(layer, direction, cell, 0, length)
         buffers = tuple(buffer[:length] for buffer in self._buffers[layer][direction])
-        self._reruns[layer, direction] = cell.forward(inputs, self._initial[layer][direction], terms=terms, buffers=buffers)
+        self._reruns[layer, direction] = cell.forward(
+            inputs, self._initial[layer][direction], terms=terms, buffers=buffers
+        )
 
     def _join(self, layer: int, length: int) -> None:
         H = self.model.stack.hidden_size
@@ -286,7 +299,9 @@ class LiveRun:
         layer %= self.model.stack.num_layers
         if (layer, direction) not in self._traces:
             cell = self.model.stack.cells[layer][direction]
-            buffers = tuple(reading_order(buffer[: self.length], direction) for buffer in self._buffers[layer][direction])
+            buffers = tuple(
+                reading_order(buffer[: self.length], direction) for buffer in self._buffers[layer][direction]
+            )
             self._traces[layer, direction] = cell.trace_of(buffers)
         return self._traces[layer, direction]
 
@@ -329,10 +344,16 @@ class LiveRun:
                 buffers = tuple(buffer[:length] for buffer in self._buffers[k][d])
                 states = self._states[k][d]
                 final = states[-1] if states else self._initial[k][d]
-                layer_results.append(ForwardResult(
-                    final, cell.trace_of(buffers) if length else {}, inputs, self._initial[k][d],
-                    list(self._caches[k][d]), buffers,
-                ))
+                layer_results.append(
+                    ForwardResult(
+                        final,
+                        cell.trace_of(buffers) if length else {},
+                        inputs,
+                        self._initial[k][d],
+                        list(self._caches[k][d]),
+                        buffers,
+                    )
+                )
             results.append(tuple(layer_results))
         return StackResult(tuple(results), tuple(self.outputs(k) for k in range(stack.num_layers)), one_hot)
 

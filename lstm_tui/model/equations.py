@@ -227,8 +227,9 @@ class Notation:
 
     value: Callable[[Value, bool], str] = lambda value, opens_bracket: value.text
     symbol: Callable[[Symbol], str] = attrgetter("text")
-    operators: Mapping[type, str] = field(default_factory=lambda: {Difference: " − ", Hadamard: " ⊙ ", Apply: " ",
-                                                                   Quotient: " / ", Power: "^"})
+    operators: Mapping[type, str] = field(
+        default_factory=lambda: {Difference: " − ", Hadamard: " ⊙ ", Apply: " ", Quotient: " / ", Power: "^"}
+    )
     function: Callable[[Function], str] = attrgetter("name")
 
 
@@ -435,8 +436,9 @@ class EquationLine:
         return text + (f"   ({self.note})" if self.note else "")
 
 
-def worked_line(equation: Equation, value: float, number_of: Callable[[Value], float | None],
-                argument: float | None = None) -> EquationLine:
+def worked_line(
+    equation: Equation, value: float, number_of: Callable[[Value], float | None], argument: float | None = None
+) -> EquationLine:
     """``equation`` with one unit's numbers: written out in full when every operand has a number and no
     weight appears; σ(…) or tanh(…) of weights shows its pre-activation, ``argument`` or else recovered from
     ``value`` by the function's inverse (exact up to rounding; left out when the result does not determine

@@ -37,8 +37,17 @@ from __future__ import annotations
 import numpy as np
 
 from .cell import Cell
-from .equations import (Equation, Group, Hadamard, Value, affine, blend_equation, gated_reset, sigmoid_equation,
-                        tanh_equation)
+from .equations import (
+    Equation,
+    Group,
+    Hadamard,
+    Value,
+    affine,
+    blend_equation,
+    gated_reset,
+    sigmoid_equation,
+    tanh_equation,
+)
 from .numerics import lead_sum, outer_sum, sigmoid
 
 RESETS = ("after", "before")
@@ -80,8 +89,11 @@ class GRUCell(Cell):
         gate_inputs: str = "full",
         **kwargs,
     ):
-        for option, value, allowed in (("reset", reset, RESETS), ("update", update, UPDATES),
-                                       ("gate_inputs", gate_inputs, GATE_INPUTS)):
+        for option, value, allowed in (
+            ("reset", reset, RESETS),
+            ("update", update, UPDATES),
+            ("gate_inputs", gate_inputs, GATE_INPUTS),
+        ):
             if value not in allowed:
                 raise ValueError(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
         if gate_inputs != "full" and reset != "before":

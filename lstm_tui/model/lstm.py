@@ -20,8 +20,21 @@ from __future__ import annotations
 import numpy as np
 
 from .cell import Cell, before_each_step, outer_sum_before_each_step
-from .equations import (TANH, Call, Difference, Equation, Hadamard, Kind, Number, Sum, Symbol, Value, affine,
-                        sigmoid_equation, tanh_equation)
+from .equations import (
+    TANH,
+    Call,
+    Difference,
+    Equation,
+    Hadamard,
+    Kind,
+    Number,
+    Sum,
+    Symbol,
+    Value,
+    affine,
+    sigmoid_equation,
+    tanh_equation,
+)
 from .numerics import lead_sum, sigmoid
 
 
@@ -305,7 +318,8 @@ class LSTMCell(Cell):
         if self.full_gate_recurrence:
             gates = np.concatenate([trace[name] for name in self.sigmoid_blocks], axis=-1)
             grads["weight_gates"] += outer_sum_before_each_step(
-                d_terms[..., self.sigmoid_rows], initial["gates"], gates)
+                d_terms[..., self.sigmoid_rows], initial["gates"], gates
+            )
 
 
 def lstm_equations(

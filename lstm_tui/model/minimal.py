@@ -293,6 +293,9 @@ def minlstm_equations() -> tuple[Equation, ...]:
         Equation("f_n", Quotient(f, total), Kind.GATE, "normalised: f_n + i_n = 1"),
         Equation("i_n", Quotient(i, total), Kind.GATE),
         Equation("n", Call(G, affine("W_n x", "b_n")), Kind.UNBOUNDED, G_NOTE),
-        Equation("h", Sum((Hadamard(Value("f_n"), Value("h", previous=True)), Hadamard(Value("i_n"), Value("n")))),
-                 Kind.UNBOUNDED),
+        Equation(
+            "h",
+            Sum((Hadamard(Value("f_n"), Value("h", previous=True)), Hadamard(Value("i_n"), Value("n")))),
+            Kind.UNBOUNDED,
+        ),
     )

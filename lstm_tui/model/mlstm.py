@@ -73,8 +73,12 @@ class MLSTMCell(Cell):
 
     def param_shapes(self):
         H, K = self.hidden_size, self.heads
-        return {"weight_ih": (4 * H, self.input_size), "bias_ih": (4 * H,),
-                "weight_gate": (2 * K, 3 * H), "bias_gate": (2 * K,)}
+        return {
+            "weight_ih": (4 * H, self.input_size),
+            "bias_ih": (4 * H,),
+            "weight_gate": (2 * K, 3 * H),
+            "bias_gate": (2 * K,),
+        }
 
     def init_params(self, rng):
         params = super().init_params(rng)
@@ -116,8 +120,10 @@ class MLSTMCell(Cell):
         H, K = self.hidden_size, self.heads
         projected, gates = self._pre_activations(inputs)
         o = aligned(sigmoid(projected[..., 3 * H :]), d_terms)
-        d_gates = np.concatenate([d_terms[..., 4 * H : 4 * H + K],
-                                  d_terms[..., 4 * H + K :] * aligned(sigmoid(-gates[..., K:]), d_terms)], axis=-1)
+        d_gates = np.concatenate(
+            [d_terms[..., 4 * H : 4 * H + K], d_terms[..., 4 * H + K :] * aligned(sigmoid(-gates[..., K:]), d_terms)],
+            axis=-1,
+        )
         d_projected = d_terms[..., : 4 * H].copy()
         d_projected[..., H : 2 * H] *= 1.0 / np.sqrt(self.head_size)
         d_projected[..., 3 * H :] *= o * (1.0 - o)
@@ -154,8 +160,14 @@ class MLSTMCell(Cell):
 
     def _trace(self, per_unit, n, o, h):
         H = self.hidden_size
-        return {"i": per_unit[..., 2 * H :], "f": per_unit[..., H : 2 * H], "o": o, "n": n, "m": per_unit[..., :H],
-                "h": h}
+        return {
+            "i": per_unit[..., 2 * H :],
+            "f": per_unit[..., H : 2 * H],
+            "o": o,
+            "n": n,
+            "m": per_unit[..., :H],
+            "h": h,
+        }
 
     def recur(self, terms, state, out=None):
         K, d = self.heads, self.head_size
@@ -230,8 +242,7 @@ class MLSTMCell(Cell):
         d_pre_i = d_log_i + np.where(m_from_i, dm, 0.0)
         db = d_log_f + np.where(m_from_i, 0.0, dm)
         parts = (dq, dk, dv)
-        leading = np.broadcast_shapes(*(p.shape[:-2] for p in parts), d_o.shape[:-1], d_pre_i.shape[:-1],
-                                      db.shape[:-1])
+        leading = np.broadcast_shapes(*(p.shape[:-2] for p in parts), d_o.shape[:-1], d_pre_i.shape[:-1], db.shape[:-1])
         if out is None:
             out = np.empty(leading + (self.terms_size(),), self.dtype)
         for j, part in enumerate(parts):
@@ -298,11 +309,23 @@ def mlstm_equations() -> tuple[Equation, ...]:
         Equation("m", Extreme(exponent, Symbol("ĩ")), Kind.UNBOUNDED, "stabiliser, per head"),
         Equation("i", Call(EXP, Difference(Symbol("ĩ"), m)), Kind.GATE),
         Equation("f", Call(EXP, Difference(exponent, m)), Kind.GATE),
-        Equation("C", Sum((Hadamard(Value("f"), Symbol("C₋₁")),
-                           Hadamard(Value("i"), Apply(Symbol("v"), Quotient(Symbol("kᵀ"), Symbol("√d")))))),
-                 Kind.UNBOUNDED, "d×d memory per head"),
-        Equation("n", Sum((Hadamard(Value("f"), Value("n", previous=True)), Hadamard(Value("i"), k_scaled))),
-                 Kind.UNBOUNDED, "normaliser"),
+        Equation(
+            "C",
+            Sum(
+                (
+                    Hadamard(Value("f"), Symbol("C₋₁")),
+                    Hadamard(Value("i"), Apply(Symbol("v"), Quotient(Symbol("kᵀ"), Symbol("√d")))),
+                )
+            ),
+            Kind.UNBOUNDED,
+            "d×d memory per head",
+        ),
+        Equation(
+            "n",
+            Sum((Hadamard(Value("f"), Value("n", previous=True)), Hadamard(Value("i"), k_scaled))),
+            Kind.UNBOUNDED,
+            "normaliser",
+        ),
         Equation("o", Call(SIGMOID, Symbol("õ")), Kind.GATE),
         Equation("h", Hadamard(Value("o"), read_out), Kind.UNBOUNDED, "ε = 10⁻⁶"),
     )

@@ -32,8 +32,19 @@ from __future__ import annotations
 import numpy as np
 
 from .cell import Cell
-from .equations import (TANH, Apply, Call, Equation, Kind, Symbol, Value, blend_equation, gated_reset,
-                        sigmoid_equation, tanh_equation)
+from .equations import (
+    TANH,
+    Apply,
+    Call,
+    Equation,
+    Kind,
+    Symbol,
+    Value,
+    blend_equation,
+    gated_reset,
+    sigmoid_equation,
+    tanh_equation,
+)
 from .gru import blend, blend_backward, reset_before_backward
 from .numerics import lead_sum, outer_sum, sigmoid
 

@@ -69,8 +69,12 @@ class RGLRUCell(Cell):
 
     def param_shapes(self):
         H = self.hidden_size
-        return {"weight_proj": (H, self.input_size), "weight_gate": (2 * H, self.head_size),
-                "bias_gate": (2 * H,), "lambda": (H,)}
+        return {
+            "weight_proj": (H, self.input_size),
+            "weight_gate": (2 * H, self.head_size),
+            "bias_gate": (2 * H,),
+            "lambda": (H,),
+        }
 
     def init_params(self, rng):
         """W_p uniform as the other cells' weights; the gates as the reference: N(0, 1/(H/heads)) weights,
@@ -113,8 +117,9 @@ class RGLRUCell(Cell):
         slope = np.divide(a * a, scale, out=np.zeros_like(scale), where=scale > 0)
         d_log_a = d_a * a - d_b * u * slope
         rates = self.decay_rates()
-        d_pre = np.concatenate([(d_r - d_log_a * rates) * (r * (1.0 - r)), (d_i + d_u * projected) * (i * (1.0 - i))],
-                               axis=-1)
+        d_pre = np.concatenate(
+            [(d_r - d_log_a * rates) * (r * (1.0 - r)), (d_i + d_u * projected) * (i * (1.0 - i))], axis=-1
+        )
         d_projected = d_u * i + head_product_backward(d_pre, self.params["weight_gate"], self.heads)
         if grads is not None:
             grads["weight_gate"] += head_weight_grad(d_pre, projected, self.heads)
@@ -168,8 +173,12 @@ def rglru_equations() -> tuple[Equation, ...]:
         Equation("x̃", Apply(Symbol("W_p"), Symbol("x")), Kind.UNBOUNDED, "input projection: the character made H wide"),
         sigmoid_equation("r", "W_r x̃", "b_r", note="recurrence gate"),
         sigmoid_equation("i", "W_i x̃", "b_i", note="input gate"),
-        Equation("a", Power(Call(SIGMOID, Symbol("Λ")), Group(Hadamard(Number(DECAY_SCALE), Value("r")))), Kind.GATE,
-                 "c = 8; computed in log space"),
+        Equation(
+            "a",
+            Power(Call(SIGMOID, Symbol("Λ")), Group(Hadamard(Number(DECAY_SCALE), Value("r")))),
+            Kind.GATE,
+            "c = 8; computed in log space",
+        ),
         Equation("u", Hadamard(Value("i"), Symbol("x̃")), Kind.UNBOUNDED),
         Equation("h", Sum((Hadamard(a, Value("h", previous=True)), Hadamard(scale, Value("u")))), Kind.UNBOUNDED),
     )

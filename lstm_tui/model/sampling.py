@@ -16,8 +16,8 @@ import numpy as np
 
 from ..errors import UserError
 from ..limits import MAX_SAMPLE_CHARS, MAX_SEED, MAX_TEMPERATURE
-from .charmodel import CharModel
 from .cell import State
+from .charmodel import CharModel
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,11 @@ class SamplingSettings:
 
     def check(self) -> None:
         """Refuse (UserError) settings that cannot draw: one line naming the setting."""
-        if not (isinstance(self.temperature, (int, float)) and math.isfinite(self.temperature)
-                and 0 <= self.temperature <= MAX_TEMPERATURE):
+        if not (
+            isinstance(self.temperature, (int, float))
+            and math.isfinite(self.temperature)
+            and 0 <= self.temperature <= MAX_TEMPERATURE
+        ):
             raise UserError(f"the temperature must be a number from 0 to {MAX_TEMPERATURE:g}, not {self.temperature!r}")
         top_k = self.top_k
         if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
@@ -40,11 +43,15 @@ class SamplingSettings:
 
 def check_can_sample(model: CharModel, source: str = "this model") -> None:
     if model.output is None:
-        raise UserError(f"{source} has no output layer, so it predicts no characters to sample from "
-                        "(a file needs weight_out and bias_out)")
+        raise UserError(
+            f"{source} has no output layer, so it predicts no characters to sample from "
+            "(a file needs weight_out and bias_out)"
+        )
     if model.bidirectional:
-        raise UserError(f"{source} is bidirectional: its predictions read the text from both ends, so it "
-                        "cannot write a text one character at a time")
+        raise UserError(
+            f"{source} is bidirectional: its predictions read the text from both ends, so it "
+            "cannot write a text one character at a time"
+        )
 
 
 class Sampler:

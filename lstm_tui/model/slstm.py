@@ -98,8 +98,12 @@ class SLSTMCell(AffineInput, Cell):
         if gates_out is None:
             gates_out = np.empty(pre.shape, self.dtype)
         pre_i, pre_f = pre[..., :H], pre[..., H : 2 * H]
-        i, f, g, o = (gates_out[..., :H], gates_out[..., H : 2 * H], gates_out[..., 2 * H : 3 * H],
-                      gates_out[..., 3 * H :])
+        i, f, g, o = (
+            gates_out[..., :H],
+            gates_out[..., H : 2 * H],
+            gates_out[..., 2 * H : 3 * H],
+            gates_out[..., 3 * H :],
+        )
         # f's exponent before stabilising: m₋₁ + log σ(f̃), with log σ(v) = −log(1 + exp(−v))
         np.negative(pre_f, out=f)
         np.logaddexp(0.0, f, out=f)
@@ -201,8 +205,11 @@ def slstm_equations(stabilised: bool = True) -> tuple[Equation, ...]:
         forget,
         Equation("g", Call(TANH, Symbol("g̃")), Kind.TANH),
         Equation("o", Call(SIGMOID, Symbol("õ")), Kind.GATE, "ĩ, f̃, g̃, õ = W x + R h₋₁ + b"),
-        Equation("c", Sum((Hadamard(Value("f"), Value("c", previous=True)), Hadamard(Value("i"), Value("g")))),
-                 Kind.UNBOUNDED),
+        Equation(
+            "c",
+            Sum((Hadamard(Value("f"), Value("c", previous=True)), Hadamard(Value("i"), Value("g")))),
+            Kind.UNBOUNDED,
+        ),
         Equation("n", Sum((Hadamard(Value("f"), Value("n", previous=True)), Value("i"))), Kind.UNBOUNDED, "normaliser"),
         # c / n is a weighted mean of the g's (weights i, decayed by f): h stays within −1..1
         Equation("h", Quotient(Hadamard(Value("o"), Value("c")), Value("n")), Kind.TANH),

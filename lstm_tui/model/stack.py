@@ -23,8 +23,8 @@ position T − 1 − j. ``StackResult.trace`` turns it back into text order (vie
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -77,13 +77,16 @@ class StackResult:
     def steps(self) -> int:
         return len(self.inputs)
 
-    def prefix(self, steps: int) -> "StackResult":
+    def prefix(self, steps: int) -> StackResult:
         """The run over the first ``steps`` inputs alone (views), for BPTT from a step inside the text. Only a
         one-direction stack has one: a reverse direction's steps depend on every input."""
         if any(len(layer) > 1 for layer in self.results):
             raise ValueError("a bidirectional run has no prefix: its reverse direction read every input")
-        return StackResult(tuple((layer[0].prefix(steps),) for layer in self.results),
-                           tuple(output[:steps] for output in self.outputs), self.inputs[:steps])
+        return StackResult(
+            tuple((layer[0].prefix(steps),) for layer in self.results),
+            tuple(output[:steps] for output in self.outputs),
+            self.inputs[:steps],
+        )
 
     def trace(self, layer: int = -1, direction: int = 0) -> Trace:
         """One cell's trace in text order: name → (T, …, H) views."""
@@ -109,26 +112,46 @@ class Stack:
         for layer, cells in enumerate(self.cells):
             width = self.input_size if layer == 0 else self.output_size
             for cell in cells:
-                if (cell.name, cell.hidden_size, cell.input_size, cell.dtype) != (first.name, self.hidden_size, width, self.dtype):
+                if (cell.name, cell.hidden_size, cell.input_size, cell.dtype) != (
+                    first.name,
+                    self.hidden_size,
+                    width,
+                    self.dtype,
+                ):
                     raise ValueError(
                         f"layer {layer} must hold {first.name} cells of {self.hidden_size} units reading {width} "
                         f"inputs in {self.dtype}, not {cell.name} with {cell.hidden_size} reading {cell.input_size}"
                     )
 
     @classmethod
-    def build(cls, cell_name: str, input_size: int, hidden_size: int, num_layers: int = 1,
-              bidirectional: bool = False, seed: int = 0, **cell_kwargs) -> "Stack":
+    def build(
+        cls,
+        cell_name: str,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        seed: int = 0,
+        **cell_kwargs,
+    ) -> Stack:
         """Seeded cells: layer 0's forward cell from ``seed`` alone, exactly as ``build_cell`` builds a lone
         cell, every other cell from its own stream [seed, layer, direction]."""
         directions = 2 if bidirectional else 1
         cells = []
         for layer in range(num_layers):
             width = input_size if layer == 0 else directions * hidden_size
-            cells.append([
-                build_cell(cell_name, width, hidden_size, seed=seed if (layer, d) == (0, 0) else [seed, layer, d],
-                           **cell_kwargs)
-                for d in range(directions)
-            ])
+            cells.append(
+                [
+                    build_cell(
+                        cell_name,
+                        width,
+                        hidden_size,
+                        seed=seed if (layer, d) == (0, 0) else [seed, layer, d],
+                        **cell_kwargs,
+                    )
+                    for d in range(directions)
+                ]
+            )
         return cls(cells)
 
     # --- shape and names -------------------------------------------------------------------------
@@ -182,8 +205,9 @@ class Stack:
         return state
 
     # --- forward -----------------------------------------------------------------------------------
-    def forward(self, inputs: np.ndarray, state=None, first_terms=None, buffers=None,
-                terms_prepared: bool = False) -> StackResult:
+    def forward(
+        self, inputs: np.ndarray, state=None, first_terms=None, buffers=None, terms_prepared: bool = False
+    ) -> StackResult:
         """Run every layer over inputs (T, …, D).
 
         ``first_terms[direction]``: layer 0's input terms in that direction's reading order, for a caller
@@ -196,11 +220,15 @@ class Stack:
             layer_results = []
             for d, cell in enumerate(cells):
                 terms = first_terms[d] if (k == 0 and first_terms is not None) else None
-                layer_results.append(cell.forward(
-                    reading_order(layer_input, d), state[k][d], terms=terms,
-                    buffers=None if buffers is None else buffers[k][d],
-                    terms_prepared=terms_prepared and terms is not None,
-                ))
+                layer_results.append(
+                    cell.forward(
+                        reading_order(layer_input, d),
+                        state[k][d],
+                        terms=terms,
+                        buffers=None if buffers is None else buffers[k][d],
+                        terms_prepared=terms_prepared and terms is not None,
+                    )
+                )
             results.append(tuple(layer_results))
             layer_input = self.layer_output(layer_results, len(inputs), inputs.shape[1:-1])
             outputs.append(layer_input)
@@ -228,13 +256,17 @@ class Stack:
         for d, cell in enumerate(self.cells[0]):
             if first_d_terms[d] is None:  # no steps
                 return grads, np.zeros_like(result.inputs), d_state0
-            dx_d = reading_order(cell.input_terms_backward(result.results[0][d].inputs, first_d_terms[d], _at(grads, 0, d)), d)
+            dx_d = reading_order(
+                cell.input_terms_backward(result.results[0][d].inputs, first_d_terms[d], _at(grads, 0, d)), d
+            )
             dx = dx_d if dx is None else dx + dx_d
         return grads, dx, d_state0
 
     def zero_grads(self):
-        return tuple(tuple({name: np.zeros_like(value) for name, value in cell.params.items()} for cell in layer)
-                     for layer in self.cells)
+        return tuple(
+            tuple({name: np.zeros_like(value) for name, value in cell.params.items()} for cell in layer)
+            for layer in self.cells
+        )
 
     def backward_terms(self, result: StackResult, dy=None, d_state=None, grads=None, out=None):
         """Backward down to layer 0's input terms: accumulates every parameter gradient except layer 0's
@@ -255,7 +287,10 @@ class Stack:
                 if d_layer_output is not None:
                     dh = reading_order(d_layer_output[..., d * H : (d + 1) * H], d)
                 d_terms, d0 = cell.backward_terms(
-                    forward, dh, _at(d_state, k, d), _at(grads, k, d),
+                    forward,
+                    dh,
+                    _at(d_state, k, d),
+                    _at(grads, k, d),
                     out=_at(out, k, d),
                 )
                 layer_d_terms.append(d_terms)

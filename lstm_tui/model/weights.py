@@ -127,8 +127,9 @@ def model_file_bytes(model: CharModel, meta: dict | None = None, path="") -> byt
     """The ``.npz`` file ``save_model`` writes, as bytes; a model that cannot be stored (NaN weights, meta
     that is not JSON) is a UserError naming ``path``."""
     get_spec(model.cell.name)  # only registry cells can be rebuilt from a file
-    arrays = {file_key(name, k, d): value
-              for k, d, cell in model.stack.all_cells() for name, value in cell.params.items()}
+    arrays = {
+        file_key(name, k, d): value for k, d, cell in model.stack.all_cells() for name, value in cell.params.items()
+    }
     if model.output:
         arrays.update({key: model.output[key] for key in OUTPUT_KEYS})
     for key, value in arrays.items():
@@ -388,15 +389,19 @@ def _check_tensor(key, tensor, torch, path: Path) -> None:
     if not isinstance(key, str) or not isinstance(tensor, torch.Tensor):
         raise UserError(f"{shown(path)}: entry {key!r} is not a named tensor")
     if tensor.layout != torch.strided:
-        raise UserError(f"{shown(path)}: {key} is a {str(tensor.layout).removeprefix('torch.')} tensor; "
-                        "weights must be dense (tensor.to_dense())")
+        raise UserError(
+            f"{shown(path)}: {key} is a {str(tensor.layout).removeprefix('torch.')} tensor; "
+            "weights must be dense (tensor.to_dense())"
+        )
     if tensor.is_meta:
         raise UserError(f"{shown(path)}: {key} is on the meta device: it has a shape but no values")
     if tensor.is_complex():
         raise UserError(f"{shown(path)}: {key} is complex ({tensor.dtype}); weights must be real floating point")
     if str(tensor.dtype).removeprefix("torch.") not in TORCH_DTYPES:
-        raise UserError(f"{shown(path)}: {key} has dtype {tensor.dtype}; weights must be floating point "
-                        f"that NumPy can hold ({', '.join(TORCH_DTYPES)})")
+        raise UserError(
+            f"{shown(path)}: {key} has dtype {tensor.dtype}; weights must be floating point "
+            f"that NumPy can hold ({', '.join(TORCH_DTYPES)})"
+        )
 
 
 def _read_sidecar(path: Path) -> tuple[dict, dict | None]:
@@ -488,11 +493,14 @@ def _keras_cell(weights: dict, input_width: int, layer: int, path: Path) -> tupl
             "expected (U, 4U) for an LSTM or (U, 3U) for a GRU"
         )
     if kernel.shape != (input_width, blocks * units):
-        reads = (f"{input_width} characters" if layer == 0 else
-                 f"the {input_width} outputs of the layer below (Bidirectional layers must merge by concat)")
+        reads = (
+            f"{input_width} characters"
+            if layer == 0
+            else f"the {input_width} outputs of the layer below (Bidirectional layers must merge by concat)"
+        )
         raise UserError(
-            f"{shown(path)}: kernel of layer {layer} has shape {kernel.shape}, expected {(input_width, blocks * units)} "
-            f"for {units} units reading {reads}"
+            f"{shown(path)}: kernel of layer {layer} has shape {kernel.shape}, "
+            f"expected {(input_width, blocks * units)} for {units} units reading {reads}"
         )
     zeros = np.zeros(blocks * units, dtype=bias.dtype)
     if blocks == 4:  # LSTM blocks i|f|c|o are PyTorch's i|f|g|o; one bias
@@ -533,7 +541,9 @@ def _stack(spec, arrays: dict, vocab_size: int, dtype, path: Path) -> Stack:
     missing = [key for key in expected if key not in arrays]
     extra = sorted(set(arrays) - set(expected))
     if missing or extra:
-        projection = " (LSTM projections, proj_size, are not supported)" if any(k.startswith("weight_hr") for k in extra) else ""
+        projection = (
+            " (LSTM projections, proj_size, are not supported)" if any(k.startswith("weight_hr") for k in extra) else ""
+        )
         raise UserError(f"{shown(path)}: {_key_problems(missing, extra)} for cell {spec.name!r}{projection}")
     cells, width = [], vocab_size
     for k in range(layers):
@@ -620,8 +630,9 @@ def _vocabulary(chars: str, path: Path) -> Vocabulary:
 
 def _agree(from_file: str | None, given: str | None, what: str, path: Path) -> str | None:
     if from_file is not None and given is not None and from_file != given:
-        raise UserError(f"{shown(path)}: the file's {what} {_brief(from_file)} differs from the one given, "
-                        f"{_brief(given)}")
+        raise UserError(
+            f"{shown(path)}: the file's {what} {_brief(from_file)} differs from the one given, {_brief(given)}"
+        )
     return from_file if from_file is not None else given
 
 

@@ -17,12 +17,12 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from ..analysis.gradient_flow import GradientSettings
+from ..analysis.gradient_lab import GradientLab, LabView, readout_lines, settings_line
 from ..display import shown
-from ..widgets.ascii_mode import in_ascii_mode, spell_ascii
 from ..errors import UserError
 from ..limits import LAB_MAX_TEXT
-from ..analysis.gradient_lab import GradientLab, LabView, readout_lines, settings_line
-from ..analysis.gradient_flow import GradientSettings
+from ..widgets.ascii_mode import in_ascii_mode, spell_ascii
 from ..widgets.gradient_plot import GradientPlot
 from ..widgets.key_footer import KeyFooter
 

@@ -55,8 +55,9 @@ class LessonScreen(Screen):
         Binding("ctrl+g", "toggle_panel", "panel ⇄ lesson", id="lesson.panel"),
     ]
 
-    def __init__(self, curriculum: Curriculum, progress: Progress, lesson: Lesson | None = None, *,
-                 window: int | None = None):
+    def __init__(
+        self, curriculum: Curriculum, progress: Progress, lesson: Lesson | None = None, *, window: int | None = None
+    ):
         self.curriculum = curriculum
         self.progress = progress
         self.lesson = lesson or curriculum.lessons[0]

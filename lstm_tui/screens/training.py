@@ -62,11 +62,21 @@ class TrainingScreen(Screen):
         with Vertical(id="training-form"):
             with Horizontal(classes="training-row"):
                 yield Label("task", classes="training-label")
-                yield Select([(name, name) for name in TASK_NAMES], value=DEFAULTS["task"], allow_blank=False,
-                             compact=True, id="training-task")
+                yield Select(
+                    [(name, name) for name in TASK_NAMES],
+                    value=DEFAULTS["task"],
+                    allow_blank=False,
+                    compact=True,
+                    id="training-task",
+                )
                 yield Label("cell", classes="training-label")
-                yield Select([(name, name) for name in CELLS], value=DEFAULTS["cell"], allow_blank=False,
-                             compact=True, id="training-cell")
+                yield Select(
+                    [(name, name) for name in CELLS],
+                    value=DEFAULTS["cell"],
+                    allow_blank=False,
+                    compact=True,
+                    id="training-cell",
+                )
             with Horizontal(classes="training-row"):
                 for name, what in (("hidden", "hidden"), ("steps", "steps"), ("seed", "seed")):
                     yield Label(what, classes="training-label")
@@ -156,8 +166,12 @@ class TrainingScreen(Screen):
         if run is None:
             return
         meta = run.meta
-        setup = PanelSetup(cell=meta["cell"], hidden=meta["hidden"], seed=meta["seed"],
-                           label=f"trained on {meta['task']}, {meta['steps']} steps")
+        setup = PanelSetup(
+            cell=meta["cell"],
+            hidden=meta["hidden"],
+            seed=meta["seed"],
+            label=f"trained on {meta['task']}, {meta['steps']} steps",
+        )
         # a copy: the panel's forget-bias knob edits its model in place, and this one may still be saved
         self.app.open_model_in_panel(copy.deepcopy(run.model), setup)
 
@@ -178,8 +192,9 @@ class TrainingScreen(Screen):
 
     # --- the worker and its reports ----------------------------------------------------------------
     @work(thread=True, exclusive=True, group="training", exit_on_error=False)
-    def train(self, task_name: str, config: TrainConfig, stop: threading.Event,
-              relay: ProgressRelay) -> TrainingRun | None:
+    def train(
+        self, task_name: str, config: TrainConfig, stop: threading.Event, relay: ProgressRelay
+    ) -> TrainingRun | None:
         argv = train_argv(task_name, config)
         try:
             run = train_task(build_task(task_name), config, relay, stop, command_line(argv))

@@ -5,8 +5,8 @@ Plain Python (no terminal code), so it is tested without a screen."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 from ..errors import UserError
 from ..limits import MAX_HIDDEN, MAX_SEED, MAX_STEPS
@@ -88,8 +88,10 @@ def save_run(model, meta: dict, path: Path) -> tuple[Path, str | None]:
         fallback.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(fallback, data)
     except (UserError, OSError) as error:
-        raise UserError(f"{failure}; the trained model could not be saved to {fallback} either "
-                        f"({getattr(error, 'strerror', None) or error})") from None
+        raise UserError(
+            f"{failure}; the trained model could not be saved to {fallback} either "
+            f"({getattr(error, 'strerror', None) or error})"
+        ) from None
     return fallback, failure
 
 
@@ -98,18 +100,22 @@ def count_line(progress: Progress) -> str:
 
 
 def numbers_line(progress: Progress) -> str:
-    return (f"loss {progress.loss:.4f} · accuracy {progress.accuracy:.3f}"
-            f" · {progress.steps_per_second:.1f} steps/s")
+    return f"loss {progress.loss:.4f} · accuracy {progress.accuracy:.3f} · {progress.steps_per_second:.1f} steps/s"
 
 
 def result_line(meta: dict) -> str:
     """What the run reached: training loss of its last steps and the loss on fresh text."""
-    head = (f"stopped after {meta['steps']} of {meta['steps_planned']} steps" if meta["stopped_early"]
-            else f"trained {meta['steps']} steps")
+    head = (
+        f"stopped after {meta['steps']} of {meta['steps_planned']} steps"
+        if meta["stopped_early"]
+        else f"trained {meta['steps']} steps"
+    )
     if meta["train_loss"] is None:
         return f"{head} · fresh text {meta['fresh_loss']:.4f}, acc {meta['fresh_accuracy']:.3f}"
-    return (f"{head} · final loss {meta['train_loss']:.4f}, acc {meta['train_accuracy']:.3f}"
-            f" · fresh text {meta['fresh_loss']:.4f}, acc {meta['fresh_accuracy']:.3f}")
+    return (
+        f"{head} · final loss {meta['train_loss']:.4f}, acc {meta['train_accuracy']:.3f}"
+        f" · fresh text {meta['fresh_loss']:.4f}, acc {meta['fresh_accuracy']:.3f}"
+    )
 
 
 class ProgressRelay:

@@ -18,13 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..analysis.units import FEATURES, rank_units
 from ..errors import UserError
 from ..limits import TRAINING_BYTES, TRAINING_VALUES_PER_UNIT, check_run_size
+from ..model.weights import load_model, load_model_file
+from ..models import MODELS_DIR
+from ..models import shipped_names as list_shipped
 from .tasks import Task, TextTask
 from .trainer import ChunkStream, TrainConfig, Trainer, TrainResult, evaluate, new_model
-from ..analysis.units import FEATURES, rank_units
-from ..model.weights import load_model, load_model_file
-from ..models import MODELS_DIR, shipped_names as list_shipped
 
 MAX_TRAINING_CHARS = 1_000_000  # generated text beyond this repeats; enough variety for these tasks
 FRESH_CHARS = 5000
@@ -41,8 +42,9 @@ class TrainingRun:
         return self.result.model
 
 
-def train_task(task: Task, config: TrainConfig, on_progress=None, stop=None, command: str = "",
-               model=None) -> TrainingRun:
+def train_task(
+    task: Task, config: TrainConfig, on_progress=None, stop=None, command: str = "", model=None
+) -> TrainingRun:
     """Train a fresh model on ``task``, then measure it on fresh text; ``stop.is_set()`` ends training early.
     ``model``: ``new_model(task.vocabulary(), config)`` made by the caller, who can then look at it (it is
     trained in place) whenever ``on_progress`` is called."""
@@ -55,8 +57,14 @@ def train_model(task: Task, config: TrainConfig, on_progress=None, stop=None, mo
     result and the seconds spent making the training text and the model."""
     config.check()
     vocabulary = task.vocabulary()
-    check_run_size(config.batch * config.seq_len, config.hidden, len(vocabulary), what="a training chunk "
-                   "(--batch × --seq-len)", bytes_per_value=TRAINING_BYTES, values_per_unit=TRAINING_VALUES_PER_UNIT)
+    check_run_size(
+        config.batch * config.seq_len,
+        config.hidden,
+        len(vocabulary),
+        what="a training chunk (--batch × --seq-len)",
+        bytes_per_value=TRAINING_BYTES,
+        values_per_unit=TRAINING_VALUES_PER_UNIT,
+    )
     start = time.perf_counter()
     model = new_model(vocabulary, config) if model is None else model
     length = min(config.batch * (config.steps * config.seq_len + 1), MAX_TRAINING_CHARS)
@@ -67,8 +75,16 @@ def train_model(task: Task, config: TrainConfig, on_progress=None, stop=None, mo
     return result, time.perf_counter() - start - result.elapsed_seconds
 
 
-def card_meta(task: Task, config: TrainConfig, result: TrainResult, command: str, setup_seconds: float = 0.0,
-              *, measured: bool = True, keep_text: bool = True) -> dict:
+def card_meta(
+    task: Task,
+    config: TrainConfig,
+    result: TrainResult,
+    command: str,
+    setup_seconds: float = 0.0,
+    *,
+    measured: bool = True,
+    keep_text: bool = True,
+) -> dict:
     """The model card as data. ``measured``: False when measuring on fresh text was skipped (a second
     Ctrl-C): its numbers are None and no units are listed. ``keep_text``: store the held-out text of a
     text task (needed to re-check the card's units; a user's own file keeps it only on request)."""
@@ -127,8 +143,14 @@ def find_interpretable_units(model, text: str, task_features: dict) -> list[dict
         for state in ("c", "h"):
             if state in trace:
                 for score in rank_units(trace[state], values, UNITS_PER_FEATURE):
-                    found.append({"feature": name, "state": state, "unit": score.unit,
-                                  "correlation": round(score.correlation, 4)})
+                    found.append(
+                        {
+                            "feature": name,
+                            "state": state,
+                            "unit": score.unit,
+                            "correlation": round(score.correlation, 4),
+                        }
+                    )
     return found
 
 
@@ -164,8 +186,17 @@ def card_markdown(meta: dict) -> str:
     ]
     if "corpus_sha256" in meta:
         lines.append(f"| corpus | {meta['corpus']}, sha256 `{meta['corpus_sha256'][:16]}…` |")
-    lines += ["", "Reproduce (from the repository root):", "", "```", meta["command"], "```", "",
-              "## Interpretable units (fresh text)", ""]
+    lines += [
+        "",
+        "Reproduce (from the repository root):",
+        "",
+        "```",
+        meta["command"],
+        "```",
+        "",
+        "## Interpretable units (fresh text)",
+        "",
+    ]
     for feature in dict.fromkeys(unit["feature"] for unit in meta["units"]):
         best = best_unit(meta, feature)
         lines.append(f"- **{feature}**: {best['state']}[{best['unit']}], correlation {best['correlation']:+.4f}")
@@ -199,8 +230,9 @@ class Recipe:
 
     def argv(self, name: str, models_dir: str = "lstm_tui/models") -> list[str]:
         """``lstm-tui train`` arguments that reproduce the shipped file (paths relative to the repo root)."""
-        config = TrainConfig(cell=self.cell, hidden=self.hidden, steps=self.steps, seed=self.seed,
-                             learning_rate=self.learning_rate)
+        config = TrainConfig(
+            cell=self.cell, hidden=self.hidden, steps=self.steps, seed=self.seed, learning_rate=self.learning_rate
+        )
         return train_argv(self.task, config, out=f"{models_dir}/{name}.npz", card=f"{models_dir}/{name}.md")
 
 
@@ -222,9 +254,27 @@ RECIPES = {
 
 def train_argv(task: str, config: TrainConfig, *, text_file=None, out=None, card=None) -> list[str]:
     """``lstm-tui train`` arguments that repeat a run, every training setting spelled out."""
-    argv = ["train", "--task", task, "--cell", config.cell, "--hidden", str(config.hidden),
-            "--steps", str(config.steps), "--seed", str(config.seed), "--batch", str(config.batch),
-            "--seq-len", str(config.seq_len), "--lr", str(config.learning_rate), "--clip", str(config.clip)]
+    argv = [
+        "train",
+        "--task",
+        task,
+        "--cell",
+        config.cell,
+        "--hidden",
+        str(config.hidden),
+        "--steps",
+        str(config.steps),
+        "--seed",
+        str(config.seed),
+        "--batch",
+        str(config.batch),
+        "--seq-len",
+        str(config.seq_len),
+        "--lr",
+        str(config.learning_rate),
+        "--clip",
+        str(config.clip),
+    ]
     if config.layers != 1:
         argv += ["--layers", str(config.layers)]
     if config.bidirectional:

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..analysis.units import bracket_depth, inside_quotes
 from ..errors import UserError
 from ..limits import MAX_CORPUS_BYTES, MAX_TRAIN_VOCAB
-from ..safe_files import read_regular_file
-from ..analysis.units import bracket_depth, inside_quotes
 from ..model.vocab import Vocabulary
+from ..safe_files import read_regular_file
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 TRAINING_STREAM, FRESH_STREAM = 0, 1
@@ -164,8 +164,10 @@ class TextTask(Task):
         self.split = int(len(corpus) * (1.0 - self.held_out))
         self.alphabet = "".join(sorted(set(corpus)))
         if len(self.alphabet) > MAX_TRAIN_VOCAB:
-            raise UserError(f"{source} has {len(self.alphabet):,} distinct characters; a character model here "
-                            f"takes at most {MAX_TRAIN_VOCAB:,}")
+            raise UserError(
+                f"{source} has {len(self.alphabet):,} distinct characters; a character model here "
+                f"takes at most {MAX_TRAIN_VOCAB:,}"
+            )
 
     def training_text(self, length, seed):
         """The training part of the corpus, repeated to ``length``; the seed picks the starting point."""
@@ -198,8 +200,9 @@ def read_corpus(paths: list[Path]) -> str:
 
 class SignalTask(Task):
     name = "signal"
-    description = ("a wave written as digit levels 0–9, its period drifting; "
-                   "the features are the level and its direction")
+    description = (
+        "a wave written as digit levels 0–9, its period drifting; the features are the level and its direction"
+    )
     alphabet = "0123456789"
     periods = (6, 12)  # steps per cycle, drawn anew for every stretch
     stretch = (30, 90)  # steps between changes of period

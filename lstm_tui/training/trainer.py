@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -71,9 +71,13 @@ class TrainConfig:
 
 
 WHOLE_NUMBER_RANGES = (  # (setting, option, lowest, highest)
-    ("hidden", "--hidden", 1, MAX_HIDDEN), ("steps", "--steps", 1, MAX_STEPS), ("seed", "--seed", 0, MAX_SEED),
-    ("batch", "--batch", 1, MAX_BATCH), ("seq_len", "--seq-len", 1, MAX_SEQ_LEN),
-    ("layers", "--layers", 1, MAX_LAYERS), ("report_every", "--report-every", 1, float("inf")),
+    ("hidden", "--hidden", 1, MAX_HIDDEN),
+    ("steps", "--steps", 1, MAX_STEPS),
+    ("seed", "--seed", 0, MAX_SEED),
+    ("batch", "--batch", 1, MAX_BATCH),
+    ("seq_len", "--seq-len", 1, MAX_SEQ_LEN),
+    ("layers", "--layers", 1, MAX_LAYERS),
+    ("report_every", "--report-every", 1, float("inf")),
 )
 
 
@@ -141,8 +145,16 @@ def clip_gradients(grads: dict[str, np.ndarray], max_norm: float) -> float:
 
 def new_model(vocab: Vocabulary, config: TrainConfig) -> CharModel:
     """A seeded float32 model with an output layer, ready to train."""
-    return CharModel.random(config.cell, config.hidden, config.seed, vocab, output_layer=True, dtype="float32",
-                            num_layers=config.layers, bidirectional=config.bidirectional)
+    return CharModel.random(
+        config.cell,
+        config.hidden,
+        config.seed,
+        vocab,
+        output_layer=True,
+        dtype="float32",
+        num_layers=config.layers,
+        bidirectional=config.bidirectional,
+    )
 
 
 class ChunkStream:
@@ -250,7 +262,9 @@ class Trainer:
             first_terms.append(np.take(table, reading_order(inputs, d), axis=0, out=work.terms[d], mode="clip"))
         work.one_hot.fill(0)
         np.put_along_axis(work.one_hot, inputs[..., None], 1, axis=-1)
-        result = stack.forward(work.one_hot, self.state, first_terms=first_terms, buffers=work.steps, terms_prepared=True)
+        result = stack.forward(
+            work.one_hot, self.state, first_terms=first_terms, buffers=work.steps, terms_prepared=True
+        )
         self.state = self.carried_state(result)
         y = result.output.reshape(-1, stack.output_size)  # 2-D products are faster than stacked 3-D ones
         logits = np.dot(output["weight_out"], y.T, out=work.logits)  # (V, T·B): see softmax_cross_entropy
@@ -265,8 +279,12 @@ class Trainer:
         for d, cell in enumerate(first_layer):
             per_char = scatter_rows(d_terms[d], reading_order(inputs, d), self.vocab_size)
             cell.one_hot_terms_backward(per_char, grads[0][d])
-        flat = {param_key(name, k, d): grad for k, layer in enumerate(grads) for d, cell in enumerate(layer)
-                for name, grad in cell.items()}
+        flat = {
+            param_key(name, k, d): grad
+            for k, layer in enumerate(grads)
+            for d, cell in enumerate(layer)
+            for name, grad in cell.items()
+        }
         flat["weight_out"] = d_logits @ y
         flat["bias_out"] = d_logits.sum(axis=1)
         return loss, accuracy, flat
@@ -277,8 +295,10 @@ class Trainer:
         if self.stack.is_single:
             return result.state[0][0]
         return tuple(
-            tuple(state if d == 0 else cell.init_state(state["h"].shape[:-1])
-                  for d, (state, cell) in enumerate(zip(layer_states, layer_cells)))
+            tuple(
+                state if d == 0 else cell.init_state(state["h"].shape[:-1])
+                for d, (state, cell) in enumerate(zip(layer_states, layer_cells))
+            )
             for layer_states, layer_cells in zip(result.state, self.stack.cells)
         )
 

@@ -51,8 +51,7 @@ def to_ascii(text: str) -> str:
 
 
 # Symbols of the gradient lab's prose, spelt out: there, lengths may change.
-_SPELLINGS = {"‖": "|", "∂": "d", "Π": "P", "ρ": "rho", "½": "1/2", "₁₀": "10", "×": "x", "→": "->", "↓": "<",
-              "↑": ">"}
+_SPELLINGS = {"‖": "|", "∂": "d", "Π": "P", "ρ": "rho", "½": "1/2", "₁₀": "10", "×": "x", "→": "->", "↓": "<", "↑": ">"}
 _SPELLING = re.compile("|".join(map(re.escape, _SPELLINGS)))
 
 
@@ -81,8 +80,10 @@ class AsciiFilter(LineFilter):
     arrows, lesson text) in ASCII, each character as wide as the one it replaces."""
 
     def apply(self, segments: list[Segment], background) -> list[Segment]:
-        return [segment if segment.text.isascii() else Segment(_ascii_cells(segment.text), *segment[1:])
-                for segment in segments]
+        return [
+            segment if segment.text.isascii() else Segment(_ascii_cells(segment.text), *segment[1:])
+            for segment in segments
+        ]
 
 
 def _ascii_cells(text: str) -> str:

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from .ascii_mode import in_ascii_mode
 from ..display import format_signed
+from .ascii_mode import in_ascii_mode
 from .lines import LineView, bar, redrawn_on_theme_change, value_style
 from .palette import palette_for
 
@@ -32,8 +32,10 @@ def column_width(signed: bool, number_width: int, compact: bool) -> int:
 def full_width(session: Session) -> int:
     """Columns the unit labels and every quantity's bar and number take side by side."""
     names = session.gate_names + session.state_names
-    return LABEL_WIDTH + sum(column_width(session.value_range(name)[0] < 0,
-                                          NUMBER_WIDTHS[session.value_range(name)[0] < 0], False) for name in names)
+    return LABEL_WIDTH + sum(
+        column_width(session.value_range(name)[0] < 0, NUMBER_WIDTHS[session.value_range(name)[0] < 0], False)
+        for name in names
+    )
 
 
 def bar_number(value: float) -> str:
@@ -108,11 +110,19 @@ class UnitBars(LineView):
             signed = low < 0
             numbers = [bar_number(float(values[name][unit])) for unit in units] if step is not None else []
             width = max([NUMBER_WIDTHS[signed], *map(len, numbers)])
-            cells = [(" " + ("" if compact
-                             else bar(float(values[name][unit]), low, high, BAR_WIDTHS[signed], ascii=ascii) + " ")
-                      + number.rjust(width),
-                      value_style(float(values[name][unit]), low, high, palette, ink=True))
-                     for unit, number in zip(units, numbers)]
+            cells = [
+                (
+                    " "
+                    + (
+                        ""
+                        if compact
+                        else bar(float(values[name][unit]), low, high, BAR_WIDTHS[signed], ascii=ascii) + " "
+                    )
+                    + number.rjust(width),
+                    value_style(float(values[name][unit]), low, high, palette, ink=True),
+                )
+                for unit, number in zip(units, numbers)
+            ]
             columns.append((f" {name}".ljust(column_width(signed, width, compact)), cells))
         lines = [Text("".join(header for header, _ in columns), style="bold")]
         for row in range(len(units)):

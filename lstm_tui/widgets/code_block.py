@@ -87,21 +87,28 @@ def split_row(text: str, width: int, start: int, equals_column: int | None) -> t
     after column ``start``: at the best kind of break that keeps MIN_HEAD of the row, the last one
     that fits, except at "=": there the one that leaves a rest fitting one row (at ``equals_column``)
     with the narrowest widest row (``c = f·c₋₁ + i·g`` above its numbers, not all but the result)."""
-    fitting = [(kind, match) for kind, pattern in enumerate(BREAKS) for match in pattern.finditer(text)
-               if match.start() > start and cell_len(text[: match.start()]) <= width]
+    fitting = [
+        (kind, match)
+        for kind, pattern in enumerate(BREAKS)
+        for match in pattern.finditer(text)
+        if match.start() > start and cell_len(text[: match.start()]) <= width
+    ]
     for kind in range(len(BREAKS)):
         candidates = [m for k, m in fitting if k == kind and cell_len(text[: m.start()]) >= width * MIN_HEAD]
         if candidates:
             chosen = candidates[-1]
             if kind == AT_EQUALS:
                 column = start if equals_column is None else equals_column
-                one_row = [m for m in candidates if column + cell_len(text[m.end():]) <= width]
-                chosen = min(one_row, key=lambda m: max(cell_len(text[: m.start()]), column + cell_len(text[m.end():])),
-                             default=chosen)
-            return text[: chosen.start()], kind, text[chosen.end():]
+                one_row = [m for m in candidates if column + cell_len(text[m.end() :]) <= width]
+                chosen = min(
+                    one_row,
+                    key=lambda m: max(cell_len(text[: m.start()]), column + cell_len(text[m.end() :])),
+                    default=chosen,
+                )
+            return text[: chosen.start()], kind, text[chosen.end() :]
     if fitting:
         kind, last = max(fitting, key=lambda pair: pair[1].start())
-        return text[: last.start()], kind, text[last.end():]
+        return text[: last.start()], kind, text[last.end() :]
     cut = start
     while cut < len(text) and cell_len(text[: cut + 1]) <= width:
         cut += 1

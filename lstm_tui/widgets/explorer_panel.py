@@ -97,8 +97,16 @@ class ExplorerPanel(Vertical):
     # The actions above: they wait (shown dimmed) until the panel has started.
     ACTIONS = frozenset(binding.action.partition("(")[0] for binding in BINDINGS)
 
-    def __init__(self, setup: PanelSetup | None = None, *, window: int | None = None, model: CharModel | None = None,
-                 own_input: bool = True, id: str | None = None, classes: str | None = None):
+    def __init__(
+        self,
+        setup: PanelSetup | None = None,
+        *,
+        window: int | None = None,
+        model: CharModel | None = None,
+        own_input: bool = True,
+        id: str | None = None,
+        classes: str | None = None,
+    ):
         """The session for ``setup`` is made when the panel starts, on ``model`` if given (one already
         built from the setup), running the model on at most ``window`` characters. ``own_input=False``:
         no input of its own; the owner feeds it text with ``set_text`` (the panel then takes the focus
@@ -190,8 +198,13 @@ class ExplorerPanel(Vertical):
         self._model = None
         views = Vertical(
             BarsCaption(id="bars-caption"),  # shown by refresh_views, where a row is left for it
-            Horizontal(UnitLabels(id="unit-labels"), UnitBars("gates", id="gate-bars"),
-                       UnitBars("states", id="state-bars"), id="bars", classes="view-gates"),
+            Horizontal(
+                UnitLabels(id="unit-labels"),
+                UnitBars("gates", id="gate-bars"),
+                UnitBars("states", id="state-bars"),
+                id="bars",
+                classes="view-gates",
+            ),
             StatePlot(id="plot", classes="view-plot"),
             EquationView(id="equation", classes="view-equation"),
             Heatmap(id="heatmap", classes="view-heat"),
@@ -200,8 +213,12 @@ class ExplorerPanel(Vertical):
         await self.query_one(PanelArea).mount_all([views, Predictions(id="predictions")])
         if not self.is_attached:
             return  # the app quit while the views were mounting
-        self._views = {widget.id: widget for widget in self.query("StatusLine, HeatLine, Predictions, BarsCaption, "
-                                                                   "UnitLabels, UnitBars, StatePlot, EquationView, Heatmap")}
+        self._views = {
+            widget.id: widget
+            for widget in self.query(
+                "StatusLine, HeatLine, Predictions, BarsCaption, UnitLabels, UnitBars, StatePlot, EquationView, Heatmap"
+            )
+        }
         self._started.set()
         self.session.set_text(self.typed_text)  # keys typed while loading included
         self._apply_visibility()
@@ -348,8 +365,9 @@ class ExplorerPanel(Vertical):
         if correlation == 0:  # the feature is constant over this text (no brackets, no quotes, …)
             self.notify(f"{feature.description}: it does not vary in this text, so no unit can follow it", timeout=4)
             return
-        self.notify(f"{feature.description}: best unit {unit}, correlation {format_signed(correlation, plus=True)}",
-                    timeout=4)
+        self.notify(
+            f"{feature.description}: best unit {unit}, correlation {format_signed(correlation, plus=True)}", timeout=4
+        )
         self.refresh_views()
 
     def action_rank_units(self) -> None:
@@ -383,7 +401,9 @@ class ExplorerPanel(Vertical):
     def action_hidden(self) -> None:
         current = self.session.hidden_size
         larger = [size for size in HIDDEN_SIZES if size > current]
-        self.load(replace(self.session.setup, model="random", weights=None, hidden=larger[0] if larger else HIDDEN_SIZES[0]))
+        self.load(
+            replace(self.session.setup, model="random", weights=None, hidden=larger[0] if larger else HIDDEN_SIZES[0])
+        )
 
     def action_forget_bias(self, direction: int) -> None:
         if not self.session.has_forget_knob:

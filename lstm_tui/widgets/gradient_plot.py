@@ -11,8 +11,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual_plotext import PlotextPlot
 
-from .ascii_mode import in_ascii_mode, spell_ascii
 from ..analysis.gradient_lab import PLOT_TITLE, LabView, draw_plot, legend_rows, plot_series
+from .ascii_mode import in_ascii_mode, spell_ascii
 from .lines import LineView
 from .palette import hex_colour, palette_for
 from .plot import AXIS_MARGIN

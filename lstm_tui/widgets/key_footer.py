@@ -15,8 +15,18 @@ from textual.widgets import Footer
 from .ascii_mode import in_ascii_mode
 from .lines import LineView
 
-KEY_NAMES = {"left": "←", "right": "→", "up": "↑", "down": "↓", "pageup": "PgUp", "pagedown": "PgDn",
-             "escape": "esc", "space": "space", "enter": "⏎", "tab": "⇥"}
+KEY_NAMES = {
+    "left": "←",
+    "right": "→",
+    "up": "↑",
+    "down": "↓",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "escape": "esc",
+    "space": "space",
+    "enter": "⏎",
+    "tab": "⇥",
+}
 MODIFIERS = {"ctrl": "^", "shift": "⇧", "alt": "alt+"}
 ASCII_KEY_NAMES = {**KEY_NAMES, "left": "<-", "right": "->", "up": "up", "down": "down", "enter": "enter", "tab": "tab"}
 ASCII_MODIFIERS = {**MODIFIERS, "shift": "shift+"}
@@ -42,7 +52,7 @@ def join_keys(labels: list[str]) -> str:
         return "".join(labels)
     prefix = labels[0][: labels[0].rfind("+") + 1]
     if prefix and all(label.startswith(prefix) and len(label) == len(prefix) + 1 for label in labels):
-        return prefix + "".join(label[len(prefix):] for label in labels)
+        return prefix + "".join(label[len(prefix) :] for label in labels)
     return "/".join(labels)
 
 
@@ -113,8 +123,12 @@ def bindings_here(screen, *, unavailable: bool = False) -> list[tuple[object, Bi
 def _declared_at(node, binding: Binding) -> int:
     """Where the node's classes list the binding, its own class first (Textual orders a node's keys by
     the first class that bound each key: the app's ^q would come before F1)."""
-    ids = [declared.id for cls in type(node).__mro__ for declared in cls.__dict__.get("BINDINGS", ())
-           if isinstance(declared, Binding)]
+    ids = [
+        declared.id
+        for cls in type(node).__mro__
+        for declared in cls.__dict__.get("BINDINGS", ())
+        if isinstance(declared, Binding)
+    ]
     return ids.index(binding.id) if binding.id in ids else len(ids)
 
 

@@ -26,8 +26,8 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.worker import Worker
 from textual.widgets import Static
+from textual.worker import Worker
 
 from ..curriculum import Lesson, Quiz, TryIt, describe_setup, task_markdown
 from ..lesson_tasks import Task

@@ -70,7 +70,11 @@ class LossPlot(LineView, PlotextPlot):
         plt.xticks([0, self.total_steps // 2, self.total_steps])
         if self.steps:
             marker = "*" if in_ascii_mode(self) else "braille"
-            plt.plot(self.steps, [min(loss, ceiling) for loss in self.losses], marker=marker,
-                     color=palette_for(self).plot.get("loss", "default"))
+            plt.plot(
+                self.steps,
+                [min(loss, ceiling) for loss in self.losses],
+                marker=marker,
+                color=palette_for(self).plot.get("loss", "default"),
+            )
         plt.title(TITLE if self.steps else f"{TITLE}: drawn while training runs")
         self.show(matrix_rows(plt))

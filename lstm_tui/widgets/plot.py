@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual_plotext import PlotextPlot
 
-from .ascii_mode import in_ascii_mode
 from ..display import glyph
+from .ascii_mode import in_ascii_mode
 from .heat import CURSOR, visible_span
 from .lines import LineView
 from .palette import Palette, hex_colour, palette_for
@@ -93,16 +93,25 @@ class StatePlot(LineView, PlotextPlot):
         if steps:
             for name in names:
                 values = session.trace(name)[start:end, unit].tolist()
-                plt.plot(steps, values, color=palette.plot.get(name, palette.cursor),
-                         marker=curve_marker(name, palette, ascii))
+                plt.plot(
+                    steps,
+                    values,
+                    color=palette.plot.get(name, palette.cursor),
+                    marker=curve_marker(name, palette, ascii),
+                )
             for name in session.state_names:
                 # on the row (and column) that holds the curve's own dot at this step, not where plotext
                 # would put a one-per-cell marker for the same value
                 dots_down = BRAILLE_DOTS[1] if curve_marker(name, palette, ascii) == "braille" else 1
                 value = dot_cell(float(session.trace(name)[shown, unit]), (axis.bottom, axis.top), rows, dots_down)
                 plt.scatter([shown], [value], marker="O" if ascii else "●", color=palette.cursor)
-        self.show([self._legend(session, names, palette, ascii), *matrix_rows(plt),
-                   self._characters(session, start, end, width - columns)])
+        self.show(
+            [
+                self._legend(session, names, palette, ascii),
+                *matrix_rows(plt),
+                self._characters(session, start, end, width - columns),
+            ]
+        )
 
     def _fit(self, session: Session, names: tuple[str, ...], width: int, rows: int) -> tuple[int, int, int]:
         """(canvas columns, first step, end step) for this size, fitting ``self.axis`` to the values in

@@ -111,8 +111,12 @@ def fit_axis(low: float, high: float, rows: int, previous: Axis | None = None) -
     rows = max(rows, 3)
     axes = [placed(low, high, rows, tick, tick_rows) for tick, tick_rows in candidate_axes(low, high, rows)]
     best = min(axes, key=lambda axis: (len(axis.ticks()) < 2, axis.per_row, -axis.tick_rows))
-    if (previous is not None and previous.rows == rows and math.isclose(previous.per_row, best.per_row)
-            and previous.fits(low, high)):
+    if (
+        previous is not None
+        and previous.rows == rows
+        and math.isclose(previous.per_row, best.per_row)
+        and previous.fits(low, high)
+    ):
         return previous
     return best
 

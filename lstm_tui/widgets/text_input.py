@@ -9,8 +9,8 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import Input
 
-from .ascii_mode import in_ascii_mode, to_ascii
 from ..display import glyph
+from .ascii_mode import in_ascii_mode, to_ascii
 from .lines import changed_span
 
 
@@ -107,8 +107,11 @@ class TextInput(Input):
         if self.has_focus:
             selection_start, selection_end = sorted(self.selection)
             if selection_start != selection_end:
-                text.stylize_before(self.get_component_rich_style("input--selection"),
-                                    max(0, selection_start - start), max(0, selection_end - start))
+                text.stylize_before(
+                    self.get_component_rich_style("input--selection"),
+                    max(0, selection_start - start),
+                    max(0, selection_end - start),
+                )
             if self._cursor_visible:
                 cursor = self.cursor_position - start
                 if self.cursor_at_end:

@@ -45,8 +45,9 @@ SHAPE_IDS = ["1", "2", "1-bi", "2-bi"]
 @pytest.mark.parametrize("layers, bidirectional", SHAPES, ids=SHAPE_IDS)
 @pytest.mark.parametrize("name", ["rnn", "lstm", "gru", "lstm-peephole", "mgu"])
 def test_log_probability_attribution_matches_finite_differences(name, layers, bidirectional):
-    model = CharModel.random(name, 4, seed=6, vocab="abcde", output_layer=True, num_layers=layers,
-                             bidirectional=bidirectional)
+    model = CharModel.random(
+        name, 4, seed=6, vocab="abcde", output_layer=True, num_layers=layers, bidirectional=bidirectional
+    )
     run = model.run(TEXT)
     step = 6
     result = attribute(model, run.stack, step)
@@ -57,9 +58,9 @@ def test_log_probability_attribution_matches_finite_differences(name, layers, bi
     assert np.all(expected[: step + 1] > 1e-9)  # every character up to the step counts, so 0 ≈ 0 proves nothing
     np.testing.assert_allclose(result.norms, expected, rtol=1e-6, atol=1e-10)
     if bidirectional:
-        assert np.all(result.norms[step + 1:] > 1e-9)  # the reverse direction has read the rest
+        assert np.all(result.norms[step + 1 :] > 1e-9)  # the reverse direction has read the rest
     else:
-        assert not result.norms[step + 1:].any()  # exactly zero: those characters come later
+        assert not result.norms[step + 1 :].any()  # exactly zero: those characters come later
 
 
 @pytest.mark.parametrize("layers, bidirectional", SHAPES, ids=SHAPE_IDS)
@@ -111,7 +112,7 @@ def model_from_torch(cell_name, weights, weight_out, bias_out, vocab):
 def load_case(cell_name, case):
     with np.load(FIXTURE, allow_pickle=False) as data:
         prefix = f"{cell_name}/{case}/"
-        values = {name[len(prefix):]: data[name] for name in data.files if name.startswith(prefix)}
+        values = {name[len(prefix) :]: data[name] for name in data.files if name.startswith(prefix)}
         return values, str(data["vocab"]), str(data["text"])
 
 
@@ -124,8 +125,9 @@ def check_against_reference(cell_name, values, vocab, text):
     assert result.target == int(values["target"])
     np.testing.assert_allclose(result.norms, values["log_p_norms"], rtol=1e-10, atol=1e-14)
     without_output = CharModel(model.stack, model.vocab)
-    np.testing.assert_allclose(attribute(without_output, run.stack, step).norms, values["output_norms"],
-                               rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(
+        attribute(without_output, run.stack, step).norms, values["output_norms"], rtol=1e-10, atol=1e-14
+    )
 
 
 @pytest.mark.parametrize("case", ["layers1", "layers2_bi"])
@@ -145,8 +147,11 @@ def test_a_changed_output_weight_breaks_the_fixture_comparison():
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("shape", [(1, False, 14), (3, False, 5), (2, True, 0), (3, True, 9)],
-                         ids=["1-last", "3-mid", "2-bi-first", "3-bi-mid"])
+@pytest.mark.parametrize(
+    "shape",
+    [(1, False, 14), (3, False, 5), (2, True, 0), (3, True, 9)],
+    ids=["1-last", "3-mid", "2-bi-first", "3-bi-mid"],
+)
 @pytest.mark.parametrize("cell_name", ["rnn", "lstm", "gru"])
 def test_matches_live_torch_autograd(cell_name, shape):
     pytest.importorskip("torch", reason="torch not installed: pip install torch==2.13.0 (CPU) for live parity")
@@ -161,7 +166,14 @@ def test_matches_live_torch_autograd(cell_name, shape):
     width = (2 if bidirectional else 1) * 5
     weight_out = torch.randn(len(vocab), width, generator=generator, dtype=torch.float64).numpy()
     bias_out = torch.randn(len(vocab), generator=generator, dtype=torch.float64).numpy()
-    reference = make.attribution_reference(module, weight_out, bias_out, [vocab.index(c) for c in text], step, len(vocab))
-    values = {**make.stack_weights(module), "weight_out": weight_out, "bias_out": bias_out, "step": np.array(step),
-              **reference}
+    reference = make.attribution_reference(
+        module, weight_out, bias_out, [vocab.index(c) for c in text], step, len(vocab)
+    )
+    values = {
+        **make.stack_weights(module),
+        "weight_out": weight_out,
+        "bias_out": bias_out,
+        "step": np.array(step),
+        **reference,
+    }
     check_against_reference(cell_name, values, vocab, text)

@@ -8,9 +8,6 @@ import numpy as np
 import pytest
 
 from lstm_tui import cli
-from lstm_tui.errors import UserError
-from lstm_tui.model import CELLS, PRINTABLE_ASCII, CharModel, Vocabulary, build_cell
-from lstm_tui.model.stack import Stack
 from lstm_tui.analysis import gradient_flow as gradients
 from lstm_tui.analysis.gradient_flow import (
     GradientSettings,
@@ -25,6 +22,9 @@ from lstm_tui.analysis.gradient_flow import (
     set_spectral_radius,
     spectral_radii,
 )
+from lstm_tui.errors import UserError
+from lstm_tui.model import CELLS, PRINTABLE_ASCII, CharModel, Vocabulary, build_cell
+from lstm_tui.model.stack import Stack
 
 T, INPUT, HIDDEN = 6, 4, 3
 
@@ -322,8 +322,20 @@ def test_json_shape(run_cli):
 
 
 def test_json_with_text_and_knobs(run_cli):
-    code, out, _ = run_cli("--cells", "lstm,mgu", "--text", "hello, world", "--scale", "1.5",
-                           "--forget-bias", "2", "--seed", "4", "--format", "json")
+    code, out, _ = run_cli(
+        "--cells",
+        "lstm,mgu",
+        "--text",
+        "hello, world",
+        "--scale",
+        "1.5",
+        "--forget-bias",
+        "2",
+        "--seed",
+        "4",
+        "--format",
+        "json",
+    )
     assert code == 0
     data = json.loads(out)
     assert list(data["cells"]) == ["lstm", "mgu"]
@@ -343,7 +355,7 @@ def test_table_prints_readouts_and_a_plot(run_cli):
     # without colours each curve is drawn with its number, and the legend (above the plot) says which
     legend = lines[lines.index(next(line for line in lines if line.startswith("‖∂h_T"))) + 1]
     assert legend == "1 rnn  2 lstm  3 lstm Πf  4 gru"
-    plot = "\n".join(lines[lines.index(legend) + 1:])
+    plot = "\n".join(lines[lines.index(legend) + 1 :])
     assert all(number in plot for number in "1234") and "rnn" not in plot  # no legend over the curves
 
 
@@ -426,8 +438,10 @@ def finite_difference_output_jacobian(stack, inputs, eps=1e-6):
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
 @pytest.mark.parametrize("name", ["rnn", "lstm", "gru", "lstm-fgr", "mut1"])
 def test_stack_norms_match_finite_differences(name, bidirectional, rng):
-    stack = gradients.prepare_stack(Stack.build(name, INPUT, HIDDEN, num_layers=2, bidirectional=bidirectional, seed=11),
-                                    GradientSettings(spectral_radius=1.5))
+    stack = gradients.prepare_stack(
+        Stack.build(name, INPUT, HIDDEN, num_layers=2, bidirectional=bidirectional, seed=11),
+        GradientSettings(spectral_radius=1.5),
+    )
     inputs = rng.normal(size=(T, INPUT))
     expected = np.linalg.norm(finite_difference_output_jacobian(stack, inputs), axis=(1, 2))
     assert np.all(expected > 1e-8)

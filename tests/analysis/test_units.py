@@ -3,6 +3,17 @@ import re
 import numpy as np
 import pytest
 
+from lstm_tui.analysis.units import (
+    bracket_depth,
+    column,
+    correlations,
+    feature_values,
+    inside_quotes,
+    is_vowel,
+    is_whitespace,
+    rank_units,
+    regex_matches,
+)
 from lstm_tui.errors import UserError
 from lstm_tui.training.shipped import (
     FRESH_CHARS,
@@ -15,18 +26,6 @@ from lstm_tui.training.shipped import (
 )
 from lstm_tui.training.tasks import get_task
 from lstm_tui.training.trainer import evaluate
-from lstm_tui.analysis.units import (
-    bracket_depth,
-    column,
-    correlations,
-    feature_values,
-    inside_quotes,
-    is_vowel,
-    is_whitespace,
-    rank_units,
-    regex_matches,
-)
-
 
 # --- features ---------------------------------------------------------------------------------------
 
@@ -136,8 +135,9 @@ def test_card_numbers_match_a_recomputation_on_fresh_text(name):
     assert [(u["feature"], u["state"], u["unit"]) for u in recomputed] == [
         (u["feature"], u["state"], u["unit"]) for u in card["units"]
     ]
-    np.testing.assert_allclose([u["correlation"] for u in recomputed], [u["correlation"] for u in card["units"]],
-                               atol=2e-3)
+    np.testing.assert_allclose(
+        [u["correlation"] for u in recomputed], [u["correlation"] for u in card["units"]], atol=2e-3
+    )
 
 
 @pytest.mark.parametrize("name, feature", [("brackets", "depth"), ("quotes", "quotes")])
@@ -149,4 +149,3 @@ def test_the_best_unit_follows_its_feature_on_fresh_text(name, feature):
     states = model.run(fresh.text).forward.trace[best["state"]]
     assert abs(correlations(states, values)[best["unit"]]) >= 0.9
     assert abs(best["correlation"]) >= 0.9
-

@@ -90,8 +90,10 @@ def mut_symbols(cell, x, state):
 
 
 def rnn_symbols(cell, x, state):
-    return {name: cell.params[key] for name, key in
-            (("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh"))}
+    return {
+        name: cell.params[key]
+        for name, key in (("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh"))
+    }
 
 
 def slstm_symbols(cell, x, state):
@@ -116,26 +118,43 @@ def mlstm_symbols(cell, x, state):
 
 def mingru_symbols(cell, x, state):
     p = cell.params
-    return {**{f"W_{g}": w for g, w in blocks(p["weight_ih"], "zn").items()},
-            **{f"b_{g}": b for g, b in blocks(p["bias"], "zn").items()}}
+    return {
+        **{f"W_{g}": w for g, w in blocks(p["weight_ih"], "zn").items()},
+        **{f"b_{g}": b for g, b in blocks(p["bias"], "zn").items()},
+    }
 
 
 def minlstm_symbols(cell, x, state):
     p = cell.params
-    return {**{f"W_{g}": w for g, w in blocks(p["weight_ih"], "fin").items()},
-            **{f"b_{g}": b for g, b in blocks(p["bias"], "fin").items()}}
+    return {
+        **{f"W_{g}": w for g, w in blocks(p["weight_ih"], "fin").items()},
+        **{f"b_{g}": b for g, b in blocks(p["bias"], "fin").items()},
+    }
 
 
 def rglru_symbols(cell, x, state):
     p = cell.params
     projected = p["weight_proj"] @ x
-    return {"x̃": projected, "W_r": p["weight_gate"][:H], "W_i": p["weight_gate"][H:], "b_r": p["bias_gate"][:H],
-            "b_i": p["bias_gate"][H:], "Λ": p["lambda"]}
+    return {
+        "x̃": projected,
+        "W_r": p["weight_gate"][:H],
+        "W_i": p["weight_gate"][H:],
+        "b_r": p["bias_gate"][:H],
+        "b_i": p["bias_gate"][H:],
+        "Λ": p["lambda"],
+    }
 
 
 SYMBOLS = {
-    LSTMCell: lstm_symbols, GRUCell: gru_symbols, MGUCell: mgu_symbols, MUTCell: mut_symbols, RNNCell: rnn_symbols,
-    SLSTMCell: slstm_symbols, MLSTMCell: mlstm_symbols, MinGRUCell: mingru_symbols, MinLSTMCell: minlstm_symbols,
+    LSTMCell: lstm_symbols,
+    GRUCell: gru_symbols,
+    MGUCell: mgu_symbols,
+    MUTCell: mut_symbols,
+    RNNCell: rnn_symbols,
+    SLSTMCell: slstm_symbols,
+    MLSTMCell: mlstm_symbols,
+    MinGRUCell: mingru_symbols,
+    MinLSTMCell: minlstm_symbols,
     RGLRUCell: rglru_symbols,
 }
 

@@ -40,12 +40,17 @@ def test_gru_one_step_by_hand():
     h = z·h₋₁ + (1 − z)·n = 0.125 + 0.45             = 0.575   (z-new would give 0.55)
     """
     ln2, ln3 = math.log(2), math.log(3)
-    cell = build_cell("gru", 2, 1, params={
-        "weight_ih": [[ln3, 0.0], [1.0, -0.5], [0.5, 0.0]],
-        "weight_hh": [[0.0], [2.0], [2.0]],
-        "bias_ih": [0.0, -1.0, ln2 - 2.0],
-        "bias_hh": [0.0, -ln3, 1.0],
-    })
+    cell = build_cell(
+        "gru",
+        2,
+        1,
+        params={
+            "weight_ih": [[ln3, 0.0], [1.0, -0.5], [0.5, 0.0]],
+            "weight_hh": [[0.0], [2.0], [2.0]],
+            "bias_ih": [0.0, -1.0, ln2 - 2.0],
+            "bias_hh": [0.0, -ln3, 1.0],
+        },
+    )
     state, trace = one_step(cell, [1.0, 2.0], [0.5])
     np.testing.assert_allclose(trace["r"], [0.75], rtol=1e-14)
     np.testing.assert_allclose(trace["z"], [0.25], rtol=1e-14)
@@ -61,11 +66,16 @@ def test_mgu_one_step_by_hand():
     h = (1 − f)·h₋₁ + f·n = 0.125 + 0.6               = 0.725
     """
     ln3 = math.log(3)
-    cell = build_cell("mgu", 1, 1, params={
-        "weight_ih": [[ln3], [0.5]],
-        "weight_hh": [[0.0], [2.0]],
-        "bias": [0.0, ln3 - 1.25],
-    })
+    cell = build_cell(
+        "mgu",
+        1,
+        1,
+        params={
+            "weight_ih": [[ln3], [0.5]],
+            "weight_hh": [[0.0], [2.0]],
+            "bias": [0.0, ln3 - 1.25],
+        },
+    )
     state, trace = one_step(cell, [1.0], [0.5])
     np.testing.assert_allclose(trace["f"], [0.75], rtol=1e-14)
     np.testing.assert_allclose(trace["n"], [0.8], rtol=1e-14)
@@ -75,12 +85,17 @@ def test_mgu_one_step_by_hand():
 # --- where the reset gate acts --------------------------------------------------------------------
 def reset_case(name, reset_bias):
     """H = 1, D = 1, all input weights 0; r = σ(reset_bias), z = σ(0) = ½, W_hn = 2, b_hn = 1."""
-    return build_cell(name, 1, 1, params={
-        "weight_ih": [[0.0], [0.0], [0.0]],
-        "weight_hh": [[0.0], [0.0], [2.0]],
-        "bias_ih": [reset_bias, 0.0, 0.0],
-        "bias_hh": [0.0, 0.0, 1.0],
-    })
+    return build_cell(
+        name,
+        1,
+        1,
+        params={
+            "weight_ih": [[0.0], [0.0], [0.0]],
+            "weight_hh": [[0.0], [0.0], [2.0]],
+            "bias_ih": [reset_bias, 0.0, 0.0],
+            "bias_hh": [0.0, 0.0, 1.0],
+        },
+    )
 
 
 def test_reset_position_by_hand():
@@ -232,7 +247,9 @@ def test_mut3_update_gate_sees_tanh_of_the_state(rng):
 
 def test_only_mut1_and_mut2_carry_a_projection():
     assert {name for name in ("mut1", "mut2", "mut3") if "weight_proj" in build_cell(name, 5, 2).params} == {
-        "mut1", "mut2"}
+        "mut1",
+        "mut2",
+    }
 
 
 # --- shared behaviour --------------------------------------------------------------------------------

@@ -103,8 +103,15 @@ def test_fgr_depends_on_previous_gates(rng):
 
 @pytest.mark.parametrize(
     "name, gate_blocks, peepholes",
-    [("lstm", 4, 0), ("lstm-peephole", 4, 3), ("lstm-nig", 3, 2), ("lstm-nfg", 3, 2), ("lstm-nog", 3, 2),
-     ("lstm-cifg", 3, 2), ("lstm-np", 4, 0)],
+    [
+        ("lstm", 4, 0),
+        ("lstm-peephole", 4, 3),
+        ("lstm-nig", 3, 2),
+        ("lstm-nfg", 3, 2),
+        ("lstm-nog", 3, 2),
+        ("lstm-cifg", 3, 2),
+        ("lstm-np", 4, 0),
+    ],
 )
 def test_parameter_counts(name, gate_blocks, peepholes):
     D, H = 96, 32

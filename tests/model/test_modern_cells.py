@@ -30,9 +30,15 @@ def assert_exact_bptt(cell, state0, rng, check_state=True):
 
 
 # --- BPTT for the options the registry does not build -----------------------------------------------------
-@pytest.mark.parametrize("name, options", [
-    ("slstm", {"heads": 2}), ("slstm", {"stabilised": False}), ("mlstm", {"heads": 2}), ("rglru", {"heads": 2}),
-])
+@pytest.mark.parametrize(
+    "name, options",
+    [
+        ("slstm", {"heads": 2}),
+        ("slstm", {"stabilised": False}),
+        ("mlstm", {"heads": 2}),
+        ("rglru", {"heads": 2}),
+    ],
+)
 def test_bptt_with_options(name, options, rng):
     cell = build_cell(name, INPUT, 4, seed=7, **options)
     assert_exact_bptt(cell, random_state(cell, rng, (BATCH,)), rng)
@@ -127,7 +133,7 @@ def test_without_the_stabiliser_float32_overflows_after_a_few_characters(rng):
         plain = off.forward(inputs).trace
     broken = np.flatnonzero(~np.all(np.isfinite(plain["n"]), axis=1))
     assert broken.size and 1 <= broken[0] < 10  # fine on the first character, overflowed within ten
-    assert np.all(plain["h"][broken[0]:, 0] == 0.0)  # h = o ⊙ c / ∞: the unit has lost its memory
+    assert np.all(plain["h"][broken[0] :, 0] == 0.0)  # h = o ⊙ c / ∞: the unit has lost its memory
     stabilised = on.forward(inputs).trace["h"]
     assert np.all(np.isfinite(stabilised))
     exact = build_cell("slstm", 6, 8, params=on.params).forward(inputs.astype(np.float64)).trace["h"]

@@ -27,8 +27,9 @@ def reference_lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh):
 def reference_run(params, inputs, h, c):
     trace = []
     for x in inputs:
-        h, c, values = reference_lstm_step(x, h, c, params["weight_ih"], params["weight_hh"], params["bias_ih"],
-                                           params["bias_hh"])
+        h, c, values = reference_lstm_step(
+            x, h, c, params["weight_ih"], params["weight_hh"], params["bias_ih"], params["bias_hh"]
+        )
         trace.append(values)
     return {name: np.array([values[name] for values in trace]) for name in trace[0]}
 

@@ -55,16 +55,18 @@ def heads_of(case):
 
 # --- the comparisons, shared by fixture and live tests -----------------------------------------------------
 def check_slstm(params, inputs, state, heads, dtype, expected):
-    cell = build_cell("slstm", inputs.shape[-1], params["weight_ih"].shape[0] // 4, heads=heads, params=params,
-                      dtype=dtype)
+    cell = build_cell(
+        "slstm", inputs.shape[-1], params["weight_ih"].shape[0] // 4, heads=heads, params=params, dtype=dtype
+    )
     result = cell.forward(inputs, {name: value.astype(dtype) for name, value in state.items()})
     for name in ("h", "c", "n", "m"):
         assert_close(result.trace[name], expected[name], dtype, f"sLSTM {name}, every step")
 
 
 def check_mlstm(params, inputs, state, heads, dtype, expected):
-    cell = build_cell("mlstm", inputs.shape[-1], params["weight_ih"].shape[0] // 4, heads=heads, params=params,
-                      dtype=dtype)
+    cell = build_cell(
+        "mlstm", inputs.shape[-1], params["weight_ih"].shape[0] // 4, heads=heads, params=params, dtype=dtype
+    )
     result = cell.forward(inputs, {name: value.astype(dtype) for name, value in state.items()})
     assert_close(result.trace["h"], expected["h_step"], dtype, "mLSTM step form")
     assert_close(result.trace["n"], expected["n"], dtype, "mLSTM n")
@@ -197,8 +199,11 @@ LIVE_SEEDS = (3, 4)
 def test_xlstm_cells_match_live_xlstm(name, heads, seed, make):
     pytest.importorskip("xlstm", reason=MISSING.format("xlstm"))
     rng = np.random.default_rng(seed)
-    case, run, check = ((make.slstm_case, make.slstm_reference, check_slstm) if name == "slstm"
-                        else (make.mlstm_case, make.mlstm_reference, check_mlstm))
+    case, run, check = (
+        (make.slstm_case, make.slstm_reference, check_slstm)
+        if name == "slstm"
+        else (make.mlstm_case, make.mlstm_reference, check_mlstm)
+    )
     for zero_state in (True, False):
         params, inputs, state = case(rng, heads, zero_state)
         for dtype in ("float64", "float32"):

@@ -89,7 +89,7 @@ def compare_stack_with_reference(cell_name, case):
 def load_stacked(cell_name, case):
     with np.load(FIXTURES / f"stacked_{cell_name}.npz", allow_pickle=False) as data:
         prefix = f"{case}/"
-        return {name[len(prefix):]: data[name] for name in data.files if name.startswith(prefix)}
+        return {name[len(prefix) :]: data[name] for name in data.files if name.startswith(prefix)}
 
 
 @pytest.mark.parametrize("case", ["layers2", "layers3_bi"])
@@ -119,8 +119,11 @@ def torch_reference_module():
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("shape", [(1, True, 1), (2, False, 3), (3, True, 1), (4, True, 2), (4, False, 1)],
-                         ids=lambda s: f"L{s[0]}-{'bi' if s[1] else 'uni'}-B{s[2]}")
+@pytest.mark.parametrize(
+    "shape",
+    [(1, True, 1), (2, False, 3), (3, True, 1), (4, True, 2), (4, False, 1)],
+    ids=lambda s: f"L{s[0]}-{'bi' if s[1] else 'uni'}-B{s[2]}",
+)
 @pytest.mark.parametrize("cell_name", PARITY_CELLS)
 def test_stack_matches_live_torch(cell_name, shape, torch_reference_module):
     import torch
@@ -129,10 +132,26 @@ def test_stack_matches_live_torch(cell_name, shape, torch_reference_module):
     num_layers, bidirectional, batch = shape
     seed = 500 + 10 * num_layers + batch
     module = make.build_stack_module(cell_name, 7, 6, num_layers, bidirectional, seed)
-    case = make.random_stack_case(cell_name, torch.Generator().manual_seed(seed), num_layers, bidirectional,
-                                  input_size=7, hidden_size=6, steps=9, batch=batch)
-    reference = make.stack_reference(cell_name, module, case["inputs"], case["h0"], case.get("c0"),
-                                     case["loss_output"], case["loss_h_n"], case.get("loss_c_n"))
+    case = make.random_stack_case(
+        cell_name,
+        torch.Generator().manual_seed(seed),
+        num_layers,
+        bidirectional,
+        input_size=7,
+        hidden_size=6,
+        steps=9,
+        batch=batch,
+    )
+    reference = make.stack_reference(
+        cell_name,
+        module,
+        case["inputs"],
+        case["h0"],
+        case.get("c0"),
+        case["loss_output"],
+        case["loss_h_n"],
+        case.get("loss_c_n"),
+    )
     compare_stack_with_reference(cell_name, {**make.stack_weights(module), **case, **reference})
 
 
@@ -147,11 +166,15 @@ def test_stack_bptt_matches_finite_differences(name, rng):
     inputs = rng.normal(size=(T, BATCH, INPUT))
     state0 = tuple(tuple(random_state(cell, rng, (BATCH,)) for cell in layer) for layer in stack.cells)
     weights_y = rng.normal(size=(T, BATCH, stack.output_size))
-    weights_final = tuple(tuple({n: rng.normal(size=(BATCH, cell.state_size(n))) for n in cell.state_names}
-                                for cell in layer) for layer in stack.cells)
+    weights_final = tuple(
+        tuple({n: rng.normal(size=(BATCH, cell.state_size(n))) for n in cell.state_names} for cell in layer)
+        for layer in stack.cells
+    )
 
     def loss():
-        result = stack.forward(inputs, tuple(tuple({k: v.copy() for k, v in s.items()} for s in layer) for layer in state0))
+        result = stack.forward(
+            inputs, tuple(tuple({k: v.copy() for k, v in s.items()} for s in layer) for layer in state0)
+        )
         value = np.sum(weights_y * result.output)
         for k, d, cell in stack.all_cells():
             value += sum(np.sum(weights_final[k][d][n] * result.state[k][d][n]) for n in cell.state_names)
@@ -208,7 +231,7 @@ def test_layers_read_the_layer_below_and_cells_differ():
     assert [cell.input_size for _, _, cell in stack.all_cells()] == [5, 5, 8, 8, 8, 8]
     assert stack.output_size == 8 and stack.parameter_count() == sum(c.parameter_count() for *_, c in stack.all_cells())
     weights = [cell.params["weight_hh"] for *_, cell in stack.all_cells()]
-    assert all(not np.array_equal(a, b) for i, a in enumerate(weights) for b in weights[i + 1:])
+    assert all(not np.array_equal(a, b) for i, a in enumerate(weights) for b in weights[i + 1 :])
     assert set(stack.named_params()) >= {"weight_ih", "weight_ih_l0_reverse", "weight_hh_l2", "bias_hh_l2_reverse"}
     assert param_key("bias_ih", 0, 0) == "bias_ih" and param_key("peephole_i", 1, 1) == "peephole_i_l1_reverse"
 
@@ -274,13 +297,18 @@ def test_live_run_equals_a_fresh_run_after_every_edit(name, layers, bidirectiona
         for k, d, _ in model.stack.all_cells():
             expected = reference.stack.trace(k, d) if text else {}  # an empty run traces nothing
             for key, value in live.trace(k, d).items():
-                np.testing.assert_allclose(value, expected.get(key, value[:0]), rtol=0, atol=1e-14, err_msg=f"{text!r} {k} {d} {key}")
+                np.testing.assert_allclose(
+                    value, expected.get(key, value[:0]), rtol=0, atol=1e-14, err_msg=f"{text!r} {k} {d} {key}"
+                )
         if text:
             np.testing.assert_allclose(live.probabilities, reference.probabilities, rtol=0, atol=1e-14)
         assert list(live.in_vocab) == list(reference.in_vocab)
         # What the edit cost: streaming cells step from the first changed character, the rest re-run it all
-        kept = len(previous) if text.startswith(previous) else next(
-            (i for i, (a, b) in enumerate(zip(previous, text)) if a != b), min(len(previous), len(text)))
+        kept = (
+            len(previous)
+            if text.startswith(previous)
+            else next((i for i, (a, b) in enumerate(zip(previous, text)) if a != b), min(len(previous), len(text)))
+        )
         streaming = 1 if bidirectional else layers
         rerunning = 2 * layers - 1 if bidirectional else 0
         assert cost.kept == streaming * kept

@@ -150,9 +150,7 @@ def test_matches_live_torch_module(cell_name, sizes, torch_reference_module):
     seed = 1000 + 17 * input_size + hidden_size
     module = make.build_module(cell_name, input_size, hidden_size, seed)
     generator = torch.Generator().manual_seed(seed)
-    inputs, state0, loss_h, loss_c = make.random_case(
-        cell_name, generator, batch_shape, input_size, hidden_size, steps
-    )
+    inputs, state0, loss_h, loss_c = make.random_case(cell_name, generator, batch_shape, input_size, hidden_size, steps)
     reference = make.torch_reference(cell_name, module, inputs, state0, loss_h, loss_c)
     reference.update(inputs=inputs)
     cell = cell_from_torch_weights(cell_name, make.module_weights(module))

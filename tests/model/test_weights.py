@@ -73,8 +73,15 @@ def test_file_uses_pytorch_keys_and_plain_names(tmp_path):
     save_model(CharModel.random("lstm-peephole", 4, vocab=VOCAB), tmp_path / "p.npz")
     with np.load(tmp_path / "p.npz", allow_pickle=False) as npz:
         assert set(npz.files) == {
-            "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
-            "peephole_i", "peephole_f", "peephole_o", "cell", "vocab",
+            "weight_ih_l0",
+            "weight_hh_l0",
+            "bias_ih_l0",
+            "bias_hh_l0",
+            "peephole_i",
+            "peephole_f",
+            "peephole_o",
+            "cell",
+            "vocab",
         }
         assert npz["cell"].item() == "lstm-peephole" and npz["vocab"].item() == VOCAB
 

@@ -9,11 +9,10 @@ import pathlib
 import numpy as np
 import pytest
 
-from lstm_tui.errors import UserError
 from lstm_tui.model import CELLS, CharModel
 from lstm_tui.model.weights import MAX_MEMBERS, load_model, load_model_file, save_model
 
-from .test_stack import FIXTURES, load_stacked, stack_state
+from .test_stack import load_stacked, stack_state
 from .test_weights import load_error, save_arrays
 
 KERAS = pathlib.Path(__file__).parent.parent / "fixtures" / "keras"
@@ -30,19 +29,26 @@ def permuted_file_arrays(model, order):
     arrays = {"cell": np.array(model.name), "vocab": np.array(order)}
     for k, d, cell in model.stack.all_cells():
         for name, value in cell.params.items():
-            key = name + (f"_l{k}" + "_reverse" * d if name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-                          else ("" if (k, d) == (0, 0) else f"_l{k}" + "_reverse" * d))
+            key = name + (
+                f"_l{k}" + "_reverse" * d
+                if name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+                else ("" if (k, d) == (0, 0) else f"_l{k}" + "_reverse" * d)
+            )
             arrays[key] = value[:, columns] if (k == 0 and value.ndim == 2 and value.shape[1] == len(order)) else value
     if model.output:
-        arrays["weight_out"], arrays["bias_out"] = model.output["weight_out"][columns], model.output["bias_out"][columns]
+        arrays["weight_out"], arrays["bias_out"] = (
+            model.output["weight_out"][columns],
+            model.output["bias_out"][columns],
+        )
     return arrays
 
 
 # --- native .npz ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", list(CELLS))
 def test_stacked_bidirectional_models_round_trip_exactly(tmp_path, name):
-    model = CharModel.random(name, 4, seed=3, vocab=UNSORTED[::-1] + "é", output_layer=True, num_layers=2,
-                             bidirectional=True)
+    model = CharModel.random(
+        name, 4, seed=3, vocab=UNSORTED[::-1] + "é", output_layer=True, num_layers=2, bidirectional=True
+    )
     save_model(model, tmp_path / "m.npz")
     restored = load_model(tmp_path / "m.npz")
     assert (restored.num_layers, restored.bidirectional, restored.name) == (2, True, name)
@@ -57,8 +63,16 @@ def test_stacked_file_keys_follow_pytorch(tmp_path):
     save_model(CharModel.random("lstm-peephole", 3, vocab="ab", num_layers=2, bidirectional=True), tmp_path / "m.npz")
     with np.load(tmp_path / "m.npz", allow_pickle=False) as npz:
         keys = set(npz.files)
-    assert {"weight_ih_l0", "weight_hh_l0_reverse", "bias_ih_l1", "bias_hh_l1_reverse", "peephole_i",
-            "peephole_f_l0_reverse", "peephole_o_l1", "peephole_i_l1_reverse"} <= keys
+    assert {
+        "weight_ih_l0",
+        "weight_hh_l0_reverse",
+        "bias_ih_l1",
+        "bias_hh_l1_reverse",
+        "peephole_i",
+        "peephole_f_l0_reverse",
+        "peephole_o_l1",
+        "peephole_i_l1_reverse",
+    } <= keys
     assert len(keys) == 4 * 7 + 2
 
 
@@ -74,8 +88,9 @@ def test_four_layer_bidirectional_fgr_fits_the_member_limit(tmp_path):
 def test_unsorted_npz_vocabulary_is_the_column_order(tmp_path, layers, bidirectional):
     """The same model saved with its characters in another order, columns moved with them, computes the
     same thing: so the loader reads the file's order as the column order and keeps it."""
-    model = CharModel.random("gru", 5, seed=2, vocab="abcd", output_layer=True, num_layers=layers,
-                             bidirectional=bidirectional)
+    model = CharModel.random(
+        "gru", 5, seed=2, vocab="abcd", output_layer=True, num_layers=layers, bidirectional=bidirectional
+    )
     loaded = load_model(save_arrays(tmp_path / "m.npz", **permuted_file_arrays(model, UNSORTED)))
     assert loaded.vocab.chars == UNSORTED
     run, expected = loaded.run(TEXT), model.run(TEXT)
@@ -123,7 +138,10 @@ def test_an_upper_layer_of_the_wrong_width_is_named(tmp_path):
     arrays = stacked_arrays(tmp_path, num_layers=2, bidirectional=True)
     arrays["weight_ih_l1"] = arrays["weight_ih_l1"][:, :3]  # reads H, not the 2H a bidirectional layer gives
     message = load_error(save_arrays(tmp_path / "m.npz", **arrays))
-    assert "weight_ih_l1 has shape (12, 3), expected (12, 6) (cell 'lstm', hidden size 3, 6 inputs from layer 0)" in message
+    assert (
+        "weight_ih_l1 has shape (12, 3), expected (12, 6) (cell 'lstm', hidden size 3, 6 inputs from layer 0)"
+        in message
+    )
 
 
 def test_a_bidirectional_output_layer_reads_both_directions(tmp_path):
@@ -133,16 +151,25 @@ def test_a_bidirectional_output_layer_reads_both_directions(tmp_path):
 
 
 # --- Keras --------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("case, cell, layers, bidirectional", [
-    ("lstm_bidirectional2", "lstm", 2, True), ("gru_bidirectional", "gru", 1, True),
-    ("gru_cho_stacked3", "gru-cho", 3, False)])
+@pytest.mark.parametrize(
+    "case, cell, layers, bidirectional",
+    [
+        ("lstm_bidirectional2", "lstm", 2, True),
+        ("gru_bidirectional", "gru", 1, True),
+        ("gru_cho_stacked3", "gru-cho", 3, False),
+    ],
+)
 def test_keras_stacked_and_bidirectional_match_real_keras(case, cell, layers, bidirectional):
     """Fixtures from Keras 3 itself (tests/fixtures/make_keras_fixtures.py), weights under Keras's own
     variable paths and a vocabulary in order of first appearance."""
     loaded = load_model_file(KERAS / f"{case}.npz")
     expected = np.load(KERAS / f"{case}_expected.npz", allow_pickle=False)
     model = loaded.model
-    assert loaded.layout == "keras" and (model.name, model.num_layers, model.bidirectional) == (cell, layers, bidirectional)
+    assert loaded.layout == "keras" and (model.name, model.num_layers, model.bidirectional) == (
+        cell,
+        layers,
+        bidirectional,
+    )
     assert model.vocab.chars == "helo, wrd!"  # unsorted, kept
     text = str(expected["text"])
     np.testing.assert_array_equal(model.vocab.one_hot(text), expected["inputs"])

@@ -7,6 +7,8 @@ from lstm_tui.errors import UserError
 from lstm_tui.model.charmodel import CharModel
 from lstm_tui.model.numerics import uniform_init
 from lstm_tui.model.registry import CELLS, build_cell
+from lstm_tui.model.stack import layer_suffix
+from lstm_tui.model.vocab import Vocabulary
 from lstm_tui.training.shipped import RECIPES, best_unit, train_task
 from lstm_tui.training.tasks import TASK_NAMES, get_task
 from lstm_tui.training.trainer import (
@@ -21,8 +23,6 @@ from lstm_tui.training.trainer import (
     scatter_rows,
     softmax_cross_entropy,
 )
-from lstm_tui.model.stack import layer_suffix
-from lstm_tui.model.vocab import Vocabulary
 
 
 def float64_model(cell_name, vocab, hidden, seed=0):
@@ -286,8 +286,14 @@ def test_bad_settings_are_user_errors():
 def test_reduced_brackets_recipe_learns_a_depth_unit():
     """The shipped brackets recipe at a tenth of its steps already grows a unit that follows depth."""
     recipe = RECIPES["brackets"]
-    config = TrainConfig(recipe.cell, recipe.hidden, steps=recipe.steps // 10, seed=recipe.seed,
-                         learning_rate=recipe.learning_rate, report_every=50)
+    config = TrainConfig(
+        recipe.cell,
+        recipe.hidden,
+        steps=recipe.steps // 10,
+        seed=recipe.seed,
+        learning_rate=recipe.learning_rate,
+        report_every=50,
+    )
     task = get_task("brackets")
     run = train_task(task, config)
     _, counts = np.unique(list(task.fresh_text(5000, seed=1).text), return_counts=True)
@@ -341,8 +347,12 @@ def test_sampling_while_training_leaves_the_run_unchanged():
     plain = train_task(task, config).model
     watched = new_model(task.vocabulary(), config)
     samples = []
-    train_task(task, config, lambda progress: samples.append(sample(watched, "(", 20, SamplingSettings(seed=3)).text),
-               model=watched)
+    train_task(
+        task,
+        config,
+        lambda progress: samples.append(sample(watched, "(", 20, SamplingSettings(seed=3)).text),
+        model=watched,
+    )
     assert len(samples) == 4 and len(set(samples)) > 1  # the model changed between looks
     for name, value in plain.cell.params.items():
         assert np.array_equal(watched.cell.params[name], value)
@@ -351,8 +361,9 @@ def test_sampling_while_training_leaves_the_run_unchanged():
 
 # --- stacked and bidirectional models ----------------------------------------------------------------------
 def float64_stacked_model(cell_name, vocab, hidden, layers, bidirectional, seed=0):
-    model = CharModel.random(cell_name, hidden, seed, vocab, output_layer=True, num_layers=layers,
-                             bidirectional=bidirectional)
+    model = CharModel.random(
+        cell_name, hidden, seed, vocab, output_layer=True, num_layers=layers, bidirectional=bidirectional
+    )
     model.output["bias_out"] += np.random.default_rng(seed + 1).uniform(-0.1, 0.1, len(vocab))
     return model
 
@@ -366,9 +377,15 @@ def dense_stack_loss_and_grads(model, state, inputs, targets):
     loss, _, d_logits = softmax_cross_entropy(logits.reshape(-1, logits.shape[-1]).T, targets)
     d_logits = d_logits.T.reshape(logits.shape)
     grads, _, _ = stack.backward(result, dy=d_logits @ model.output["weight_out"])
-    flat = {name + stack_suffix: g for name, g, stack_suffix in
-            ((name, g, "" if (k, d) == (0, 0) else layer_suffix(k, d))
-             for k, layer in enumerate(grads) for d, cell in enumerate(layer) for name, g in cell.items())}
+    flat = {
+        name + stack_suffix: g
+        for name, g, stack_suffix in (
+            (name, g, "" if (k, d) == (0, 0) else layer_suffix(k, d))
+            for k, layer in enumerate(grads)
+            for d, cell in enumerate(layer)
+            for name, g in cell.items()
+        )
+    }
     flat["weight_out"] = np.einsum("tbv,tbh->vh", d_logits, y)
     flat["bias_out"] = d_logits.sum(axis=(0, 1))
     return loss, flat
@@ -382,8 +399,10 @@ def test_stacked_row_gather_gradients_equal_the_dense_core_path(cell_name, layer
     config = TrainConfig(cell=cell_name, hidden=5, layers=layers, bidirectional=bidirectional)
     trainer = Trainer(model, config)
     inputs, targets = rng.integers(0, 5, (7, 3)), rng.integers(0, 5, (7, 3))
-    trainer.state = tuple(tuple({n: rng.uniform(-0.5, 0.5, v.shape) for n, v in s.items()} for s in layer)
-                          for layer in model.stack.init_state((3,)))
+    trainer.state = tuple(
+        tuple({n: rng.uniform(-0.5, 0.5, v.shape) for n, v in s.items()} for s in layer)
+        for layer in model.stack.init_state((3,))
+    )
     expected_loss, expected = dense_stack_loss_and_grads(model, trainer.state, inputs, targets)
     loss, _, grads = trainer.gradients(inputs, targets)
     assert loss == pytest.approx(expected_loss, rel=1e-12)
@@ -396,8 +415,13 @@ def test_stacked_gradients_match_finite_differences(rng):
     model = float64_stacked_model("gru", Vocabulary("xyz"), 3, layers=2, bidirectional=True)
     trainer = Trainer(model, TrainConfig(hidden=3, layers=2, bidirectional=True))
     inputs, targets = rng.integers(0, 3, (5, 2)), rng.integers(0, 3, (5, 2))
-    entries = (("weight_ih", (1, 2)), ("weight_ih_l0_reverse", (4, 0)), ("weight_hh_l1", (2, 1)),
-               ("bias_hh_l1_reverse", (7,)), ("weight_out", (2, 5)))
+    entries = (
+        ("weight_ih", (1, 2)),
+        ("weight_ih_l0_reverse", (4, 0)),
+        ("weight_hh_l1", (2, 1)),
+        ("bias_hh_l1_reverse", (7,)),
+        ("weight_out", (2, 5)),
+    )
     assert_gradients_match_finite_differences(trainer, inputs, targets, entries, rel=1e-6, abs=1e-10)
 
 
