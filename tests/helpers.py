@@ -1,4 +1,15 @@
+import pathlib
+
 import numpy as np
+import pytest
+
+from lstm_tui.errors import UserError
+from lstm_tui.model import build_cell
+from lstm_tui.model.stack import Stack, layer_suffix
+from lstm_tui.model.weights import load_model
+
+TORCH_FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures" / "torch"
+PYTORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 # States that divide: sLSTM's normaliser n (h = o ⊙ c / n) is a sum of positive terms in any state the cell
 # reaches; near 0 it would make finite differences meaningless.
@@ -94,3 +105,49 @@ def numeric_gradient(function, array, eps=1e-6):
 def relative_error(analytic, numeric):
     scale = np.linalg.norm(analytic) + np.linalg.norm(numeric)
     return 0.0 if scale == 0 else np.linalg.norm(analytic - numeric) / scale
+
+
+# --- stacked models and weight files (PyTorch's layouts) ---------------------------------------------
+def stack_from_state_dict(cell_name, weights):
+    """Our stack holding exactly a torch module's state_dict (``weight_ih_l1``, ``…_l0_reverse``)."""
+    layers = 1 + max(int(name.split("_l")[1].split("_")[0]) for name in weights)
+    directions = 2 if any(name.endswith("_reverse") for name in weights) else 1
+    cells = []
+    for k in range(layers):
+        row = []
+        for d in range(directions):
+            params = {name: np.asarray(weights[name + layer_suffix(k, d)], dtype=np.float64) for name in PYTORCH_NAMES}
+            hidden, width = params["weight_hh"].shape[1], params["weight_ih"].shape[1]
+            row.append(build_cell(cell_name, width, hidden, params=params))
+        cells.append(row)
+    return Stack(cells)
+
+
+def stack_state(stack, h0, c0=None):
+    """PyTorch's (layers·directions, B, H) initial state as our [layer][direction] dicts."""
+    D = stack.num_directions
+    return tuple(
+        tuple({"h": h0[k * D + d], **({"c": c0[k * D + d]} if c0 is not None else {})} for d in range(D))
+        for k in range(stack.num_layers)
+    )
+
+
+def load_stacked(cell_name, case):
+    with np.load(TORCH_FIXTURES / f"stacked_{cell_name}.npz", allow_pickle=False) as data:
+        prefix = f"{case}/"
+        return {name[len(prefix) :]: data[name] for name in data.files if name.startswith(prefix)}
+
+
+def save_arrays(path, **arrays) -> pathlib.Path:
+    """Write arrays exactly as given (np.savez pickles object arrays by default, which a bad file may hold)."""
+    with open(path, "wb") as stream:
+        np.savez(stream, **arrays)
+    return path
+
+
+def load_error(path, **kwargs) -> str:
+    with pytest.raises(UserError) as caught:
+        load_model(path, **kwargs)
+    message = str(caught.value)
+    assert "\n" not in message and str(path) in message
+    return message

@@ -247,6 +247,8 @@ def view_json(view: LabView) -> dict:
             "explode_distance": r.explode_distance,
             "growth_per_step": None if r.growth_per_step is None else finite_or_none(r.growth_per_step),
             "spectral_radii": result.spectral_radii,
+            "layers": result.num_layers,
+            "bidirectional": result.bidirectional,
             "clip": {
                 "threshold": clipping.threshold,
                 "before": finite_or_none(clipping.before),

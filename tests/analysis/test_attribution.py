@@ -13,7 +13,7 @@ from lstm_tui.model import CharModel, Vocabulary
 from lstm_tui.model.charmodel import LiveRun
 from lstm_tui.model.numerics import softmax
 
-from ..model.test_stack import stack_from_state_dict
+from ..helpers import stack_from_state_dict
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "torch" / "attribution.npz"
 TEXT = "abcadbcbeea"

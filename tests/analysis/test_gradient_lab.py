@@ -467,7 +467,7 @@ def test_a_one_layer_stack_gives_the_cells_norms(rng):
 @pytest.mark.parametrize("name", sorted(TORCH_MODULES))
 def test_stack_norms_match_torch_autograd_jacobians(name, rng):
     torch = pytest.importorskip("torch", reason="torch is not installed: the autograd comparison needs it")
-    from tests.model.test_stack import stack_from_state_dict
+    from tests.helpers import stack_from_state_dict
 
     torch.manual_seed(8)
     module = getattr(torch.nn, TORCH_MODULES[name])(INPUT, 6, num_layers=2, bidirectional=True).double()

@@ -7,8 +7,6 @@ tests/fixtures/make_torch_fixtures.py); the live tests (marker ``torch``) agains
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -16,41 +14,22 @@ from lstm_tui.model import CELLS, CharModel, build_cell
 from lstm_tui.model.charmodel import CANNOT_STREAM, LiveRun
 from lstm_tui.model.stack import Stack, layer_suffix, param_key
 
-from ..analysis.test_gradient_flow import numeric_gradient, relative_error
-from ..helpers import random_state
+from ..helpers import (
+    PYTORCH_NAMES,
+    load_stacked,
+    numeric_gradient,
+    random_state,
+    relative_error,
+    stack_from_state_dict,
+    stack_state,
+)
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "torch"
 PARITY_CELLS = ("rnn", "lstm", "gru")
-PYTORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 TOLERANCE = 1e-10
 TORCH_MISSING = "torch not installed: pip install torch==2.13.0 (CPU) for live parity"
 
 
 # --- PyTorch's layout in and out ------------------------------------------------------------------------
-def stack_from_state_dict(cell_name, weights):
-    """Our stack holding exactly a torch module's state_dict (``weight_ih_l1``, ``…_l0_reverse``)."""
-    layers = 1 + max(int(name.split("_l")[1].split("_")[0]) for name in weights)
-    directions = 2 if any(name.endswith("_reverse") for name in weights) else 1
-    cells = []
-    for k in range(layers):
-        row = []
-        for d in range(directions):
-            params = {name: np.asarray(weights[name + layer_suffix(k, d)], dtype=np.float64) for name in PYTORCH_NAMES}
-            hidden, width = params["weight_hh"].shape[1], params["weight_ih"].shape[1]
-            row.append(build_cell(cell_name, width, hidden, params=params))
-        cells.append(row)
-    return Stack(cells)
-
-
-def stack_state(stack, h0, c0=None):
-    """PyTorch's (layers·directions, B, H) initial state as our [layer][direction] dicts."""
-    D = stack.num_directions
-    return tuple(
-        tuple({"h": h0[k * D + d], **({"c": c0[k * D + d]} if c0 is not None else {})} for d in range(D))
-        for k in range(stack.num_layers)
-    )
-
-
 def assert_close(actual, expected, what):
     np.testing.assert_allclose(actual, expected, rtol=0, atol=TOLERANCE, err_msg=what)
 
@@ -84,12 +63,6 @@ def compare_stack_with_reference(cell_name, case):
         if lstm:
             assert_close(d_state0[k][d]["c"], case["grad_c0"][k * D + d], f"gradient of c0[{k * D + d}]")
     assert_close(d_inputs, case["grad_inputs"], "gradient of the inputs")
-
-
-def load_stacked(cell_name, case):
-    with np.load(FIXTURES / f"stacked_{cell_name}.npz", allow_pickle=False) as data:
-        prefix = f"{case}/"
-        return {name[len(prefix) :]: data[name] for name in data.files if name.startswith(prefix)}
 
 
 @pytest.mark.parametrize("case", ["layers2", "layers3_bi"])

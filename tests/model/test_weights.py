@@ -16,16 +16,11 @@ from lstm_tui.errors import UserError
 from lstm_tui.model import CELLS, CharModel
 from lstm_tui.model.weights import MAX_DATA_BYTES, MAX_MEMBERS, load_model, load_model_file, save_model
 
+from ..helpers import load_error, save_arrays
+
 KERAS = pathlib.Path(__file__).parent.parent / "fixtures" / "keras"
 VOCAB = "abcd"
 HIDDEN = 3
-
-
-def save_arrays(path, **arrays) -> pathlib.Path:
-    """Write arrays exactly as given (np.savez pickles object arrays by default, which a bad file may hold)."""
-    with open(path, "wb") as stream:
-        np.savez(stream, **arrays)
-    return path
 
 
 @pytest.fixture
@@ -35,14 +30,6 @@ def good_arrays(tmp_path):
     save_model(model, tmp_path / "good.npz")
     with np.load(tmp_path / "good.npz", allow_pickle=False) as npz:
         return {key: npz[key] for key in npz.files}
-
-
-def load_error(path, **kwargs) -> str:
-    with pytest.raises(UserError) as caught:
-        load_model(path, **kwargs)
-    message = str(caught.value)
-    assert "\n" not in message and str(path) in message
-    return message
 
 
 # --- round trips ----------------------------------------------------------------------------------

@@ -12,8 +12,7 @@ import pytest
 from lstm_tui.model import CELLS, CharModel
 from lstm_tui.model.weights import MAX_MEMBERS, load_model, load_model_file, save_model
 
-from .test_stack import load_stacked, stack_state
-from .test_weights import load_error, save_arrays
+from ..helpers import load_error, load_stacked, save_arrays, stack_state
 
 KERAS = pathlib.Path(__file__).parent.parent / "fixtures" / "keras"
 UNSORTED = "dbca"  # a vocabulary whose order is not sorted order
