@@ -28,6 +28,23 @@ def press_and_settle(*keys):
     return run_before
 
 
+async def settle_lesson(pilot):
+    """Wait for the lesson screen's navigation workers and the rest of its page, then for the redraws they
+    cause; returns the screen."""
+    from lstm_tui.screens.lesson import LessonScreen
+
+    app = pilot.app
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    screen = app.screen
+    if isinstance(screen, LessonScreen):
+        await screen.view.rendered()
+    for _ in range(3):
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+    return screen
+
+
 def screen_text(svg: str) -> str:
     """The characters of a Textual SVG screenshot (tags dropped, entities decoded)."""
     text = html.unescape(re.sub(r"<[^>]+>", "", svg.split("<style>")[0] + svg.split("</style>")[-1]))
