@@ -98,7 +98,7 @@ class Session:
         self._initial = cell.init_state()  # every cell of a stack has the same state names
         self._run = LiveRun(self.model, self.window)
         self.last_edit = EditCost(0, 0, 0)
-        self._attribution = None  # ((version, target), Attribution): the last one computed
+        self._attribution = None  # (what it depends on, Attribution): the last one computed
         self._forget_rows = forget_rows(cell)
         self._forget_base = None
         if self._forget_rows is not None:  # one knob for every cell of a stack, from each cell's own bias
@@ -124,7 +124,6 @@ class Session:
             raise UserError(f"this model has no {DIRECTIONS[1] if direction == 1 else repr(direction)} direction")
         self.layer, self.direction = layer, direction
         self._ranking = None  # another cell's units: rank them again at the next look
-        self.version += 1
 
     def next_cell_shown(self, delta: int = 1) -> tuple[int, int]:
         """Step through the cells, bottom layer first, forward before reverse; returns (layer, direction)."""
@@ -354,7 +353,8 @@ class Session:
         step = self.step_index
         if step is None:
             return None
-        key = (self.version, target)
+        # the parameters (runs: a new model, a knob, a reset), the window's text, the step and the target
+        key = (self.runs, self.window_start, self.window_text, step, target)
         if self._attribution is None or self._attribution[0] != key:
             self._attribution = (key, attribute(self.model, self._run.result(), step, target))
         return self._attribution[1]

@@ -346,3 +346,11 @@ def test_attribution_of_the_shown_step_is_cached_until_a_change():
     session.move_cursor(-2)
     moved = session.attribution()
     assert moved.step == 4 and not moved.norms[5:].any() and moved.norms[:5].all()
+    session.show_cell(0)  # another view of the same run: the same attribution
+    assert session.attribution() is moved
+    session.set_forget_bias_offset(2.0)  # new parameters: computed again
+    knobbed = session.attribution()
+    assert knobbed is not moved and not np.allclose(knobbed.norms, moved.norms)
+    session.set_text("(a(b)c)x")  # the cursor stays on step 4, the text after it is longer
+    longer = session.attribution()
+    assert longer is not knobbed and longer.step == 4 and len(longer.norms) == 8
