@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from .errors import UserError
 from .limits import CELL_NAMES, DEFAULT_CELL, MAX_HIDDEN, MAX_SEED, VIEW_HIDDEN
 
-VIEWS = ("gates", "plot", "heat", "equation", "gradients")  # "gradients": the gradient lab, not a panel view
+VIEWS = (
+    "gates",
+    "plot",
+    "heat",
+    "equation",
+    "attribution",
+    "gradients",
+)  # "gradients": the gradient lab, not a panel view
 # Keys a lesson may hide (``hide_keys``), by the name of the action they run; views are hidden by name
 # (``hide_views``). Typing itself is never hidden.
 HIDEABLE_KEYS = (
@@ -17,6 +24,7 @@ HIDEABLE_KEYS = (
     "pin",
     "find_unit",
     "toggle_plot_gates",
+    "shown_cell",
     "cell",
     "seed",
     "hidden",

@@ -27,6 +27,7 @@ from textual.containers import Horizontal, Vertical
 from ..display import format_signed
 from ..errors import UserError
 from ..panel_setup import VIEWS, PanelSetup
+from .attribution import AttributionLine
 from .bars import BarsCaption, UnitBars, UnitLabels
 from .equation import EquationView
 from .heat import HeatLine, Heatmap
@@ -85,7 +86,10 @@ class ExplorerPanel(Vertical):
         Binding("f3", "toggle_view('plot')", "plot", group=VIEW_KEYS, id="panel.view-plot"),
         Binding("f4", "toggle_view('heat')", "heatmap", group=VIEW_KEYS, id="panel.view-heatmap"),
         Binding("f5", "toggle_view('equation')", "equation", group=VIEW_KEYS, id="panel.view-equation"),
+        Binding("shift+f4", "toggle_view('attribution')", "attribution line", show=False, id="panel.view-attribution"),
         Binding("f6", "toggle_plot_gates", "plot gates", id="panel.plot-gates"),
+        # a stacked or bidirectional model only (check_action hides it otherwise)
+        Binding("shift+f6", "shown_cell", "layer shown", id="panel.shown-cell"),
         Binding("f7", "cell(1)", "next cell", group=CELL, id="panel.cell-next"),
         Binding("shift+f7", "cell(-1)", "previous cell", group=CELL, id="panel.cell-previous"),
         Binding("f8", "seed", "new seed", group=MODEL, id="panel.seed"),
@@ -133,6 +137,7 @@ class ExplorerPanel(Vertical):
             yield TextInput(value=self.setup.text, placeholder="type here: every key steps the model", id="text")
         yield StatusLine(id="status")
         yield HeatLine(id="heat")
+        yield AttributionLine(id="attribution", classes="view-attribution")
         yield PanelArea(id="panel-area")  # the views, mounted by start
 
     def on_mount(self) -> None:
@@ -216,7 +221,8 @@ class ExplorerPanel(Vertical):
         self._views = {
             widget.id: widget
             for widget in self.query(
-                "StatusLine, HeatLine, Predictions, BarsCaption, UnitLabels, UnitBars, StatePlot, EquationView, Heatmap"
+                "StatusLine, HeatLine, AttributionLine, Predictions, BarsCaption, UnitLabels, UnitBars, StatePlot, "
+                "EquationView, Heatmap"
             )
         }
         self._started.set()
@@ -227,8 +233,13 @@ class ExplorerPanel(Vertical):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The panel's keys wait (shown dimmed) until the panel has started."""
-        return action not in self.ACTIONS or self.ready or None
+        """The panel's keys wait (shown dimmed) until the panel has started; the shown layer's key shows for
+        a stacked or bidirectional model only."""
+        if action not in self.ACTIONS:
+            return True
+        if not self.ready:
+            return None
+        return action != "shown_cell" or not self.session.model.stack.is_single
 
     def show_model(self, setup: PanelSetup, model: CharModel) -> None:
         """Show ``model`` (described by ``setup``), keeping the typed text."""
@@ -290,8 +301,8 @@ class ExplorerPanel(Vertical):
         the plot at least MIN_PLOT_ROWS, the bars and heatmap a header each (the bars also a caption,
         where a row is left for it) and one row per unit (at most 16), and the plot gets whatever is left.
         """
-        body = self.size.height - LINE_ROWS - self.own_input
         shown = self.views_shown
+        body = self.size.height - LINE_ROWS - self.own_input - ("attribution" in shown)
         equation = 0
         if "equation" in shown:
             view = self._views["equation"]
@@ -319,6 +330,8 @@ class ExplorerPanel(Vertical):
         units = session.shown_units(unit_count)
         views["status"].update_from(session)
         views["heat"].update_from(session)
+        if "attribution" in self.views_shown:
+            views["attribution"].update_from(session)
         views["predictions"].update_from(session)
         views["bars-caption"].display = caption
         if "gates" in self.views_shown:
@@ -393,6 +406,11 @@ class ExplorerPanel(Vertical):
     def action_cell(self, direction: int) -> None:
         name = self.session.next_cell(direction)
         self.notify(f"cell: {name}", timeout=2)
+        self.refresh_views()
+
+    def action_shown_cell(self) -> None:
+        """Show the next cell of a stacked or bidirectional model (the status line names it)."""
+        self.session.next_cell_shown()
         self.refresh_views()
 
     def action_seed(self) -> None:

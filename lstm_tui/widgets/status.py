@@ -42,6 +42,8 @@ class StatusLine(LineView):
         if session.out_of_vocabulary:
             line.append(f" · {session.out_of_vocabulary} unknown", style="italic")
         line.append(f" · unit {session.selected_unit} · ")
+        if session.shown_cell_label:
+            line.append(f"{session.shown_cell_label} · ")
         line.append(describe_model(session), style="bold")
         if session.has_forget_knob:
             line.append(f" · forget bias {format_signed(session.forget_bias_offset, 1, plus=True)}")
