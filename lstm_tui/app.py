@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 import sys
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from .widgets.key_footer import bindings_here
 
 ASCII_FILTER = AsciiFilter()
 LAB_MODE = "gradients"
+COMPARE_MODE = "compare"
 SHORT_ROWS = 16  # below this height the key footer gives its rows to the views (F1 still lists every key)
 TRAINING_MODE = "training"
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
@@ -65,6 +67,8 @@ class LstmApp(App):
         Binding("f1", "help", "help", id="app.help"),
         Binding("f12", "gradient_lab", "gradient lab", id="app.gradient-lab"),
         Binding("f12", "leave_gradient_lab", "back", id="app.leave-gradient-lab"),
+        Binding("shift+f12", "compare", "compare", id="app.compare"),
+        Binding("shift+f12", "leave_compare", "back", id="app.leave-compare"),
         Binding("f11", "training", "train", id="app.training"),
         Binding("f11", "leave_training", "back", id="app.leave-training"),
         # priority: Textual stops looking for a key's binding at a modal screen (help, the command palette,
@@ -84,15 +88,19 @@ class LstmApp(App):
         ascii_mode: bool = False,
         light: bool = False,
         model=None,
+        compare=None,
     ):
         """``model``: one already built for ``setup`` (by the CLI, from a file), shown by the first explorer.
         ``mode`` "lessons" opens ``lesson`` (default: the last one read, else the first) beside the panel,
         with ``curriculum`` and ``progress`` (default: the shipped lessons, the user's progress file).
         ``ascii_mode``: borders, bars, plots and key names in plain ASCII (widgets read the flag).
-        ``light``: start in the light theme (the palette switches at any time; widgets follow)."""
+        ``light``: start in the light theme (the palette switches at any time; widgets follow).
+        ``compare``: a (PanelSetup, model or None) per panel of the compare view, for mode "compare"."""
         # The first screen is the start mode's, made when the app composes (switch_mode, in on_mount, would
         # hold back the first frame 50 ms behind a blank default screen). Textual copies MODES in __init__.
         self.MODES = {"explore": self.explorer_screen, "lessons": self.lesson_screen}
+        if compare is not None:
+            self.MODES[COMPARE_MODE] = partial(self.compare_screen, compare, compare[0][0].text)
         if mode not in self.MODES:
             raise ValueError(f"unknown mode {mode!r}")
         self.DEFAULT_MODE = mode
@@ -108,6 +116,7 @@ class LstmApp(App):
         self.start_lesson = lesson
         self.lab_return_mode = mode
         self.training_return_mode = mode
+        self.compare_return_mode = mode
         self.crash: Exception | None = None
         self.ended_by_signal = 0
         self._started = False
@@ -205,6 +214,40 @@ class LstmApp(App):
                 lesson = None
         return LessonScreen(self.curriculum, self.progress, lesson, window=self.window)
 
+    # --- the compare view ----------------------------------------------------------------------------------
+    def compare_screen(self, sources, text: str) -> Screen:
+        from .screens.compare import CompareScreen
+
+        return CompareScreen(sources, text=text, window=self.window)
+
+    def open_compare(self) -> None:
+        """Compare the focused panel's model with its counterpart (``panel_setup.counterpart``), on its text;
+        a compare view opened before is replaced."""
+        from copy import deepcopy
+
+        from .panel_setup import counterpart
+
+        panel = self.focused_panel()
+        if panel is None or panel.session is None:
+            return
+        session = panel.session
+        setup = replace(session.setup, text=panel.typed_text)
+        # a model in memory or from a file is copied (the knob changes a model in place); others load again
+        model = deepcopy(session.model) if setup.weights or setup.label else None
+        sources = [(setup, model), (counterpart(setup), None)]
+        if self.current_mode != COMPARE_MODE:
+            self.compare_return_mode = self.current_mode
+        if COMPARE_MODE in self._modes:
+            self.remove_mode(COMPARE_MODE)
+        self.add_mode(COMPARE_MODE, partial(self.compare_screen, sources, setup.text))
+        self.switch_mode(COMPARE_MODE)
+
+    def action_compare(self) -> None:
+        self.open_compare()
+
+    def action_leave_compare(self) -> None:
+        self.switch_mode(self.compare_return_mode)
+
     # --- the gradient lab --------------------------------------------------------------------------------
     def open_gradient_lab(self, settings=None) -> None:
         """Switch to the lab with the panel's current text; ``settings`` (from a lesson) start a fresh lab."""
@@ -234,6 +277,10 @@ class LstmApp(App):
             return self.current_mode != LAB_MODE
         if action == "leave_gradient_lab":
             return self.current_mode == LAB_MODE
+        if action == "compare":
+            return self.current_mode not in (COMPARE_MODE, LAB_MODE, TRAINING_MODE)
+        if action == "leave_compare":
+            return self.current_mode == COMPARE_MODE and self.compare_return_mode != COMPARE_MODE
         if action == "training":
             return self.current_mode != TRAINING_MODE
         if action == "leave_training":
@@ -314,3 +361,7 @@ class LstmApp(App):
         )
         if self.current_mode != TRAINING_MODE:
             yield SystemCommand("Train a model", "F11: the training screen", self.action_training)
+        if self.check_action("compare", ()):
+            yield SystemCommand(
+                "Compare models", "⇧F12: this panel's model beside its plain-RNN (or LSTM) twin", self.action_compare
+            )

@@ -28,6 +28,7 @@ COMMANDS = (
     "check-lesson",
     "gradients",
     "explore",
+    "compare",
     "replay",
     "train",
     "serve",

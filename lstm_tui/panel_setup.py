@@ -46,6 +46,21 @@ class PanelSetup:
     label: str = ""  # how the status line names a model with no file or name (one trained in the app)
 
 
+def counterpart(setup: PanelSetup) -> PanelSetup:
+    """The model the app compares a panel's with (issue 16's central comparison): its plain-RNN twin, or
+    for an RNN the LSTM's; the shipped twin of a shipped model where there is one (brackets and
+    brackets-rnn), else a random model of that cell with the same size and seed."""
+    from .models import shipped_names
+
+    other = "lstm" if setup.cell == "rnn" else "rnn"
+    if setup.model != "random" and not setup.weights:
+        base = setup.model.removesuffix(f"-{setup.cell}")
+        twin = base if other == "lstm" else f"{base}-{other}"
+        if twin in shipped_names():
+            return PanelSetup(cell=other, model=twin, text=setup.text)
+    return PanelSetup(cell=other, hidden=setup.hidden, seed=setup.seed, text=setup.text)
+
+
 def check_random_setup(setup: PanelSetup) -> None:
     """Refuse (UserError) a seeded random model that cannot be built: bad size, seed or cell."""
     if not 1 <= setup.hidden <= MAX_HIDDEN:

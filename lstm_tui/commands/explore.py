@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import UserError
 from ..limits import DEFAULT_CELL, DEFAULT_WINDOW, MAX_WINDOW, VIEW_HIDDEN
-from .sources import add_source_arguments, load_source
+from .sources import add_source_arguments, check_window, load_source
 
 HELP = "type characters and watch a cell's gates respond (the live panel)"
 
@@ -33,20 +33,13 @@ def add_arguments(parser) -> None:
 def setup_from(args):
     """(PanelSetup, the model or None) from the options, checked so that errors come before the screen
     opens. A model file is loaded here; a random model is built by the panel after its first paint."""
-    from ..limits import check_run_size
     from ..panel_setup import PanelSetup, check_random_setup
 
     if not 1 <= args.window <= MAX_WINDOW:
         raise UserError(f"--window must be between 1 and {MAX_WINDOW}, not {args.window}")
     model = load_source(args, {"--hidden": args.hidden, "--seed": args.seed}, cell=args.cell)
     if model is not None:
-        check_run_size(
-            args.window,
-            model.stack.units,
-            len(model.vocab),
-            what="--window",
-            untraced_values=model.stack.untraced_values_per_step(),
-        )
+        check_window(args.window, model, "--window")
         setup = PanelSetup(cell=model.name, text=args.text, weights=args.weights, model=args.model or "random")
         return setup, model
     random = PanelSetup()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ..display import shown
 from ..errors import UserError
-from ..limits import DEFAULT_CELL, VIEW_HIDDEN
+from ..limits import CELL_NAMES, DEFAULT_CELL, VIEW_HIDDEN
 from ..models import shipped_names
 
 
@@ -39,6 +40,48 @@ def load_source(args, fixed_by_model: dict, cell: str | None = None):
     from ..model.weights import load_model
 
     return load_model(args.weights, cell=cell)
+
+
+def panel_source(name: str, *, hidden: int | None = None, seed: int | None = None, text: str = ""):
+    """(PanelSetup, the model or None) for one model named on the command line: a shipped model's name, a
+    registry cell's (a seeded random model of ``hidden`` units), or a weights file. Checked and loaded
+    here, so errors come before the screen opens; a random model is built by its panel."""
+    from ..panel_setup import PanelSetup, check_random_setup
+    from ..training.shipped import load_shipped
+
+    if name in shipped_names():
+        model = load_shipped(name)
+        return PanelSetup(cell=model.name, model=name, text=text), model
+    if name in CELL_NAMES:
+        random = PanelSetup()
+        setup = PanelSetup(
+            cell=name,
+            hidden=random.hidden if hidden is None else hidden,
+            seed=random.seed if seed is None else seed,
+            text=text,
+        )
+        check_random_setup(setup)
+        return setup, None
+    from pathlib import Path
+
+    if not Path(name).is_file():
+        raise UserError(
+            f"{shown(name)} is not a shipped model ({', '.join(shipped_names())}), a cell ({', '.join(CELL_NAMES)}) "
+            "or a weights file"
+        )
+    from ..model.weights import load_model
+
+    model = load_model(name)
+    return PanelSetup(cell=model.name, weights=name, text=text), model
+
+
+def check_window(window: int, model, what: str) -> None:
+    """Refuse (UserError) a window of ``window`` characters that ``model`` could not run within the bounds."""
+    from ..limits import check_run_size
+
+    check_run_size(
+        window, model.stack.units, len(model.vocab), what=what, untraced_values=model.stack.untraced_values_per_step()
+    )
 
 
 def add_model_arguments(parser, weights_help: str) -> None:

@@ -21,6 +21,8 @@ def where_typing_goes(screen: Screen) -> str:
     if isinstance(focused, Input):
         if any(isinstance(node, ExplorerPanel) for node in focused.ancestors):
             return "Typed characters go to the live panel's input: every printable one steps the model."
+        if screen.query(ExplorerPanel) and not any(panel.own_input for panel in screen.query(ExplorerPanel)):
+            return "Typed characters go to every panel: each printable one steps every model."
         return "Typed characters go to the focused field."
     if screen.query(ExplorerPanel):
         return "The focus is not in the live panel: typed characters do nothing until it is."
