@@ -67,7 +67,7 @@ class LstmApp(App):
         Binding("f1", "help", "help", id="app.help"),
         Binding("f12", "gradient_lab", "gradient lab", id="app.gradient-lab"),
         Binding("f12", "leave_gradient_lab", "back", id="app.leave-gradient-lab"),
-        Binding("shift+f12", "compare", "compare", id="app.compare"),
+        Binding("shift+f12", "compare", "compare", show=False, id="app.compare"),  # F1 and the palette list it
         Binding("shift+f12", "leave_compare", "back", id="app.leave-compare"),
         Binding("f11", "training", "train", id="app.training"),
         Binding("f11", "leave_training", "back", id="app.leave-training"),
