@@ -145,6 +145,8 @@ MAX_PROGRESS_BYTES = 1 << 20  # some thousand lessons' worth of progress; a larg
 MAX_SAMPLE_CHARS = 20_000
 # Above ~10 every character is nearly equally likely; 100 leaves room to show that, and no more.
 MAX_TEMPERATURE = 100.0
+# A continuation in the panel (Insert): a line's worth, a few ms, and the views still show the typed text.
+PANEL_CONTINUATION_CHARS = 40
 
 # --- export-code ---------------------------------------------------------------------------------------
 # panel.npz holds (text length × hidden size) numbers per gate and state: 1,000 characters of a 1,024-unit

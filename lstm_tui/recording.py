@@ -49,6 +49,7 @@ from .limits import (
 )
 from .panel_setup import VIEWS, PanelSetup, check_random_setup
 from .safe_files import write_atomic
+from .text_spans import edit_between
 
 FORMAT = "lstm-tui recording"
 VERSION = 1
@@ -171,18 +172,6 @@ class _Seen:
     views: tuple[str, ...]
     plot_gates: bool
     ranking: tuple | None
-
-
-def edit_between(old: str, new: str) -> tuple[int, int, str]:
-    """(start, end, inserted) such that old[:start] + inserted + old[end:] == new, as short as possible."""
-    start = 0
-    limit = min(len(old), len(new))
-    while start < limit and old[start] == new[start]:
-        start += 1
-    tail = 0
-    while tail < limit - start and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
-        tail += 1
-    return start, len(old) - tail, new[start : len(new) - tail]
 
 
 class Recorder:

@@ -17,7 +17,7 @@ from lstm_tui.limits import MAX_RECORDING_EVENTS, MAX_REPLAY_STEPS
 from lstm_tui.model import CharModel
 from lstm_tui.model.weights import save_model
 from lstm_tui.panel_setup import PanelSetup
-from lstm_tui.recording import Recorder, Replay, edit_between, parse_recording, read_recording, source_of
+from lstm_tui.recording import Recorder, Replay, parse_recording, read_recording, source_of
 from lstm_tui.session import Session
 
 
@@ -173,22 +173,6 @@ def test_the_starting_state_is_recorded_too():
     replay = Replay(parse_recording(json.loads(recorder.recording.to_json()), "r")).run()
     assert_same(snapshot(replay.session), snapshot(session))
     assert replay.views == ("heat",) and replay.plot_gates
-
-
-def test_edit_between_finds_the_smallest_change():
-    for old, new in [
-        ("", "a"),
-        ("abc", "abd"),
-        ("abc", "ab"),
-        ("hello", "help me"),
-        ("aaa", "aaaa"),
-        ("abc", ""),
-        ("x", "x"),
-    ]:
-        start, end, inserted = edit_between(old, new)
-        assert old[:start] + inserted + old[end:] == new
-    assert edit_between("aaa", "aaaa") == (3, 3, "a")
-    assert edit_between("hello world", "hello, world") == (5, 5, ",")
 
 
 # --- weights files and models that cannot be replayed -----------------------------------------------------

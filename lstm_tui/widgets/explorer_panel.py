@@ -26,7 +26,9 @@ from textual.containers import Horizontal, Vertical
 
 from ..display import format_signed
 from ..errors import UserError
+from ..limits import PANEL_CONTINUATION_CHARS
 from ..panel_setup import VIEWS, PanelSetup
+from ..text_spans import add_span, spans_following
 from .attribution import AttributionLine
 from .bars import BarsCaption, UnitBars, UnitLabels
 from .equation import EquationView
@@ -97,6 +99,7 @@ class ExplorerPanel(Vertical):
         Binding("f9", "forget_bias(-1)", "lower", group=KNOB, id="panel.forget-bias-lower"),
         Binding("f10", "forget_bias(1)", "raise", group=KNOB, id="panel.forget-bias-raise"),
         Binding("ctrl+r", "reset", "reset", id="panel.reset"),
+        Binding("insert", "continue_text", "model writes", id="panel.continue-text"),
     ]
     # The actions above: they wait (shown dimmed) until the panel has started.
     ACTIONS = frozenset(binding.action.partition("(")[0] for binding in BINDINGS)
@@ -131,6 +134,7 @@ class ExplorerPanel(Vertical):
         self._last_redraw = float("-inf")
         self._feature_index = -1  # the unit finder's last feature; ctrl+l moves to the next
         self._views: dict[str, object] = {}  # the mounted views by id, looked up once (every key draws them)
+        self._continuations = 0  # drawn so far: the seed of the next one
 
     def compose(self) -> ComposeResult:
         if self.own_input:
@@ -276,6 +280,8 @@ class ExplorerPanel(Vertical):
         the echo alone has been painted: two frames per key, the second a frame period later)."""
         if not self.ready:
             return  # start runs the model on the input's value
+        if self.own_input and self.input.model_spans:
+            self.input.model_spans = spans_following(self.input.model_spans, self.session.text, value)
         self.session.set_text(value)
         if time.monotonic() - self._last_redraw < FRAME_SECONDS:
             self.redraw_soon()  # keys faster than frames (a burst): one redraw for the lot
@@ -430,9 +436,29 @@ class ExplorerPanel(Vertical):
         self.session.nudge_forget_bias(direction)
         self.refresh_views()
 
+    def action_continue_text(self) -> None:
+        """Append what the model writes next (``model.sampling``, temperature 1, the n-th continuation
+        seeded n), marked in the input as the model's; the views read it like typed text."""
+        from ..model.sampling import SamplingSettings, sample
+
+        session, text = self.session, self.typed_text
+        settings = SamplingSettings(seed=self._continuations)
+        try:
+            written = sample(session.model, session.window_text, PANEL_CONTINUATION_CHARS, settings).text
+        except UserError as error:
+            self.notify(str(error), severity="warning", timeout=4)
+            return
+        self._continuations += 1
+        self.set_text(text + written)
+        if self.own_input:
+            self.input.model_spans = add_span(self.input.model_spans, len(text), len(text) + len(written))
+            self.input.refresh()
+        self.notify(f"the model wrote {len(written)} characters (seed {settings.seed}), underlined", timeout=3)
+
     def action_reset(self) -> None:
         self.session.reset()
         if self.own_input:
+            self.input.model_spans = ()
             self.input.value = ""
         else:
             self._text = ""

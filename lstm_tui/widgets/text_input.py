@@ -3,6 +3,7 @@ per keystroke however long the text grows (a 10 MB paste included)."""
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.geometry import Region
@@ -12,6 +13,8 @@ from textual.widgets import Input
 from ..display import glyph
 from .ascii_mode import in_ascii_mode, to_ascii
 from .lines import changed_span
+
+MODEL_TEXT_STYLE = Style(underline=True, italic=True)  # what the model wrote: marked without colour
 
 
 class TextInput(Input):
@@ -34,6 +37,7 @@ class TextInput(Input):
         super().__init__(*args, **kwargs)
         self.cursor_blink = False
         self._requested: Strip | None = None  # the row as of the last refresh
+        self.model_spans: tuple[tuple[int, int], ...] = ()  # (start, end) of the text the model wrote
         # Input posts a Changed message holding the whole new value on every key; the keys of a burst
         # queue ahead of those messages, so k keys kept k copies of the text alive at once (memory the
         # C allocator then kept: ~120 B per typed character over a 100,000-key soak). The panel watches
@@ -104,6 +108,8 @@ class TextInput(Input):
         if in_ascii_mode(self):
             shown = to_ascii(shown)
         text = Text(shown, no_wrap=True, overflow="crop", end="")
+        for first, last in self.model_spans:
+            text.stylize(MODEL_TEXT_STYLE, max(0, first - start), max(0, last - start))
         if self.has_focus:
             selection_start, selection_end = sorted(self.selection)
             if selection_start != selection_end:
