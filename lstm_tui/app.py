@@ -71,6 +71,7 @@ class LstmApp(App):
         Binding("shift+f12", "leave_compare", "back", id="app.leave-compare"),
         Binding("f11", "training", "train", id="app.training"),
         Binding("f11", "leave_training", "back", id="app.leave-training"),
+        Binding("ctrl+s", "export_screen", "save screen", show=False, id="app.export-screen"),
         # priority: Textual stops looking for a key's binding at a modal screen (help, the command palette,
         # dialogs), unless the binding has priority; quitting must work from everywhere
         Binding("ctrl+q", "quit", "quit", priority=True, id="app.quit"),
@@ -89,13 +90,15 @@ class LstmApp(App):
         light: bool = False,
         model=None,
         compare=None,
+        export_dir: str | None = None,
     ):
         """``model``: one already built for ``setup`` (by the CLI, from a file), shown by the first explorer.
         ``mode`` "lessons" opens ``lesson`` (default: the last one read, else the first) beside the panel,
         with ``curriculum`` and ``progress`` (default: the shipped lessons, the user's progress file).
         ``ascii_mode``: borders, bars, plots and key names in plain ASCII (widgets read the flag).
         ``light``: start in the light theme (the palette switches at any time; widgets follow).
-        ``compare``: a (PanelSetup, model or None) per panel of the compare view, for mode "compare"."""
+        ``compare``: a (PanelSetup, model or None) per panel of the compare view, for mode "compare".
+        ``export_dir``: where ctrl+s saves the screen (default: ``exports`` in the user data folder)."""
         # The first screen is the start mode's, made when the app composes (switch_mode, in on_mount, would
         # hold back the first frame 50 ms behind a blank default screen). Textual copies MODES in __init__.
         self.MODES = {"explore": self.explorer_screen, "lessons": self.lesson_screen}
@@ -114,6 +117,7 @@ class LstmApp(App):
         self.curriculum = curriculum
         self.progress = progress
         self.start_lesson = lesson
+        self.export_dir = export_dir
         self.lab_return_mode = mode
         self.training_return_mode = mode
         self.compare_return_mode = mode
@@ -321,6 +325,20 @@ class LstmApp(App):
         options = {} if timeout is None else {"timeout": timeout}
         super().notify(shown(message), title=shown(title), severity=severity, markup=False, **options)
 
+    # --- saving the screen ------------------------------------------------------------------------------
+    def action_export_screen(self) -> None:
+        """Save the screen as SVG and text, with the data behind it, and say where (``screen_export``)."""
+        from .screen_export import export_folder, export_screen
+
+        try:
+            folder = export_folder(self.export_dir)
+            paths = export_screen(self, folder)
+        except UserError as error:
+            self.notify(str(error), severity="error", timeout=6)
+            return
+        names = ", ".join(path.name.removeprefix(paths[0].stem) or path.name for path in paths)
+        self.notify(f"saved {paths[0].stem} ({names}) in {folder}", timeout=8)
+
     # --- never a browser ---------------------------------------------------------------------------------
     def open_url(self, url: str, *, new_tab: bool = True) -> None:
         """Show the address for copying instead of opening it (over SSH a browser opens on the server)."""
@@ -342,8 +360,11 @@ class LstmApp(App):
             await self.run_action(action, node)
 
     def get_system_commands(self, screen: Screen):
-        """Every key that acts where the focus is is also a command in the palette (ctrl+p)."""
-        yield from super().get_system_commands(screen)
+        """Every key that acts where the focus is is also a command in the palette (ctrl+p). Textual's own
+        screenshot command is left out: ctrl+s ("Save screen") saves it, with the text, where it says."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
         for node, binding, _ in bindings_here(screen, unavailable=True):
             if node is self or binding.id is None:  # the app's own commands, Textual's widget keys
                 continue
@@ -365,3 +386,8 @@ class LstmApp(App):
             yield SystemCommand(
                 "Compare models", "⇧F12: this panel's model beside its plain-RNN (or LSTM) twin", self.action_compare
             )
+        yield SystemCommand(
+            "Save screen",
+            "ctrl+s: the screen as SVG and text, and its data, into the export folder",
+            self.action_export_screen,
+        )

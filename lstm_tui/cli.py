@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="lessons of your own instead of the built-in ones: a folder of NN-slug.md files, or one "
         "(for the app, lessons and lesson; see docs/lesson-format.md)",
     )
+    parser.add_argument(
+        "--export-dir",
+        metavar="PATH",
+        help="where ctrl+s in the app saves the screen (SVG, text and its data; default: exports in the "
+        "user data folder); files are never replaced",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = _command(name)

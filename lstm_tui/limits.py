@@ -153,6 +153,10 @@ PANEL_CONTINUATION_CHARS = 40
 # LSTM is 6 × 8 MB before compression. A script that reproduces the panel needs a sentence, not a book.
 EXPORT_MAX_TEXT = 1000
 
+# --- files the app writes -------------------------------------------------------------------------------
+# A new file never replaces one: name, name-2, … name-999, then a message to clear the folder out.
+MAX_NEW_NAMES = 999
+
 # --- lessons of your own -----------------------------------------------------------------------------
 # The built-in lessons are 5-15 kB each and a page stays under a few hundred lines (Markdown rendering
 # grows faster than linearly); a course of 100 such lessons is more than this app's own.

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .display import shown
 from .errors import UserError
+from .limits import MAX_NEW_NAMES
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -23,6 +24,12 @@ def write_atomic(path: Path, data: bytes) -> None:
     path = Path(path)
     if path.is_dir() and not path.is_symlink():
         raise UserError(f"{shown(path)} is a folder, not a file")
+    _write_then(path, data, os.replace)
+
+
+def _write_then(path: Path, data: bytes, publish) -> None:
+    """Write ``data`` to a fresh temporary file beside ``path``, flushed, then ``publish(temporary, path)``;
+    the temporary name is gone afterwards. FileExistsError from ``publish`` is raised as it is."""
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".partial", dir=path.parent)
     except OSError as error:
@@ -33,10 +40,35 @@ def write_atomic(path: Path, data: bytes) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        publish(temporary, path)
+    except FileExistsError:
+        raise
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise UserError(f"cannot write {shown(path)} ({error.strerror or error})") from None
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def write_new(folder: Path, stem: str, files: dict[str, bytes]) -> list[Path]:
+    """Write ``files`` (suffix → bytes) into ``folder`` as stem + suffix, each whole, never replacing anything:
+    the first of stem, stem-2, stem-3, … at which none of the names is taken. Each file is written under a
+    temporary name, then linked to its own name (``os.link`` fails if that name exists, link or not)."""
+    folder = Path(folder)
+    for number in range(1, MAX_NEW_NAMES + 1):
+        name = stem if number == 1 else f"{stem}-{number}"
+        paths = [folder / f"{name}{suffix}" for suffix in files]
+        if any(os.path.lexists(path) for path in paths):
+            continue
+        written: list[Path] = []
+        try:
+            for path, data in zip(paths, files.values()):
+                _write_then(path, data, os.link)
+                written.append(path)
+            return written
+        except FileExistsError:  # taken meanwhile: take back this set's files and try the next name
+            for path in written:
+                path.unlink(missing_ok=True)
+    raise UserError(f"{shown(folder)} already holds {MAX_NEW_NAMES} files named {shown(stem)}; clear some out")
 
 
 def _umask() -> int:

@@ -76,3 +76,15 @@ async def test_a_model_without_an_output_layer_says_why_it_cannot_write():
 
 def test_the_style_is_not_colour_alone():
     assert MODEL_TEXT_STYLE.underline and MODEL_TEXT_STYLE.color is None
+
+
+async def test_f1_and_the_palette_list_the_key():
+    from lstm_tui.screens.help import help_sections
+
+    app = LstmApp(PanelSetup(hidden=8))
+    async with app.run_test(size=(80, 24)):
+        await app.screen.panel.wait_until_ready()
+        rows = [row for _, section in help_sections(app.screen) for row in section]
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+    assert any("model writes" in str(row) for row in rows) and "Model writes" in titles
+    assert any("save screen" in str(row) for row in rows) and "Save screen" in titles

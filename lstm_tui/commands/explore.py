@@ -57,5 +57,12 @@ def run(args) -> int:
     setup, model = setup_from(args)
     from ..app import LstmApp, ascii_wanted
 
-    app = LstmApp(setup, window=args.window, ascii_mode=ascii_wanted(args), light=args.light, model=model)
+    app = LstmApp(
+        setup,
+        window=args.window,
+        ascii_mode=ascii_wanted(args),
+        light=args.light,
+        model=model,
+        export_dir=args.export_dir,
+    )
     return app.run_or_raise(mouse=not args.no_mouse)

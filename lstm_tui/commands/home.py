@@ -21,5 +21,6 @@ def run(args) -> int:
         progress=progress_for(args, curriculum),
         ascii_mode=ascii_wanted(args),
         light=args.light,
+        export_dir=args.export_dir,
     )
     return app.run_or_raise(mouse=not args.no_mouse)

@@ -9,6 +9,8 @@ the keys; a newer request supersedes an older one.
 
 from __future__ import annotations
 
+import json
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,7 +20,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ..analysis.gradient_flow import GradientSettings
-from ..analysis.gradient_lab import GradientLab, LabView, readout_lines, settings_line
+from ..analysis.gradient_lab import GradientLab, LabView, readout_lines, settings_line, view_json
 from ..display import shown
 from ..errors import UserError
 from ..limits import LAB_MAX_TEXT
@@ -146,6 +148,12 @@ class GradientLabScreen(Screen):
             return
         if view is not None and not worker.is_cancelled:
             self.app.call_from_thread(self.show_view, view)
+
+    def export_files(self) -> dict[str, str]:
+        """What ctrl+s saves beside the screen: the lab's numbers, as ``gradients --format json`` prints them."""
+        if self.view is None:
+            return {}
+        return {".lab.json": json.dumps(view_json(self.view), allow_nan=False) + "\n"}
 
     def show_view(self, view: LabView) -> None:
         if view.settings != self.lab.settings:  # a newer request is on its way

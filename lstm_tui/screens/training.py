@@ -30,7 +30,16 @@ from ..limits import SCREEN_TRAINING_DEFAULTS as DEFAULTS
 from ..model.registry import CELLS
 from ..model.weights import save_model
 from ..panel_setup import PanelSetup
-from ..training.run import ProgressRelay, build_task, count_line, numbers_line, read_config, result_line, save_path
+from ..training.run import (
+    ProgressRelay,
+    build_task,
+    count_line,
+    loss_csv,
+    numbers_line,
+    read_config,
+    result_line,
+    save_path,
+)
 from ..training.shipped import TrainingRun, command_line, train_argv, train_task
 from ..training.tasks import GENERATED, TASK_NAMES
 from ..training.trainer import Progress, TrainConfig
@@ -227,6 +236,11 @@ class TrainingScreen(Screen):
         self.query_one(ProgressBar).update(total=progress.steps, progress=progress.step)
         self.query_one("#training-count", Static).update(count_line(progress))
         self.query_one("#training-numbers", Static).update(numbers_line(progress))
+
+    def export_files(self) -> dict[str, str]:
+        """What ctrl+s saves beside the screen: the loss curve's numbers, once there are some."""
+        reports = list(self.relay.reports) if self.relay is not None else []
+        return {".loss.csv": loss_csv(reports)} if reports else {}
 
     def redraw_curve(self) -> None:
         reports = list(self.relay.reports) if self.relay is not None else []

@@ -118,6 +118,12 @@ def result_line(meta: dict) -> str:
     )
 
 
+def loss_csv(reports: list[Progress]) -> str:
+    """The loss curve as CSV: one row per progress report (loss and accuracy averaged since the one before)."""
+    rows = ["step,loss,accuracy"] + [f"{r.step},{r.loss!r},{r.accuracy!r}" for r in reports]
+    return "\n".join(rows) + "\n"
+
+
 class ProgressRelay:
     """The trainer's progress callback, in the worker thread: keeps every report (the curve) and passes
     one to ``post`` at most every ``interval`` seconds (the first and the last at once)."""

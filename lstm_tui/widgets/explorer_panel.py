@@ -99,7 +99,7 @@ class ExplorerPanel(Vertical):
         Binding("f9", "forget_bias(-1)", "lower", group=KNOB, id="panel.forget-bias-lower"),
         Binding("f10", "forget_bias(1)", "raise", group=KNOB, id="panel.forget-bias-raise"),
         Binding("ctrl+r", "reset", "reset", id="panel.reset"),
-        Binding("insert", "continue_text", "model writes", id="panel.continue-text"),
+        Binding("insert", "continue_text", "model writes", show=False, id="panel.continue-text"),
     ]
     # The actions above: they wait (shown dimmed) until the panel has started.
     ACTIONS = frozenset(binding.action.partition("(")[0] for binding in BINDINGS)
