@@ -91,6 +91,7 @@ class LstmApp(App):
         model=None,
         compare=None,
         export_dir: str | None = None,
+        playback=None,
     ):
         """``model``: one already built for ``setup`` (by the CLI, from a file), shown by the first explorer.
         ``mode`` "lessons" opens ``lesson`` (default: the last one read, else the first) beside the panel,
@@ -98,7 +99,8 @@ class LstmApp(App):
         ``ascii_mode``: borders, bars, plots and key names in plain ASCII (widgets read the flag).
         ``light``: start in the light theme (the palette switches at any time; widgets follow).
         ``compare``: a (PanelSetup, model or None) per panel of the compare view, for mode "compare".
-        ``export_dir``: where ctrl+s saves the screen (default: ``exports`` in the user data folder)."""
+        ``export_dir``: where ctrl+s saves the screen (default: ``exports`` in the user data folder).
+        ``playback``: a coroutine function run with the app once it has started (``replay --app``)."""
         # The first screen is the start mode's, made when the app composes (switch_mode, in on_mount, would
         # hold back the first frame 50 ms behind a blank default screen). Textual copies MODES in __init__.
         self.MODES = {"explore": self.explorer_screen, "lessons": self.lesson_screen}
@@ -118,6 +120,7 @@ class LstmApp(App):
         self.progress = progress
         self.start_lesson = lesson
         self.export_dir = export_dir
+        self.playback = playback
         self.lab_return_mode = mode
         self.training_return_mode = mode
         self.compare_return_mode = mode
@@ -186,6 +189,8 @@ class LstmApp(App):
         for node, callback in waiting:
             if node.is_attached:
                 node.call_after_refresh(callback)
+        if self.playback is not None:
+            self.run_worker(self.playback(self), exclusive=True)
 
     def focused_panel(self) -> ExplorerPanel | None:
         """The live panel the focus is in, else the current screen's first one (None without a panel)."""

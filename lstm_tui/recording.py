@@ -16,6 +16,8 @@ paste) changed:
        [2700, "view", ["gates", "heat"]], the views shown
        [2900, "plot_gates", true],        gates drawn in the plot
        [3000, "ranking", [3, 0, 2, 1], 12], the bars' ranking of the units and the steps it was made over
+       [3050, "marks", [[4, 44]]],        the text the model wrote (Insert): spans, moved by later edits
+       [3200, "caret", 2],                the input's cursor, where an edit did not leave it (home, ←, …)
        [3100, "model", {"cell": "gru", "model": "random", "hidden": 16, "seed": 0}]]}
 
 A model is a random one (cell, hidden, seed), a shipped one (model) or a weights file (weights, with the
@@ -49,7 +51,7 @@ from .limits import (
 )
 from .panel_setup import VIEWS, PanelSetup, check_random_setup
 from .safe_files import write_atomic
-from .text_spans import edit_between
+from .text_spans import edit_between, spans_after_edit
 
 FORMAT = "lstm-tui recording"
 VERSION = 1
@@ -65,6 +67,8 @@ EVENT_KINDS = {
     "plot_gates": "true or false",
     "ranking": "the units in order and the steps ranked over, or null",
     "model": "a model object",
+    "marks": "a list of [start, end] spans inside the text, in order",
+    "caret": "a position in the text",
 }
 
 
@@ -172,22 +176,35 @@ class _Seen:
     views: tuple[str, ...]
     plot_gates: bool
     ranking: tuple | None
+    marks: tuple = ()
+    caret: int | None = None
 
 
 class Recorder:
-    """Turns what a panel does into a ``Recording``: call ``observe`` after every key, with the views shown."""
+    """Turns what a panel does into a ``Recording``: call ``observe`` after every key, with the views shown,
+    whether the plot shows gates, the spans of the text the model wrote (``marks``) and where the input's
+    cursor is (``caret``; None: not recorded)."""
 
-    def __init__(self, session, views=("gates",), plot_gates: bool = False, size=None, clock=time.monotonic):
+    def __init__(
+        self,
+        session,
+        views=("gates",),
+        plot_gates: bool = False,
+        size=None,
+        clock=time.monotonic,
+        marks=(),
+        caret: int | None = None,
+    ):
         self.clock = clock
         self.start = clock()
-        now = self._look(session, views, plot_gates)
+        now = self._look(session, views, plot_gates, marks, caret)
         self.recording = Recording(now.source, session.window, now.text, now.views, [], size)
         # A replay starts from a fresh session: what differs from one is recorded as events at 0 ms.
-        self.seen = _Seen(now.source, now.text, None, 0, None, 0.0, now.views, False, None)
-        self.observe(session, views, plot_gates)
+        self.seen = _Seen(now.source, now.text, None, 0, None, 0.0, now.views, False, None, (), len(now.text))
+        self.observe(session, views, plot_gates, marks, caret)
 
     @staticmethod
-    def _look(session, views, plot_gates) -> _Seen:
+    def _look(session, views, plot_gates, marks, caret) -> _Seen:
         return _Seen(
             source_of(session.setup),
             session.text,
@@ -198,21 +215,31 @@ class Recorder:
             tuple(view for view in PANEL_VIEWS if view in views),
             bool(plot_gates),
             session.ranking,
+            tuple(tuple(span) for span in marks),
+            caret,
         )
 
-    def observe(self, session, views=("gates",), plot_gates: bool = False) -> int:
+    def observe(self, session, views=("gates",), plot_gates: bool = False, marks=(), caret=None) -> int:
         """Add an event for each thing that changed since the last look; returns how many."""
-        now = self._look(session, views, plot_gates)
+        now = self._look(session, views, plot_gates, marks, caret)
         before, at = self.seen, round((self.clock() - self.start) * 1000)
-        if self.recording.events:
-            at = max(at, self.recording.duration_ms)
+        if self.recording.events:  # each look's events get a time of their own: a replay draws them as one frame
+            at = max(at, self.recording.duration_ms + 1)
         events = []
         if now.source != before.source:
             events.append(["model", now.source])
         if now.forget_bias != before.forget_bias:
             events.append(["forget_bias", now.forget_bias])
+        # the marks and the caret as the edit alone leaves them (a replay moves them the same way)
+        marks, caret = before.marks, before.caret
         if now.text != before.text:
-            events.append(["edit", *edit_between(before.text, now.text)])
+            edit = edit_between(before.text, now.text)
+            events.append(["edit", *edit])
+            marks, caret = spans_after_edit(marks, *edit), edit[0] + len(edit[2])
+        if now.caret is not None and now.caret != caret:
+            events.append(["caret", now.caret])
+        else:
+            now = replace(now, caret=caret)
         for kind, value, old in (
             ("cursor", now.cursor, before.cursor),
             ("unit", now.unit, before.unit),
@@ -222,6 +249,8 @@ class Recorder:
         ):
             if value != old:
                 events.append([kind, value])
+        if now.marks != marks:
+            events.append(["marks", [list(span) for span in now.marks]])
         if now.ranking != before.ranking:  # last: the views ranked the units after this key's changes
             events.append(["ranking", *(now.ranking or [None])])
         self.recording.events += [[at, *event] for event in events]
@@ -363,23 +392,45 @@ def _well_formed(kind: str, values: list, length: int) -> bool:
         return isinstance(value, list) and all(isinstance(view, str) and view in PANEL_VIEWS for view in value)
     if kind == "plot_gates":
         return isinstance(value, bool)
+    if kind == "marks":
+        return isinstance(value, list) and _are_spans(value, length)
+    if kind == "caret":
+        return _is_int(value) and 0 <= value <= length
     return kind == "model" or (kind == "ranking" and value is None)
+
+
+def _are_spans(value: list, length: int) -> bool:
+    """[start, end] pairs, each non-empty, in order without overlap, inside a text of ``length``."""
+    last = 0
+    for span in value:
+        if not (isinstance(span, list) and len(span) == 2 and _is_int(span[0]) and _is_int(span[1])):
+            return False
+        if not last <= span[0] < span[1] <= length:
+            return False
+        last = span[1]
+    return True
 
 
 # --- replaying -------------------------------------------------------------------------------------------
 class Replay:
     """A fresh session on the recording's model, stepped through its events one at a time."""
 
-    def __init__(self, recording: Recording, weights: str | None = None):
+    def __init__(self, recording: Recording, weights: str | None = None, session=None):
+        """``session``: one to replay onto (a live panel's), already on the recording's model, window and
+        text, as ``setup`` gives them; by default a fresh one."""
         from .session import Session
 
         self.recording = recording
         self.weights = weights  # where the recording's weights file is now, if it moved
-        setup = self._setup(recording.model, "the recording's model")
-        self.session = Session(replace(setup, text=recording.text), window=recording.window)
-        self.session.set_text(recording.text)
+        self.setup = replace(self._setup(recording.model, "the recording's model"), text=recording.text)
+        if session is None:
+            session = Session(self.setup, window=recording.window)
+            session.set_text(recording.text)
+        self.session = session
         self.views = recording.views
         self.plot_gates = False
+        self.marks: tuple[tuple[int, int], ...] = ()
+        self.caret = len(recording.text)  # where the input's cursor is
         self.position = 0  # events applied
 
     def _setup(self, source: dict, where: str) -> PanelSetup:
@@ -406,6 +457,12 @@ class Replay:
         if kind == "edit":
             start, end, inserted = values
             session.set_text(session.text[:start] + inserted + session.text[end:])
+            self.marks = spans_after_edit(self.marks, start, end, inserted)
+            self.caret = start + len(inserted)
+        elif kind == "marks":
+            self.marks = tuple(tuple(span) for span in values[0])
+        elif kind == "caret":
+            self.caret = values[0]
         elif kind == "cursor":
             session.cursor_to(values[0])
         elif kind == "unit":

@@ -7,7 +7,10 @@ import time
 from ..errors import UserError
 from .options import parse_number
 
-HELP = "replay a recording of the live panel (what each key did, with its unit's states) at the recorded pace"
+HELP = (
+    "replay a recording of the live panel at the recorded pace: what each key did, with its unit's states, "
+    "or with --app in the panel itself"
+)
 MAX_SPEED = 1000.0
 TEXT_TAIL = 24  # characters of the typed text each line shows
 
@@ -24,6 +27,11 @@ def add_arguments(parser) -> None:
         metavar="FILE",
         help="where the recording's weights file is now, if it moved (its sha256 is checked)",
     )
+    parser.add_argument(
+        "--app",
+        action="store_true",
+        help="play it in the app's live panel, frame for frame (then the panel is yours to type in)",
+    )
 
 
 def run(args) -> int:
@@ -35,6 +43,8 @@ def run(args) -> int:
         raise UserError(f"--speed must be from 0 to {MAX_SPEED:g}, not {args.speed}")
     recording = read_recording(args.file)
     replay = Replay(recording, weights=args.weights)
+    if args.app:
+        return _run_in_app(args, recording, replay, speed)
     seconds = recording.duration_ms / 1000
     print(f"{describe_model(replay.session)}, {len(recording.events)} events over {seconds:.1f} s", flush=True)
     start = time.monotonic()
@@ -45,6 +55,23 @@ def run(args) -> int:
         replay.step()
         print(event_line(event, replay), flush=True)
     return 0
+
+
+def _run_in_app(args, recording, replay, speed: float) -> int:
+    from functools import partial
+
+    from ..app import LstmApp, ascii_wanted
+    from ..widgets.panel_recording import play_recording
+
+    app = LstmApp(
+        replay.setup,
+        window=recording.window,
+        ascii_mode=ascii_wanted(args),
+        light=args.light,
+        export_dir=args.export_dir,
+        playback=partial(play_recording, recording=recording, weights=args.weights, speed=speed),
+    )
+    return app.run_or_raise(mouse=not args.no_mouse)
 
 
 def describe_model(session) -> str:
@@ -95,4 +122,8 @@ def describe_event(event: list, session) -> str:
         return f"{session.model.name}, {model_source(session.setup)}"
     if kind == "ranking":
         return "units ranked" if values[0] is not None else "ranking cleared"
+    if kind == "marks":
+        return "the model wrote"
+    if kind == "caret":
+        return f"input cursor to {values[0]}"
     return f"unit {values[0]}"

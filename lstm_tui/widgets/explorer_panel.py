@@ -100,6 +100,7 @@ class ExplorerPanel(Vertical):
         Binding("f10", "forget_bias(1)", "raise", group=KNOB, id="panel.forget-bias-raise"),
         Binding("ctrl+r", "reset", "reset", id="panel.reset"),
         Binding("insert", "continue_text", "model writes", show=False, id="panel.continue-text"),
+        Binding("shift+f5", "record", "record / stop and save", show=False, id="panel.record"),
     ]
     # The actions above: they wait (shown dimmed) until the panel has started.
     ACTIONS = frozenset(binding.action.partition("(")[0] for binding in BINDINGS)
@@ -135,6 +136,7 @@ class ExplorerPanel(Vertical):
         self._feature_index = -1  # the unit finder's last feature; ctrl+l moves to the next
         self._views: dict[str, object] = {}  # the mounted views by id, looked up once (every key draws them)
         self._continuations = 0  # drawn so far: the seed of the next one
+        self.recorder = None  # a recording.Recorder while shift+F5 records (widgets/panel_recording.py)
 
     def compose(self) -> ComposeResult:
         if self.own_input:
@@ -147,6 +149,7 @@ class ExplorerPanel(Vertical):
     def on_mount(self) -> None:
         if self.own_input:
             self.watch(self.input, "value", self._text_changed, init=False)
+            self.watch(self.input, "selection", self._caret_moved, init=False)
         if not self.ready:
             self.query_one(StatusLine).show([Text("loading the model…")])
         when_started = getattr(self.app, "when_started", None)  # the app holds paints until its first frame
@@ -179,6 +182,30 @@ class ExplorerPanel(Vertical):
         else:
             self._text = text
             self._text_changed(text)
+
+    @property
+    def model_spans(self) -> tuple[tuple[int, int], ...]:
+        """The spans of the text the model wrote (Insert)."""
+        return self.input.model_spans if self.own_input else ()
+
+    @property
+    def plot_gates_shown(self) -> bool:
+        return self.ready and self._views["plot"].show_gates
+
+    def show_replayed(self, views, plot_gates: bool, marks, caret: int) -> None:
+        """Show a replay's state: the session's text in the input, its cursor, these views and marks
+        (panel_recording)."""
+        if self.own_input:
+            self.input.model_spans = tuple(marks)
+        self.set_text(self.session.text)
+        if self.own_input:
+            self.input.cursor_position = caret
+        self._views["plot"].show_gates = plot_gates
+        if set(views) != self.views_shown:
+            self.views_shown = set(views)
+            self._apply_visibility()
+            self.call_after_refresh(self.refresh_views)  # views that were hidden have a size only now
+        self.refresh_views()
 
     def focus_input(self) -> None:
         (self.input if self.own_input else self).focus()
@@ -288,6 +315,13 @@ class ExplorerPanel(Vertical):
         else:
             self.refresh_views()
 
+    def _caret_moved(self) -> None:
+        # a move alone draws no view, but a recording keeps it (not mid-edit: the edit's frame comes next)
+        if self.recorder is not None and self.input.value == self.session.text:
+            from .panel_recording import observe
+
+            observe(self, caret_moved=True)
+
     def redraw_soon(self) -> None:
         """Redraw once the messages already queued are handled."""
         if not self._redraw_pending:
@@ -351,6 +385,10 @@ class ExplorerPanel(Vertical):
             views["equation"].update_from(session)
         if "heat" in self.views_shown:
             views["heatmap"].update_from(session, units)
+        if self.recorder is not None:
+            from .panel_recording import observe
+
+            observe(self)
 
     def _apply_visibility(self) -> None:
         for view in VIEWS:
@@ -452,8 +490,13 @@ class ExplorerPanel(Vertical):
         self.set_text(text + written)
         if self.own_input:
             self.input.model_spans = add_span(self.input.model_spans, len(text), len(text) + len(written))
-            self.input.refresh()
+            self.refresh_views()  # a frame with the marks (a recording sees them)
         self.notify(f"the model wrote {len(written)} characters (seed {settings.seed}), underlined", timeout=3)
+
+    def action_record(self) -> None:
+        from .panel_recording import toggle_recording
+
+        toggle_recording(self)
 
     def action_reset(self) -> None:
         self.session.reset()
