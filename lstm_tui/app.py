@@ -29,7 +29,7 @@ from .panel_setup import PanelSetup
 from .screens.help import HelpScreen, help_sections, where_typing_goes
 from .widgets.ascii_mode import AsciiFilter
 from .widgets.explorer_panel import ExplorerPanel
-from .widgets.key_footer import bindings_here
+from .widgets.key_footer import bindings_here, group_description
 
 ASCII_FILTER = AsciiFilter()
 LAB_MODE = "gradients"
@@ -282,6 +282,8 @@ class LstmApp(App):
         self.switch_mode(self.lab_return_mode)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in getattr(self.screen, "hidden_actions", ()):  # a lesson's hide_keys / hide_views
+            return False
         if action == "gradient_lab":
             return self.current_mode != LAB_MODE
         if action == "leave_gradient_lab":
@@ -370,10 +372,14 @@ class LstmApp(App):
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot":
                 yield command
-        for node, binding, _ in bindings_here(screen, unavailable=True):
+        here = bindings_here(screen, unavailable=True)
+        for node, binding, _ in here:
             if node is self or binding.id is None:  # the app's own commands, Textual's widget keys
                 continue
-            title = f"{binding.group.description}: {binding.description}" if binding.group else binding.description
+            title = binding.description
+            if binding.group:
+                members = [other.description for _, other, _ in here if other.group is binding.group]
+                title = f"{group_description(binding.group.description, members)}: {title}"
             yield SystemCommand(
                 title.capitalize(),
                 f"key {self.get_key_display(binding)}",
@@ -385,7 +391,7 @@ class LstmApp(App):
             "colours for a dark background" if light else "colours for a light background",
             self.action_toggle_light,
         )
-        if self.current_mode != TRAINING_MODE:
+        if self.check_action("training", ()):
             yield SystemCommand("Train a model", "F11: the training screen", self.action_training)
         if self.check_action("compare", ()):
             yield SystemCommand(

@@ -31,6 +31,7 @@ from ..widgets.explorer_panel import ExplorerPanel
 from ..widgets.key_footer import KeyFooter
 from ..widgets.lesson_view import LessonView, TryItCard
 from ..widgets.quiz import QuestionView
+from ..widgets.task_line import TaskLine
 from .web_link import WebLinkScreen
 
 WIDE_COLUMNS = 120
@@ -76,10 +77,12 @@ class LessonScreen(Screen):
             yield LessonView(id="lesson")
             with Vertical(id="lesson-panel"):
                 yield ExplorerPanel(self.lesson.setup, window=self.window, id="lesson-explorer")
+                yield TaskLine(id="lesson-task")
         yield KeyFooter()
 
     async def on_mount(self) -> None:
         await self.panel.start()  # at once: the lesson's page and its panel appear together
+        self.panel.on_drawn.append(self.query_one(TaskLine).check)
         self.report_progress_messages()
         self.panel.input.select_on_focus = False  # a try-it's text is typed on, not replaced
         # What exists by now (modules, the app, the panel: ~100k objects) lives as long as the app.
@@ -88,6 +91,15 @@ class LessonScreen(Screen):
         gc.freeze()
         await self.open_lesson(self.lesson)
         self.call_after_refresh(self.view.focus)  # after the screen's automatic focus (the first input)
+
+    @property
+    def hidden_actions(self) -> frozenset[str]:
+        """The app's keys this lesson hides (F11 by ``hide_keys: [training]``, F12 by ``hide_views:
+        [gradients]``); the panel hides its own."""
+        hidden = {"training"} & set(self.lesson.hidden_keys)
+        if "gradients" in self.lesson.hidden_views:
+            hidden.add("gradient_lab")
+        return frozenset(hidden)
 
     @property
     def view(self) -> LessonView:
@@ -105,7 +117,9 @@ class LessonScreen(Screen):
         self.progress.mark_read(lesson.slug)
         self.save_progress()
         with self.app.batch_update():  # panel, page and lists change in one paint
+            self.panel.hide(lesson.hidden_views, lesson.hidden_keys)
             self.panel.configure(lesson.setup)
+            self.query_one(TaskLine).show_tasks(lesson.tasks, self.panel)
             await self.view.show(lesson, dict(self.progress.answers.get(lesson.slug, {})))
             self.refresh_lists()
         if anchor:

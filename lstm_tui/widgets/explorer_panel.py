@@ -137,6 +137,9 @@ class ExplorerPanel(Vertical):
         self._views: dict[str, object] = {}  # the mounted views by id, looked up once (every key draws them)
         self._continuations = 0  # drawn so far: the seed of the next one
         self.recorder = None  # a recording.Recorder while shift+F5 records (widgets/panel_recording.py)
+        self.on_drawn: list = []  # called with the panel after each redraw (a lesson's task line)
+        self.hidden_views: frozenset[str] = frozenset()  # a lesson's hide_views: never shown
+        self.hidden_keys: frozenset[str] = frozenset()  # a lesson's hide_keys (action names): not there at all
 
     def compose(self) -> ComposeResult:
         if self.own_input:
@@ -265,12 +268,28 @@ class ExplorerPanel(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The panel's keys wait (shown dimmed) until the panel has started; the shown layer's key shows for
-        a stacked or bidirectional model only."""
+        a stacked or bidirectional model only; a lesson's hidden keys never act."""
+        if self.hides(action, parameters):
+            return False
         if action not in self.ACTIONS:
             return True
         if not self.ready:
             return None
         return action != "shown_cell" or not self.session.model.stack.is_single
+
+    def hides(self, action: str, parameters: tuple[object, ...] = ()) -> bool:
+        """Whether a lesson hides this action: no key, no footer entry, no line in F1 or the palette."""
+        if action == "toggle_view":
+            return bool(parameters) and parameters[0] in self.hidden_views
+        return action in self.hidden_keys
+
+    def hide(self, views, keys) -> None:
+        """Hide these views and keys (a lesson's ``hide_views``/``hide_keys``; empty: nothing hidden)."""
+        self.hidden_views, self.hidden_keys = frozenset(views), frozenset(keys)
+        if self.ready:
+            self._apply_visibility()
+            self.refresh_views()
+        self.refresh_bindings()
 
     def show_model(self, setup: PanelSetup, model: CharModel) -> None:
         """Show ``model`` (described by ``setup``), keeping the typed text."""
@@ -385,12 +404,11 @@ class ExplorerPanel(Vertical):
             views["equation"].update_from(session)
         if "heat" in self.views_shown:
             views["heatmap"].update_from(session, units)
-        if self.recorder is not None:
-            from .panel_recording import observe
-
-            observe(self)
+        for callback in self.on_drawn:
+            callback(self)
 
     def _apply_visibility(self) -> None:
+        self.views_shown -= self.hidden_views  # the layout counts only what is shown
         for view in VIEWS:
             for widget in self.query(f".view-{view}"):
                 widget.display = view in self.views_shown

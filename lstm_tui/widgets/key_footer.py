@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from rich.text import Text
+from textual.actions import parse as parse_action
 from textual.binding import Binding
 from textual.widgets import Footer
 
@@ -58,7 +59,7 @@ def join_keys(labels: list[str]) -> str:
 
 def footer_entries(bindings: list[Binding], *, ascii: bool = False) -> list[tuple[str, str]]:
     """(keys, description) per ungrouped binding or run of bindings in one group, in order."""
-    entries: list[tuple[list[str], str, object]] = []
+    entries: list[tuple[list[str], str, object, list[str]]] = []
     for binding in bindings:
         if not isinstance(binding, Binding) or not binding.show:
             continue
@@ -68,10 +69,20 @@ def footer_entries(bindings: list[Binding], *, ascii: bool = False) -> list[tupl
         share = binding.group if binding.group is not None else (binding.action, binding.description)
         if entries and entries[-1][2] == share:
             entries[-1][0].append(label)
+            entries[-1][3].append(binding.description)
         else:
             description = binding.group.description if binding.group is not None else binding.description
-            entries.append(([label], description, share))
-    return [(join_keys(labels), description) for labels, description, _ in entries]
+            entries.append(([label], description, share, [binding.description]))
+    return [(join_keys(labels), group_description(description, members)) for labels, description, _, members in entries]
+
+
+def group_description(description: str, members: list[str]) -> str:
+    """A group's name as the keys shown make it: a group named after its keys ("bars·plot·heatmap·equation")
+    names only those shown (a lesson may hide some); any other name stays."""
+    parts = description.split("·")
+    if len(parts) > 1 and set(members) <= set(parts):
+        return "·".join(part for part in parts if part in members)
+    return description
 
 
 def wrap_entries(entries: list[tuple[str, str]], width: int) -> list[Text]:
@@ -94,9 +105,10 @@ def wrap_entries(entries: list[tuple[str, str]], width: int) -> list[Text]:
 def bindings_here(screen, *, unavailable: bool = False) -> list[tuple[object, Binding, bool]]:
     """(node, binding, available) for every key that acts on ``screen`` where the focus is: the screen's,
     then those of the widgets around the focus (outermost first: the panel before its input), then the
-    app's. A binding whose ``check_action`` says no is left out, unless ``unavailable`` and it is not the
-    app's (F1 lists a screen's keys that do nothing now, such as "stop" before a start); available is
-    False for those only (None, "wait", counts as available: the panel's keys while it loads). A
+    app's. A binding whose ``check_action`` says no is left out, unless ``unavailable`` and it is neither
+    the app's nor hidden by a lesson (F1 lists a screen's keys that do nothing now, such as "stop" before
+    a start); available is False for those only (None, "wait", counts as available: the panel's keys
+    while it loads). A
     key bound nearer the focus with an ``id`` (one of ours) hides the same key further out; Textual's own
     widget bindings (no id, such as an input's scroll keys, which pass a key on when there is nothing to
     scroll) hide nothing."""
@@ -110,7 +122,7 @@ def bindings_here(screen, *, unavailable: bool = False) -> list[tuple[object, Bi
             if key in claimed and binding.id is not None:
                 continue
             state = app._check_action_state(binding.action, node)
-            if state is False and not (unavailable and node is not app):
+            if state is False and (not unavailable or node is app or _hidden(node, binding.action)):
                 continue
             if binding.id is not None:
                 claiming.add(key)
@@ -118,6 +130,16 @@ def bindings_here(screen, *, unavailable: bool = False) -> list[tuple[object, Bi
         claimed |= claiming
     found.sort(key=lambda item: item[0])
     return [(node, binding, available) for _, node, binding, available in found]
+
+
+def _hidden(node, action: str) -> bool:
+    """Whether ``node`` hides the action outright (``hides``: a lesson's hidden keys), so that not even
+    F1 or the palette lists it."""
+    hides = getattr(node, "hides", None)
+    if hides is None:
+        return False
+    _, name, parameters = parse_action(action)
+    return hides(name, parameters)
 
 
 def _declared_at(node, binding: Binding) -> int:

@@ -1,8 +1,9 @@
 """Recording a live panel from the app, and playing a recording back into one.
 
-shift+F5 in a panel starts a ``recording.Recorder`` on its session; the panel calls ``observe`` after
-each redraw (one event group per frame drawn), and shift+F5 again saves the recording as a new JSON
-file in the export folder (``screen_export.export_folder``). ``play_recording`` applies a recording's
+shift+F5 in a panel starts a ``recording.Recorder`` on its session; ``observe`` runs after each redraw
+(``ExplorerPanel.on_drawn``: one event group per frame drawn) and when the input's cursor moves, and
+shift+F5 again saves the recording as a new JSON file in the export folder
+(``screen_export.export_folder``). ``play_recording`` applies a recording's
 events to a panel at their recorded times (``lstm-tui replay FILE --app``), one frame per group of events,
 so the panel draws what the recorded one drew, frame for frame.
 """
@@ -59,6 +60,7 @@ def _start(panel: ExplorerPanel) -> None:
     except UserError as error:
         panel.notify(f"cannot record: {error}", severity="warning", timeout=5)
         return
+    panel.on_drawn.append(observe)
     panel.notify("recording the panel: shift+F5 stops and saves it", timeout=4)
 
 
@@ -67,6 +69,7 @@ def _stop(panel: ExplorerPanel) -> None:
     from ..screen_export import export_folder
 
     recording, panel.recorder = panel.recorder.recording, None
+    panel.on_drawn.remove(observe)
     data = recording.to_json().encode("utf-8")
     if len(data) > MAX_RECORDING_BYTES:
         panel.notify(
