@@ -32,7 +32,7 @@ from lstm_tui.cli import main
 from lstm_tui.curriculum import load_curriculum
 from lstm_tui.display import shown
 from lstm_tui.errors import UserError
-from lstm_tui.limits import MAX_SERVE_COLUMNS, MAX_SERVE_ROWS
+from lstm_tui.limits import MAX_SERVE_COLUMNS, MAX_SERVE_ROWS, PANEL_CONTINUATION_CHARS
 from lstm_tui.model import CharModel
 from lstm_tui.model.weights import load_model, save_model
 from lstm_tui.panel_setup import PanelSetup
@@ -126,6 +126,10 @@ async def drive(app: LstmApp, pilot, actions) -> None:
         else:
             await pilot.press(payload)
         await pilot.pause()
+        if payload == "insert":  # the model writes a continuation after the text; the cursor goes after it
+            written = text_input.value[len(expected.value) :]
+            assert text_input.value.startswith(expected.value) and len(written) == PANEL_CONTINUATION_CHARS
+            expected.value, expected.cursor = text_input.value, len(text_input.value)
         expected.apply(kind, payload)
         assert app.screen.focused is text_input
         assert (text_input.value, text_input.cursor_position) == (expected.value, expected.cursor)
