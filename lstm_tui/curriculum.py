@@ -51,6 +51,8 @@ LESSON_SETUP_KEYS = ("cell", "model", "hidden", "seed", "text", "view")  # no we
 HIDING_KEYS = ("hide_views", "hide_keys")
 FRONT_MATTER_KEYS = ("title", "order") + LESSON_SETUP_KEYS + HIDING_KEYS
 TASK_KEYS = ("goal", "hint", "solution") + LESSON_SETUP_KEYS
+TRY_KEYS = (*LESSON_SETUP_KEYS, "recording")
+RECORDING_NAME = re.compile(r"^[\w.-]+\.json$", re.ASCII)  # a file in the lesson's own folder
 CHECKED_KINDS = ("equations", "counts", "worked", "shell")
 PLAIN_KINDS = ("", "text")
 WEB_LINK = re.compile(r"^(https?|mailto):", re.IGNORECASE)
@@ -66,6 +68,7 @@ class TryIt:
     setup: PanelSetup
     look_for: str  # Markdown: what the learner should notice
     line: int
+    recording: str | None = None  # a recording beside the lesson file, played in the panel (lstm_tui.recording)
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,11 @@ class Lesson:
         return "\n".join(parts)
 
 
+def recording_path(lesson: Lesson, item: TryIt) -> Path:
+    """Where a try-it's recording is: beside the lesson file."""
+    return Path(lesson.source).parent / item.recording
+
+
 def describe_setup(setup: PanelSetup) -> str:
     """One line, e.g. ``lstm, random model (hidden 8, seed 0), view gates, text "aaaa"``."""
     model = f"model {setup.model}"
@@ -194,7 +202,8 @@ def describe_setup(setup: PanelSetup) -> str:
 
 def _try_markdown(item: TryIt) -> str:
     look_for = "\n> ".join(item.look_for.splitlines())
-    return f"> **Try it** ({describe_setup(item.setup)})\n>\n> {look_for}\n"
+    played = f", plays {item.recording}" if item.recording else ""
+    return f"> **Try it** ({describe_setup(item.setup)}{played})\n>\n> {look_for}\n"
 
 
 def task_markdown(task: Task, answers: bool = False) -> str:
@@ -328,8 +337,14 @@ def _parse_try(body: list[tuple[int, str]], base: PanelSetup, line: int, src: _S
     look = "\n".join(text for _, text in body[blank:]).strip()
     if not look:
         raise src.error(line, "a try block needs its settings, a blank line, then what to look for")
-    settings = _key_values(body[:blank], LESSON_SETUP_KEYS, src)
-    return TryIt(_panel_setup(settings, base, line, src), look, line)
+    settings = _key_values(body[:blank], TRY_KEYS, src)
+    recording = settings.pop("recording", None)
+    if recording is not None and not (isinstance(recording, str) and RECORDING_NAME.match(recording)):
+        raise src.error(line, 'recording is the name of a .json file beside the lesson, e.g. "demo.json"')
+    setup = _panel_setup(settings, base, line, src)
+    if recording is not None and setup.view == "gradients":
+        raise src.error(line, "a recording plays in the panel, not in the gradient lab")
+    return TryIt(setup, look, line, recording)
 
 
 def _parse_task(body: list[tuple[int, str]], base: PanelSetup, line: int, src: _Source) -> Task:

@@ -1,12 +1,14 @@
 """What a lesson file cannot show by its syntax alone, checked on the models it names: every panel setup
-loads, every internal link resolves, and every task can be read on its model, is not done before anything
-is typed, and is met by its solution. ``lstm-tui check-lesson`` prints these; loading lessons of your own
-into the app stops at the first. Plain Python over the session: no terminal code.
+loads, every internal link resolves, every task can be read on its model, is not done before anything
+is typed, and is met by its solution, and every try-it's recording replays. ``lstm-tui check-lesson``
+prints these; loading lessons of your own into the app stops at the first. Plain Python over the session:
+no terminal code.
 """
 
 from __future__ import annotations
 
-from .curriculum import Curriculum, Lesson
+from .curriculum import Curriculum, Lesson, recording_path
+from .display import shown
 from .errors import UserError
 from .lesson_tasks import GoalStatus, Task, check_task, goal_problem
 
@@ -27,12 +29,32 @@ def lesson_problems(curriculum: Curriculum, lesson: Lesson) -> list[str]:
             load_model(setup)
         except UserError as error:
             problems.append(f"{lesson.source}:{line}: {error}")
+    for item in lesson.tries:
+        if item.recording is not None:
+            problem = recording_problem(recording_path(lesson, item))
+            if problem:
+                problems.append(f"{lesson.source}:{item.line}: {problem}")
     for task in lesson.tasks:
         try:
             problems += [f"{lesson.source}:{task.line}: task: {problem}" for problem in task_problems(task)]
         except UserError as error:  # its model cannot be loaded
             problems.append(f"{lesson.source}:{task.line}: task: {error}")
     return problems
+
+
+def recording_problem(path) -> str | None:
+    """Why a try-it's recording cannot be played in a lesson, or None: it must read and replay whole, on a
+    random or shipped model (a lesson carries no weights files)."""
+    from .recording import Replay, read_recording
+
+    try:
+        recording = read_recording(path)
+        if "weights" in recording.model:
+            return f"the recording {shown(path)} runs a weights file; a lesson's use random or shipped models"
+        Replay(recording).run()
+    except UserError as error:
+        return f"recording: {error}"
+    return None
 
 
 def check_lessons(curriculum: Curriculum) -> None:

@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..curriculum import Curriculum, Lesson
+from ..curriculum import Curriculum, Lesson, TryIt, recording_path
 from ..errors import UserError
 from ..panel_setup import PanelSetup
 from ..progress import Progress
@@ -205,8 +205,27 @@ class LessonScreen(Screen):
                 return
             self.app.open_gradient_lab(settings)
             return
+        if event.item.recording is not None:
+            self.play_recording(event.item)
+            return
         self.panel.configure(setup)
         self.show_panel()
+
+    def play_recording(self, item: TryIt) -> None:
+        """A try-it that plays a recording: the panel set up on its model and text, then its events at
+        their recorded pace (``panel_recording``); then the panel is the learner's."""
+        from ..recording import Replay, read_recording
+        from ..widgets.panel_recording import play_recording
+
+        try:
+            recording = read_recording(recording_path(self.lesson, item))
+            setup = Replay(recording).setup
+        except UserError as error:
+            self.notify(str(error), severity="error", timeout=6)
+            return
+        self.panel.configure(setup)
+        self.show_panel()
+        self.run_worker(play_recording(self.app, recording, None, 1.0, panel=self.panel), exclusive=True)
 
     def show_panel(self) -> None:
         self.add_class("-panel-open")

@@ -132,9 +132,10 @@ def _groups(events: list) -> list[tuple[int, int]]:
     return groups
 
 
-async def play_recording(app, recording: Recording, weights: str | None, speed: float) -> None:
-    """Play ``recording`` into the app's panel at its pace (÷ ``speed``; 0: at once), then leave it live."""
-    panel = app.focused_panel()
+async def play_recording(app, recording: Recording, weights: str | None, speed: float, panel=None) -> None:
+    """Play ``recording`` into ``panel`` (default: the app's) at its pace (÷ ``speed``; 0: at once), then
+    leave the panel live."""
+    panel = panel or app.focused_panel()
     await panel.wait_until_ready()
     try:
         player = PanelPlayer(panel, recording, weights)
