@@ -57,7 +57,8 @@ CHECKED_KINDS = ("equations", "counts", "worked", "shell")
 PLAIN_KINDS = ("", "text")
 WEB_LINK = re.compile(r"^(https?|mailto):", re.IGNORECASE)
 # [label](target) outside code; images are not used in lessons.
-MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
+EMPHASIS = re.compile(r"[*_`]")  # marks a label's reader does not see
 NUMBER = r"[-+−]?\d+(?:\.\d+)?"
 NUMERIC_ANSWER = re.compile(rf"^({NUMBER})(?:\s*±\s*({NUMBER}))?$")
 
@@ -124,6 +125,7 @@ class Heading:
 class Link:
     target: str
     line: int
+    label: str = ""  # the link's text as a reader sees it
 
     @property
     def is_web(self) -> bool:
@@ -499,7 +501,10 @@ def parse_lesson(text: str, file_name: str) -> Lesson:
         heading = re.match(r"^(#{1,6})\s+(.*?)\s*$", line)
         if heading:
             headings.append((len(heading[1]), _plain_heading(heading[2]), line_number))
-        links.extend(Link(target, line_number) for target in MARKDOWN_LINK.findall(re.sub(r"`[^`]*`", "", line)))
+        links.extend(
+            Link(target, line_number, EMPHASIS.sub("", label))
+            for label, target in MARKDOWN_LINK.findall(re.sub(r"`[^`]*`", "", line))
+        )
         markdown.append(line)
         index += 1
     if markdown:

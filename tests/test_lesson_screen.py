@@ -17,6 +17,8 @@ from lstm_tui.screens.help import HelpScreen
 from lstm_tui.screens.lesson import LessonScreen
 from lstm_tui.screens.web_link import WebLinkScreen
 from lstm_tui.widgets.code_block import CodeFence
+from lstm_tui.widgets.key_footer import FooterLines, KeyFooter
+from lstm_tui.widgets.lesson_links import links_on_screen
 from lstm_tui.widgets.lesson_view import (
     CACHED_PAGES,
     TEXT_INSET,
@@ -123,12 +125,50 @@ async def test_try_it_types_answers_and_marks_progress(curriculum, tmp_path):
         right_explanation = question.question.choices[right.index].explanation
         assert right_explanation.startswith("Right:") and str(feedback.render()) == f"✓ {right_explanation}"
         assert right.has_class("-right") and not wrong.has_class("-wrong")
-        assert list_labels(screen)[0] == f"✓  1 {lesson.title}  1/{len(lesson.questions)}"
-        assert list_labels(screen)[1].startswith("   2 ")  # not read yet
+        assert list_labels(screen)[0] == f"   1 {lesson.title}  1/{len(lesson.questions)}"  # not read yet
+        assert list_labels(screen)[1].startswith("   2 ")
 
     saved = json.loads((tmp_path / "progress.json").read_text())
-    assert saved["read"] == [lesson.slug] and saved["last_lesson"] == lesson.slug
+    assert saved["read"] == [] and saved["last_lesson"] == lesson.slug
     assert saved["answers"] == {lesson.slug: {str(question.number): True}}
+
+
+async def test_a_lesson_is_read_when_read_to_its_end_not_when_opened(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path, lesson=2)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await settle(app, pilot)
+        await pilot.press("pagedown")
+        await settle(app, pilot)
+        assert not app.progress.is_read(screen.lesson.slug) and list_labels(screen)[1].startswith("   2 ")
+        await pilot.press("end")  # the page's last row
+        await settle(app, pilot)
+        assert app.progress.is_read(screen.lesson.slug) and list_labels(screen)[1].startswith("✓  2 ")
+    assert Progress.load(tmp_path / "progress.json").read == {curriculum.get(2).slug}
+
+
+async def answer(pilot, question: QuestionView) -> None:
+    """Answer ``question`` (its first choice, or the right number) as Enter would, without moving the
+    focus (which would scroll the page)."""
+    if question.question.is_numeric:
+        field = question.query_one(Input)
+        field.value = f"{question.question.answer:g}"
+        await field.action_submit()
+    else:
+        question.query(ChoiceItem).first().action_pick()
+    await pilot.pause()
+
+
+async def test_a_lesson_is_read_when_its_whole_quiz_is_answered(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path, lesson=3)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        *first, last = screen.query(QuestionView)
+        for question in first:
+            await answer(pilot, question)
+        assert not app.progress.is_read(screen.lesson.slug)
+        await answer(pilot, last)
+        assert app.progress.is_read(screen.lesson.slug) and list_labels(screen)[2].startswith("✓  3 ")
+        assert screen.view.scroll_y < screen.view.max_scroll_y  # not because the page was read to its end
 
 
 async def test_numeric_question_checks_the_number(curriculum, tmp_path):
@@ -348,7 +388,8 @@ async def test_next_and_previous(curriculum, tmp_path):
         await settle(app, pilot)
         assert screen.lesson.number == 1
         assert any("first lesson" in message for message in notifications(app))
-    assert Progress.load(tmp_path / "progress.json").read == {curriculum.get(1).slug, curriculum.get(2).slug}
+    saved = Progress.load(tmp_path / "progress.json")
+    assert saved.read == set() and saved.last_lesson == curriculum.get(1).slug  # opened, not read
 
 
 async def test_contents_lists_lessons_and_headings(curriculum, tmp_path):
@@ -366,6 +407,67 @@ async def test_contents_lists_lessons_and_headings(curriculum, tmp_path):
         await pilot.press("down", "down", "enter")
         await settle(app, pilot)
         assert screen.lesson.number == 3
+
+
+async def test_sidebar_links_are_in_sight_at_80x24_and_named_by_where_they_lead(curriculum, tmp_path):
+    lesson = curriculum.get(6)
+    app = lesson_app(curriculum, tmp_path, lesson=6)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await settle(app, pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        links = screen.query_one("#lesson-links", OptionList)
+        names = [str(links.get_option_at_index(i).prompt) for i in range(links.option_count)]
+        targets = list(dict.fromkeys(link.target for link in lesson.links))
+        assert [links.get_option_at_index(i).id for i in range(links.option_count)] == targets
+        assert not any(".md" in name or "://" in name for name in names), names
+        assert "2 The cell state › Why addition helps" in names
+        footer = screen.query_one(KeyFooter)
+        assert links.region.height >= min(len(names), 3) and links.region.bottom <= footer.region.y
+        links.focus()
+        links.highlighted = names.index("2 The cell state › Why addition helps")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert screen.lesson.number == 2
+
+
+def footer_text(screen) -> str:
+    return "  ".join(str(line) for line in screen.query_one(KeyFooter).query_one(FooterLines).lines)
+
+
+async def test_links_in_the_text_are_followed_by_keyboard(curriculum, tmp_path):
+    """Ctrl+K steps through the links on screen (shown reversed), Enter follows the one it is on."""
+    app = lesson_app(curriculum, tmp_path, lesson=6)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        view = screen.view
+        footer = footer_text(screen)
+        assert "^k next link" in footer and "⏎ follow link" in footer
+        for _ in range(200):  # down to where two links are on screen
+            if len(links_on_screen(view)) >= 2:
+                break
+            await pilot.press("down")
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause()
+        first, second = links_on_screen(view)[:2]
+        await pilot.press("ctrl+k")
+        assert view.link == first
+        assert any(
+            (span.start, span.end, str(span.style)) == (first.start, first.end, "reverse")
+            for span in first.block.render().spans
+        )
+        assert footer_text(screen) == footer  # the footer keeps its rows: the page does not move
+        await pilot.press("ctrl+k")
+        assert view.link == second and "reverse" not in [str(span.style) for span in first.block.render().spans]
+        await pilot.press("escape")
+        assert view.link is None
+        await pilot.press("enter")  # with no link picked, Enter picks the first on screen
+        assert view.link == first
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert screen.lesson is curriculum.resolve_link(curriculum.get(6), first.href).lesson is not curriculum.get(6)
+        await pilot.press("f1")
+        assert ("^k", "next link") in app.screen.rows or ("ctrl+k", "next link") in app.screen.rows
 
 
 async def test_narrow_layout_keeps_the_panel_one_key_away(curriculum, tmp_path):
@@ -490,7 +592,7 @@ async def test_corrupt_progress_is_reported_once_and_replaced(curriculum, tmp_pa
         await pilot.press("ctrl+n")
         await settle(app, pilot)
         assert sum("corrupt" in message for message in notifications(app)) == 1
-    assert json.loads(path.read_text())["read"] == sorted([curriculum.get(1).slug, curriculum.get(2).slug])
+    assert json.loads(path.read_text())["last_lesson"] == curriculum.get(2).slug
 
 
 async def test_unwritable_home_works_without_saving(curriculum, tmp_path):
@@ -502,7 +604,7 @@ async def test_unwritable_home_works_without_saving(curriculum, tmp_path):
         screen = await settle(app, pilot)
         await pilot.press("ctrl+n")
         await settle(app, pilot)
-        assert screen.lesson.number == 2 and app.progress.is_read(curriculum.get(2).slug)
+        assert screen.lesson.number == 2 and app.progress.last_lesson == curriculum.get(2).slug
         assert sum("cannot save" in message for message in notifications(app)) == 1
     assert blocker.is_file()
 

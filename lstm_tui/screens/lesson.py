@@ -14,7 +14,9 @@ copying and never opened.
 from __future__ import annotations
 
 import gc
+from urllib.parse import urlsplit
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..curriculum import Curriculum, Lesson, TryIt, recording_path
+from ..curriculum import Curriculum, Lesson, Link, TryIt, recording_path
 from ..errors import UserError
 from ..panel_setup import PanelSetup
 from ..progress import Progress
@@ -36,6 +38,7 @@ from .web_link import WebLinkScreen
 
 WIDE_COLUMNS = 120
 LESSONS = Binding.Group("lesson", compact=True)
+LINK_ACTIONS = ("next_link", "follow_link", "clear_link")
 
 
 def lab_settings(setup: PanelSetup):
@@ -54,6 +57,9 @@ class LessonScreen(Screen):
         Binding("ctrl+b", "next_lesson(-1)", "previous", group=LESSONS, id="lesson.previous"),
         Binding("ctrl+o", "contents", "lessons & contents", id="lesson.contents"),
         Binding("ctrl+g", "toggle_panel", "panel ⇄ lesson", id="lesson.panel"),
+        Binding("ctrl+k", "next_link", "next link", id="lesson.next-link"),
+        Binding("enter", "follow_link", "follow link", id="lesson.follow-link"),
+        Binding("escape", "clear_link", "no link", show=False, id="lesson.clear-link"),
     ]
 
     def __init__(
@@ -109,12 +115,20 @@ class LessonScreen(Screen):
     def panel(self) -> ExplorerPanel:
         return self.query_one(ExplorerPanel)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in LINK_ACTIONS:  # the page's links, while the focus is on the page
+            in_page = self.focused is not None and self.view in self.focused.ancestors_with_self
+            # Enter and ctrl+k stay in the footer while the page has the focus (a footer that grew a
+            # row when a link was picked would move the page under it); esc only while a link is picked
+            return in_page and (action != "clear_link" or self.view.link is not None)
+        return True
+
     # --- lessons -------------------------------------------------------------------------------------
     async def open_lesson(self, lesson: Lesson, anchor: str = "") -> None:
-        """Show ``lesson`` (marked read, remembered as the last one) with its panel setup loaded."""
+        """Show ``lesson`` (remembered as the last one; it counts as read once read to its end or its
+        quiz is answered) with its panel setup loaded."""
         self.lesson = lesson
         self.progress.open_lesson(lesson.slug)
-        self.progress.mark_read(lesson.slug)
         self.save_progress()
         with self.app.batch_update():  # panel, page and lists change in one paint
             self.panel.hide(lesson.hidden_views, lesson.hidden_keys)
@@ -155,7 +169,24 @@ class LessonScreen(Screen):
         )
         links = self.query_one("#lesson-links", OptionList)
         links.clear_options()
-        links.add_options(dict.fromkeys(link.target for link in self.lesson.links))
+        named = {link.target: self.link_name(link) for link in reversed(self.lesson.links)}  # the first label wins
+        links.add_options(Option(name, id=target) for target, name in reversed(named.items()))
+        if not named:
+            links.add_option(Option(Text("none in this lesson", style="dim"), disabled=True))
+
+    def link_name(self, link: Link) -> Text:
+        """What the Links list calls a link: where it leads (a lesson's number and title, a heading),
+        or for a web address its text and host."""
+        try:
+            target = self.curriculum.resolve_link(self.lesson, link.target)
+        except UserError:
+            return Text.assemble(link.label or link.target, (" (broken)", "dim"))
+        if target.kind == "web":
+            return Text.assemble(link.label or target.url, (f" · {urlsplit(target.url).hostname or target.url}", "dim"))
+        heading = next((h.title for h in target.lesson.headings if h.anchor == target.anchor), "")
+        if target.kind == "anchor":
+            return Text(f"› {heading}")
+        return Text(f"{target.lesson.number} {target.lesson.title}" + (f" › {heading}" if heading else ""))
 
     @on(OptionList.OptionSelected, "#lesson-list")
     def lesson_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -167,7 +198,7 @@ class LessonScreen(Screen):
 
     @on(OptionList.OptionSelected, "#lesson-links")
     def link_chosen(self, event: OptionList.OptionSelected) -> None:
-        self.follow_link(str(event.option.prompt))
+        self.follow_link(event.option.id)
 
     def action_contents(self) -> None:
         shown = not self.has_class("-contents")
@@ -175,6 +206,20 @@ class LessonScreen(Screen):
         (self.query_one("#lesson-list", OptionList) if shown else self.view).focus()
 
     # --- links -----------------------------------------------------------------------------------------
+    def action_next_link(self) -> None:
+        if not self.view.next_link():
+            self.notify("no link on this screen: scroll to one, or pick from Links (ctrl+o)", timeout=3)
+
+    async def action_follow_link(self) -> None:
+        """Follow the picked link; with none picked, pick the first on screen (Enter again follows it)."""
+        if self.view.link is None:
+            self.action_next_link()
+        else:
+            await self.view.follow_link()
+
+    def action_clear_link(self) -> None:
+        self.view.show_link(None)
+
     @on(Markdown.LinkClicked)
     def link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
@@ -247,9 +292,19 @@ class LessonScreen(Screen):
     # --- progress ----------------------------------------------------------------------------------------
     @on(QuestionView.Answered)
     def question_answered(self, event: QuestionView.Answered) -> None:
-        self.progress.record_answer(self.lesson.slug, event.number, event.correct)
+        slug = self.lesson.slug
+        self.progress.record_answer(slug, event.number, event.correct)
+        if self.progress.score(slug)[1] == len(self.lesson.questions):  # the whole quiz answered
+            self.progress.mark_read(slug)
         self.save_progress()
         self.refresh_lists()
+
+    @on(LessonView.ReadToEnd)
+    def read_to_end(self, event: LessonView.ReadToEnd) -> None:
+        if not self.progress.is_read(event.lesson.slug):
+            self.progress.mark_read(event.lesson.slug)
+            self.save_progress()
+            self.refresh_lists()
 
     def save_progress(self) -> None:
         self.progress.save()

@@ -32,6 +32,7 @@ from textual.worker import Worker
 from ..curriculum import Lesson, Quiz, TryIt, describe_setup, task_markdown
 from ..lesson_tasks import Task
 from .code_block import LessonMarkdown
+from .lesson_links import PageLink, highlighted, links_on_screen
 from .quiz import QuizView
 
 CHUNK_LINES = 10  # a section is cut into chunks of about this many source lines
@@ -156,6 +157,7 @@ class LessonPage(Vertical):
         self.pending = deque(blocks[first:])
         self.headings_known = sum(b.heading_count for b in blocks[:first] if isinstance(b, LessonText))
         self.complete = asyncio.Event()  # set once every block is mounted
+        self.read_to_end = False  # the learner has seen its last row (told once: LessonView.ReadToEnd)
         self.filling: Worker | None = None  # what mounts the pending blocks while the page is shown
         self._mounting: list[asyncio.Future] = []  # mounts started and not seen finished
 
@@ -199,11 +201,60 @@ def page_blocks(lesson: Lesson, answers: dict[int, bool]) -> list[Widget]:
 
 
 class LessonView(VerticalScroll):
+    """The lesson's page. It keeps a link cursor for the keyboard (the screen's keys move it): Textual's
+    Markdown gives links no focus, and the mouse may be off."""
+
+    class ReadToEnd(Message):
+        """The learner scrolled to the end of ``lesson``'s page (or it fits the screen)."""
+
+        def __init__(self, lesson: Lesson):
+            super().__init__()
+            self.lesson = lesson
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.page: LessonPage | None = None
         self._pages: dict[str, LessonPage] = {}  # by slug, the most recently shown last
         self._scroll_target: Widget | None = None  # the heading a jump is bringing to the top
+        self.link: PageLink | None = None  # the link Enter follows, shown reversed
+
+    def on_mount(self) -> None:
+        self.watch(self, "scroll_y", self._scrolled, init=False)
+
+    def _scrolled(self) -> None:
+        self.check_read_to_end()
+        if self.link is not None and self.link not in links_on_screen(self):
+            self.show_link(None)
+
+    def check_read_to_end(self) -> None:
+        page = self.page
+        if page is not None and page.complete.is_set() and not page.read_to_end and self.scroll_y >= self.max_scroll_y:
+            page.read_to_end = True
+            self.post_message(self.ReadToEnd(page.lesson))
+
+    # --- links by keyboard -----------------------------------------------------------------------------
+    def show_link(self, link: PageLink | None) -> None:
+        """Make ``link`` the one Enter follows (None: none), its text reversed."""
+        if self.link is not None and self.link.block.is_attached:
+            self.link.block.update(self.link.block._content)  # its own text, without the highlight
+        self.link = link
+        if link is not None:
+            link.block.update(highlighted(link))
+        self.screen.refresh_bindings()
+
+    def next_link(self) -> bool:
+        """Move the cursor to the next link on screen (from the first, after the last); False if none."""
+        links = links_on_screen(self)
+        after = links.index(self.link) + 1 if self.link in links else 0
+        self.show_link(links[after % len(links)] if links else None)
+        return bool(links)
+
+    async def follow_link(self) -> None:
+        """Follow the link under the cursor, as a click on it would."""
+        link = self.link
+        self.show_link(None)
+        if link is not None:
+            await self.app.run_action(f"link({link.href!r})", link.block)
 
     @property
     def lesson(self) -> Lesson | None:
@@ -219,6 +270,7 @@ class LessonView(VerticalScroll):
         """Put ``lesson`` on the page, at its top; returns once its first screen is mounted (the rest
         follows after that screen is painted). A lesson still cached comes back as it was left."""
         page = self._pages.pop(lesson.slug, None)
+        self.show_link(None)
         with self.app.batch_update():  # one layout and paint for the swap, not one per step
             if self.page is not None and self.page is not page:
                 self.page.display = False
@@ -253,6 +305,7 @@ class LessonView(VerticalScroll):
         await self.wait_for_refresh()
         if not page.pending:
             page.complete.set()
+            self.call_after_refresh(self.check_read_to_end)  # a page that fits the screen is read
 
     async def rendered(self) -> None:
         """Wait until every block of the current lesson is mounted."""
