@@ -38,6 +38,7 @@ from .web_link import WebLinkScreen
 
 WIDE_COLUMNS = 120
 LESSONS = Binding.Group("lesson", compact=True)
+LINKS = Binding.Group("link", compact=True)  # one short entry keeps the footer to one row at 120 columns
 LINK_ACTIONS = ("next_link", "follow_link", "clear_link")
 
 
@@ -57,8 +58,8 @@ class LessonScreen(Screen):
         Binding("ctrl+b", "next_lesson(-1)", "previous", group=LESSONS, id="lesson.previous"),
         Binding("ctrl+o", "contents", "lessons & contents", id="lesson.contents"),
         Binding("ctrl+g", "toggle_panel", "panel ⇄ lesson", id="lesson.panel"),
-        Binding("ctrl+k", "next_link", "next link", id="lesson.next-link"),
-        Binding("enter", "follow_link", "follow link", id="lesson.follow-link"),
+        Binding("ctrl+k", "next_link", "next link", group=LINKS, id="lesson.next-link"),
+        Binding("enter", "follow_link", "follow link", group=LINKS, id="lesson.follow-link"),
         Binding("escape", "clear_link", "no link", show=False, id="lesson.clear-link"),
     ]
 
