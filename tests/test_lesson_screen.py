@@ -492,6 +492,25 @@ async def test_narrow_layout_keeps_the_panel_one_key_away(curriculum, tmp_path):
         assert not panel.display and app.focused is view
 
 
+async def test_back_from_a_try_it_the_focus_is_on_it_and_tab_goes_on_to_the_next(curriculum, tmp_path):
+    app = lesson_app(curriculum, tmp_path)  # lesson 1: two try-its
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await settle(app, pilot)
+        first, second = screen.query(TryItCard)
+        await pilot.press("tab")
+        assert app.focused is first
+        footer = footer_text(screen)
+        assert "⏎/space try it" in footer and "link" not in footer  # Enter is the card's
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert screen.panel.has_focus_within
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert app.focused is first
+        await pilot.press("tab")
+        assert app.focused is second
+
+
 async def test_wide_layout_shows_lesson_and_panel_side_by_side(curriculum, tmp_path):
     app = lesson_app(curriculum, tmp_path)
     async with app.run_test(size=WIDE) as pilot:

@@ -22,6 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -70,6 +71,7 @@ class LessonScreen(Screen):
         self.progress = progress
         self.lesson = lesson or curriculum.lessons[0]
         self.window = window
+        self._page_focus: Widget | None = None  # what had the focus on the page when the panel took it
         super().__init__()
 
     def compose(self) -> ComposeResult:
@@ -117,12 +119,12 @@ class LessonScreen(Screen):
         return self.query_one(ExplorerPanel)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in LINK_ACTIONS:  # the page's links, while the focus is on the page
-            in_page = self.focused is not None and self.view in self.focused.ancestors_with_self
-            # Enter and ctrl+k stay in the footer while the page has the focus (a footer that grew a
-            # row when a link was picked would move the page under it); esc only while a link is picked
-            return in_page and (action != "clear_link" or self.view.link is not None)
-        return True
+        # The link keys act while the page itself has the focus (on a try-it card or a quiz choice, Enter
+        # is theirs). ^k/⏎ stay in the footer then: a footer that grew a row when a link was picked
+        # would move the page under it. esc only while a link is picked.
+        if action not in LINK_ACTIONS:
+            return True
+        return self.focused is self.view and (action != "clear_link" or self.view.link is not None)
 
     # --- lessons -------------------------------------------------------------------------------------
     async def open_lesson(self, lesson: Lesson, anchor: str = "") -> None:
@@ -274,19 +276,29 @@ class LessonScreen(Screen):
         self.run_worker(play_recording(self.app, recording, None, 1.0, panel=self.panel), exclusive=True)
 
     def show_panel(self) -> None:
+        focused = self.focused
+        if focused is not None and self.view in focused.ancestors_with_self:
+            self._page_focus = focused
         self.add_class("-panel-open")
         self.panel.focus_input()
+
+    def focus_page(self) -> None:
+        """Give the focus back to where it was on the page (the try-it just run, so tab goes on to the
+        next one), or to the page itself."""
+        widget, page = self._page_focus, self.view.page
+        on_page = widget is not None and widget.is_attached and page is not None and page in widget.ancestors
+        (widget if on_page else self.view).focus(scroll_visible=False)
 
     def action_toggle_panel(self) -> None:
         if self.has_class("-wide"):
             if self.panel.has_focus_within:
-                self.view.focus()
+                self.focus_page()
             else:
-                self.panel.focus_input()
+                self.show_panel()
             return
         if self.has_class("-panel-open"):
             self.remove_class("-panel-open")
-            self.view.focus()
+            self.focus_page()
         else:
             self.show_panel()
 
