@@ -1,6 +1,7 @@
 """The lesson screen through Textual's Pilot: try-its drive the panel, quizzes answer in place and are
 saved, links are routed (never to a browser), next/previous, the two layouts, the gradient lab."""
 
+import asyncio
 import json
 import webbrowser
 
@@ -670,3 +671,22 @@ def test_snapshot_worked_example_wraps_instead_of_being_cut(snap_compare, curric
 
     app = lesson_app(curriculum, tmp_path, lesson=6)
     assert snap_compare(app, run_before=run_before, terminal_size=size)
+
+
+async def test_a_lesson_opened_before_the_last_one_finished_opening_never_shows(curriculum, tmp_path):
+    """An opening cancelled by the next (keys pressed faster than lessons open) leaves page, panel and
+    list on the lesson opened last, whatever point the cancelled one had reached."""
+    app = lesson_app(curriculum, tmp_path, lesson=6)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await settle(app, pilot)
+        for ticks in range(0, 40, 2):
+            cancelled, last = curriculum.get(1 + ticks % 5), curriculum.get(12 + ticks % 5)
+            screen.navigate(cancelled)
+            for _ in range(ticks):
+                await asyncio.sleep(0)
+            screen.navigate(last)
+            await settle(app, pilot)
+            shown = [page.lesson.number for page in screen.query(LessonPage) if page.display]
+            assert shown == [last.number] and screen.lesson is last and screen.view.lesson is last, ticks
+            assert screen.panel.session.text == last.setup.text
+            assert screen.query_one("#lesson-list", OptionList).highlighted == last.number - 1

@@ -272,8 +272,6 @@ class LessonView(VerticalScroll):
         page = self._pages.pop(lesson.slug, None)
         self.show_link(None)
         with self.app.batch_update():  # one layout and paint for the swap, not one per step
-            if self.page is not None and self.page is not page:
-                self.page.display = False
             if page is None:
                 width, height = self._screen_size()
                 blocks = page_blocks(lesson, answers)
@@ -282,9 +280,16 @@ class LessonView(VerticalScroll):
                     rows += block_rows(blocks[first], width)
                     first += 1
                 page = LessonPage(lesson, blocks, first)
+                # Hidden and cached before the mount: the mount goes on if this opening is cancelled (the
+                # learner opened another lesson meanwhile), and the page must then stay out of sight.
+                page.display = False
+                self._pages[lesson.slug] = page
                 await self.mount(page)
+            if self.page is not None and self.page is not page:
+                self.page.display = False
             page.display = True
-            self._pages[lesson.slug] = page
+            self._pages.pop(lesson.slug, None)
+            self._pages[lesson.slug] = page  # the most recently shown last
             self.page = page
             self.scroll_home(animate=False, immediate=True)
             self._scroll_target = None
