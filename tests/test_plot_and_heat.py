@@ -156,3 +156,18 @@ async def test_while_typing_the_heat_colours_of_earlier_steps_keep_their_meaning
         assert scales == sorted(scales)
         await press_and_settle("down")(pilot)
         assert heat.scale.context[2] == 1  # another unit: fitted afresh
+
+
+async def test_the_gaps_between_a_curves_dots_cost_no_change_of_colour():
+    """Blank cells join the run before them, so a row is one span per run of a curve's colour (its
+    bytes on the wire: each span is a colour change and back)."""
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_and_settle(*"the quick brown fox jumps over the lazy dog")(pilot)
+        rows = app.screen.query_one(StatePlot).lines[1:-1]
+        assert any(row.plain.count(" ") > 10 for row in rows)
+        for row in rows:
+            spans = sorted(row.spans, key=lambda span: span.start)
+            for before, gap, after in zip(spans, spans[1:], spans[2:]):
+                blank = not row.plain[gap.start : gap.end].strip()
+                assert not (blank and before.style == after.style), row.plain

@@ -55,17 +55,20 @@ def _frozen(colour):
 
 
 def matrix_rows(plt) -> list[Text]:
-    """The built figure, top row first, as Rich text with one span per run of equal colours."""
+    """The built figure, top row first, as Rich text with one span per run of equal colours. A blank
+    cell joins the run before it whatever its foreground (it shows none): the gaps between a curve's
+    dots then cost no change of colour and back, which is most of a plot row's bytes on the wire."""
     plt._build_matrix()
     matrix = plt.monitor.matrix
     rows = []
     for y in reversed(range(matrix.rows)):
-        fg, style, bg = matrix.fullground[y], matrix.style[y], matrix.background[y]
+        marker, fg, style, bg = matrix.marker[y], matrix.fullground[y], matrix.style[y], matrix.background[y]
         spans, start = [], 0
         for x in range(1, matrix.cols + 1):
-            if x == matrix.cols or fg[x] != fg[start] or style[x] != style[start] or bg[x] != bg[start]:
+            colour_changed = fg[x] != fg[start] and marker[x] != " " if x < matrix.cols else True
+            if colour_changed or style[x] != style[start] or bg[x] != bg[start]:
                 colours = (_frozen(fg[start]), style[start], _frozen(bg[start]))
                 spans.append(Span(start, x, _cell_style(colours)))
                 start = x
-        rows.append(Text("".join(matrix.marker[y]), spans=spans))
+        rows.append(Text("".join(marker), spans=spans))
     return rows
