@@ -126,11 +126,23 @@ def main(argv: list[str] | None = None) -> int:
         # interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except Exception as error:  # a bug: the traceback goes to a log file, the user gets one line
-        from .crash import report_crash
+    except OSError as error:
+        if error.filename is None:  # no path named, so nothing the user gave: a bug
+            return _crashed(error)
+        # The system refused a path the user gave (a name too long, a loop of links) at a check that did
+        # not expect it: one line like any other bad input, not a crash log.
+        print_message(f"{error.filename}: {error.strerror or error}")
+        return 2
+    except Exception as error:
+        return _crashed(error)
 
-        print_message(report_crash(error))
-        return 1
+
+def _crashed(error: Exception) -> int:
+    """A bug: the traceback goes to a log file, the user gets one line."""
+    from .crash import report_crash
+
+    print_message(report_crash(error))
+    return 1
 
 
 def _reset_progress() -> int:

@@ -287,7 +287,7 @@ def _key_values(
             raise src.error(number, f"{key} given twice")
         try:
             value = json.loads(raw)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # also an integer of over 4,300 digits, or nesting too deep
             raise src.error(
                 number, f"the value of {key} must be JSON (strings in double quotes), got {raw.strip()!r}"
             ) from None
@@ -578,9 +578,10 @@ class Curriculum:
 
     def get(self, key: str | int) -> Lesson:
         """By number (3 or "03"), slug ("forget-gate"), name ("03-forget-gate") or file name. Only ASCII
-        digits make a number: ``str.isdigit`` also accepts "²" (which ``int`` refuses) and "٣"."""
+        digits make a number: ``str.isdigit`` also accepts "²" (which ``int`` refuses) and "٣"; and a
+        short one (``int`` refuses over 4,300 digits)."""
         key = str(key).strip().removesuffix(".md")
-        number = int(key) if key.isascii() and key.isdigit() else None
+        number = int(key) if key.isascii() and key.isdigit() and len(key) <= 9 else None
         for lesson in self.lessons:
             if key in (lesson.slug, lesson.name) or number == lesson.number:
                 return lesson

@@ -144,10 +144,12 @@ class StagedFiles:
 
     def commit(self) -> list[Path]:
         written = sorted(self.stage.iterdir())
-        for source in written:
+        for source in written:  # every target checked before the first is replaced: all files or none
             target = self.folder / source.name
             if target.is_dir() and not target.is_symlink():
                 raise UserError(f"{shown(target)} is a folder; remove it or write elsewhere")
+        for source in written:
+            target = self.folder / source.name
             try:
                 os.replace(source, target)
             except OSError as error:

@@ -169,6 +169,18 @@ def test_force_replaces_its_own_files_and_keeps_others(tmp_path):
     assert load_model(out / "weights.npz").name == "mgu"
 
 
+def test_a_folder_in_the_way_of_one_file_leaves_every_file_as_it_was(tmp_path):
+    out = tmp_path / "out"
+    export(tmp_path, CharModel.random("lstm", 3))
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    (out / "weights.npz").unlink()
+    (out / "weights.npz").mkdir()  # sorted last: README.md and the rest came before it
+    with pytest.raises(UserError, match="weights.npz is a folder"):
+        export(tmp_path, CharModel.random("gru", 3), force=True)
+    assert all((out / name).read_bytes() == data for name, data in before.items() if name != "weights.npz")
+    assert not list(out.glob(".staging-*"))
+
+
 def test_links_are_never_followed(tmp_path):
     outside = tmp_path / "outside.txt"
     outside.write_text("keep me")

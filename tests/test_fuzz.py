@@ -433,3 +433,101 @@ def test_train_options_are_checked_before_any_training(option, value):
         trainer.Trainer.run = real
     assert code == 2 and err.getvalue().startswith("lstm-tui: ") and err.getvalue().count("\n") == 1
     assert out.getvalue() == ""
+
+
+# --- paths the system refuses -----------------------------------------------------------------------------
+TOO_LONG = "a" * 300  # over NAME_MAX (255 bytes) on every common file system: ENAMETOOLONG, not "missing"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["lesson", TOO_LONG + ".md"],
+        ["check-lesson", TOO_LONG],
+        ["--lessons-dir", TOO_LONG, "lessons"],
+        ["trace", "ab", "--weights", TOO_LONG + ".npz"],
+        ["replay", TOO_LONG],
+        ["export-code", "--text", "ab", "--out", "{tmp}/" + TOO_LONG],
+        ["train", "--task", "counting", "--out", "{tmp}/m.npz", "--card", "{tmp}/" + TOO_LONG + ".md"],
+    ],
+)
+def test_a_path_the_system_refuses_is_one_line_and_no_crash_log(argv, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    code, out, err = run_cli(*(arg.replace("{tmp}", str(tmp_path)) for arg in argv))
+    assert_clean(code, out, err)
+    assert code == 2 and not (tmp_path / "state").exists(), err
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=20) | st.integers(0, 6000).map(lambda digits: "9" * digits) | st.sampled_from("²٣३３"))
+def test_any_lesson_key_is_a_lesson_or_no_such_lesson(key):
+    try:
+        lesson = CURRICULUM.get(key)
+    except UserError as error:
+        assert str(error).startswith("no lesson ")
+    else:
+        assert lesson in CURRICULUM.lessons
+
+
+front_matter_values = st.one_of(
+    json_values.map(json.dumps),
+    st.integers(4000, 6000).map(lambda digits: "9" * digits),  # int() refuses over 4,300 digits
+    st.integers(1, 5000).map(lambda depth: "[" * depth + "]" * depth),  # json recurses per level
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["order", "hidden", "seed", "text", "cell", "hide_views"]), front_matter_values)
+def test_any_front_matter_value_parses_or_is_a_one_line_error(key, raw):
+    from lstm_tui.curriculum import parse_lesson
+
+    text = f'---\ntitle: "T"\norder: 1\n{key}: {raw}\n---\n# T\n\nBody.\n'.replace("order: 1\norder:", "order:")
+    try:
+        parse_lesson(text, "course/01-t.md")
+    except UserError as error:
+        assert str(error).startswith("course/01-t.md:") and "\n" not in str(error)
+
+
+# --- stacked, bidirectional and Keras weight files: any keys, any shapes ---------------------------------
+layer_suffixes = st.sampled_from(
+    ["", "_l0", "_l1", "_l3", "_l4", "_l0_reverse", "_l1_reverse", "_l٣", "_l" + "9" * 5000]
+)
+torch_keys = st.builds(
+    str.__add__,
+    st.sampled_from(["weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole_i", "weight_hr"]),
+    layer_suffixes,
+)
+keras_keys = st.builds(
+    str.__add__,
+    st.sampled_from(
+        [
+            "",
+            "m/lstm/lstm_cell/",
+            "m/lstm_1/lstm_cell/",
+            "m/bi/forward_lstm/lstm_cell/",
+            "m/bi/backward_lstm/lstm_cell/",
+        ]
+    ),
+    st.sampled_from(["kernel", "recurrent_kernel", "bias"]),
+)
+small_arrays = st.lists(st.integers(0, 12), max_size=3).map(lambda shape: np.zeros(shape))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(torch_keys | keras_keys, small_arrays, min_size=1, max_size=12),
+    st.sampled_from([None, "lstm", "gru", "rnn", "lstm-peephole"]),
+)
+def test_stacked_and_keras_weight_files_with_any_keys_and_shapes_load_or_give_one_line(arrays, cell):
+    names = {"vocab": np.array("abc")} | ({} if cell is None else {"cell": np.array(cell)})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.npz"
+        with open(path, "wb") as stream:
+            np.savez(stream, **arrays, **names)
+        try:
+            model = load_model(path)
+        except UserError as error:
+            assert "\n" not in str(error) and len(str(error)) < 2000
+        else:
+            assert model.stack.num_layers <= 4

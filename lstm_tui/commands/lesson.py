@@ -31,7 +31,7 @@ def run(args) -> int:
 
 def find_lesson(args, curriculum_from):
     """A file of one's own when the argument names one, else a lesson of the course by number or name."""
-    if Path(args.lesson).is_file():
+    if _is_file(args.lesson):
         from ..curriculum import load_lessons
         from ..lesson_check import check_lessons
 
@@ -39,3 +39,10 @@ def find_lesson(args, curriculum_from):
         check_lessons(curriculum)
         return curriculum.lessons[0]
     return curriculum_from(args).get(args.lesson)
+
+
+def _is_file(name: str) -> bool:
+    try:
+        return Path(name).is_file()
+    except OSError:  # e.g. a name too long for a path: then it names a lesson, not a file
+        return False

@@ -100,7 +100,9 @@ class _Source:
     layout: str
 
 
-LAYER_KEY = re.compile(r"_l(\d+)(_reverse)?$")  # PyTorch's layer and direction suffix
+# PyTorch's layer and direction suffix. ASCII digits only (\d takes "٣" as 3), and few: int() refuses over
+# 4,300 digits, and a longer suffix is an unexpected key, not a layer.
+LAYER_KEY = re.compile(r"_l([0-9]{1,4})(_reverse)?$")
 
 
 def file_key(param_name: str, layer: int = 0, direction: int = 0) -> str:
