@@ -151,3 +151,19 @@ def load_error(path, **kwargs) -> str:
     message = str(caught.value)
     assert "\n" not in message and str(path) in message
     return message
+
+
+# A vocabulary as wide as the text task allows (MAX_TRAIN_VOCAB), to show no V × V table is ever made.
+WIDE_VOCAB = "".join(chr(code) for code in range(0x4E00, 0x4E00 + 8192))
+
+
+def peak_bytes(work) -> int:
+    """The most memory Python allocations (NumPy's included) held at once while ``work()`` ran."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

@@ -98,3 +98,22 @@ def test_a_vocabulary_of_fifty_thousand_characters_allocates_no_square_table():
     assert table.shape == (50_001, 8)
     assert peak < 20 * 2**20  # the table is 3 MB; an identity would be 50,000² floats (20 GB)
     assert model.step(chars[123]).in_vocab
+
+
+def test_a_stacked_bidirectional_model_allocates_no_square_table():
+    """Each direction's first layer gathers its table from weight columns in a whole run and a live run;
+    an identity product would take 8,192² floats (512 MB)."""
+    from lstm_tui.model.charmodel import LiveRun
+    from tests.helpers import WIDE_VOCAB, peak_bytes
+
+    model = CharModel.random("lstm", 4, vocab=WIDE_VOCAB, num_layers=2, bidirectional=True, output_layer=True)
+    text = WIDE_VOCAB[:40]
+
+    def live():
+        run = LiveRun(model, 64)
+        run.set_text(text[:-1])
+        run.set_text(text)
+        run.result()
+
+    for work in (lambda: model.run(text), live):
+        assert peak_bytes(work) < 64 * 2**20  # measured ~12 MB: the one-hot inputs and distributions, T × V

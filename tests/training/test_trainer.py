@@ -450,3 +450,14 @@ def test_a_bidirectional_model_reads_the_next_character_from_the_future():
         losses[bidirectional] = evaluate(trainer.model, fresh)[0]
     assert losses[False] > 0.97 * np.log(4)
     assert losses[True] < 0.5 * np.log(4)
+
+
+def test_a_training_step_of_a_wide_vocabulary_allocates_no_square_table():
+    """The trainer's table path, stacked and bidirectional: 8,192 characters (the text task's most) cost
+    8,192 × terms floats per direction, never 8,192² (256 MB in float32)."""
+    from tests.helpers import WIDE_VOCAB, peak_bytes
+
+    config = TrainConfig(hidden=4, batch=2, seq_len=5, layers=2, bidirectional=True)
+    trainer = Trainer(new_model(Vocabulary(WIDE_VOCAB), config), config)
+    indices = np.arange(12).reshape(6, 2) * 700  # (seq_len + 1, batch) rows spread over the vocabulary
+    assert peak_bytes(lambda: trainer.train_step(indices[:-1], indices[1:])) < 64 * 2**20  # measured ~10 MB
