@@ -94,6 +94,11 @@ def check_run_size(
 # --- the live panel ----------------------------------------------------------------------------------
 DEFAULT_WINDOW = 512  # characters the panel's model runs on: a recompute of all of them stays within a frame
 MAX_WINDOW = 8192  # with MAX_HIDDEN units, 64 MB per traced quantity
+# The input's undo history: a typed word is one step. Each step keeps the text it removed and inserted, so
+# a few pastes of megabytes stay affordable; the oldest steps go first.
+UNDO_STEPS = 100
+UNDO_CHARS = 16 * 2**20
+UNDO_WORD = 32  # characters one typed step holds at most (a run without spaces is cut into steps)
 
 # --- training ----------------------------------------------------------------------------------------
 # ``TrainConfig``'s defaults and ``lstm-tui train``'s: 64 units learn every shipped task in ~1,000 steps.

@@ -180,8 +180,7 @@ class ExplorerPanel(Vertical):
     def set_text(self, text: str) -> None:
         """Show ``text``: typed into the panel's input, or fed to a panel without one."""
         if self.own_input:
-            self.input.value = text  # the value watcher steps the model
-            self.input.cursor_position = len(text)
+            self.input.replace(text, 0, len(self.input.value))  # undoable; the value watcher steps the model
         else:
             self._text = text
             self._text_changed(text)
@@ -520,7 +519,7 @@ class ExplorerPanel(Vertical):
         self.session.reset()
         if self.own_input:
             self.input.model_spans = ()
-            self.input.value = ""
+            self.input.clear()  # ctrl+z brings the text back
         else:
             self._text = ""
         self.refresh_views()
