@@ -37,6 +37,7 @@ from lstm_tui.model import CharModel
 from lstm_tui.model.weights import load_model, save_model
 from lstm_tui.panel_setup import PanelSetup
 from lstm_tui.progress import Progress
+from lstm_tui.widgets.text_input import one_newline
 
 # --- what a user can send ----------------------------------------------------------------------------
 ODD_CHARACTERS = "é中文한😀👍🏽\u0301\u0308\u200d\u202e\u00a0ß∑σ⊙→…"
@@ -98,6 +99,8 @@ class ExpectedInput:
         self.value, self.cursor = value, len(value)
 
     def apply(self, kind: str, payload: str) -> None:
+        if kind == "paste":
+            payload = one_newline(payload)  # a pasted CR or CRLF is the models' line break
         if kind in ("type", "paste"):
             self.value = self.value[: self.cursor] + payload + self.value[self.cursor :]
             self.cursor += len(payload)
