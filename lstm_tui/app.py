@@ -76,6 +76,7 @@ class LstmApp(App):
         # dialogs), unless the binding has priority; quitting must work from everywhere
         Binding("ctrl+q", "quit", "quit", priority=True, id="app.quit"),
     ]
+    FOOTER_SECONDARY = ("app.training", "app.gradient-lab")  # when nothing else fits (key_footer)
 
     def __init__(
         self,
@@ -128,6 +129,7 @@ class LstmApp(App):
         self.ended_by_signal = 0
         self._started = False
         self._waiting_for_start: list[tuple[DOMNode, object]] = []
+        self.trained_models: list[tuple[PanelSetup, object]] = []  # runs finished in this app, the last first
 
     def get_line_filters(self):
         """Textual's filters (NO_COLOR's greys), then, in ASCII mode, everything drawn turned into ASCII."""
@@ -315,6 +317,43 @@ class LstmApp(App):
         self.switch_mode("explore")
         self.screen.query_one(ExplorerPanel).show_model(setup, model)
 
+    def keep_trained(self, setup: PanelSetup, model) -> None:
+        """Offer a model the training screen finished in the model picker (the last RECENT_MODELS)."""
+        from .limits import RECENT_MODELS
+
+        self.trained_models = [(setup, model), *self.trained_models][:RECENT_MODELS]
+
+    # --- the model picker ----------------------------------------------------------------------------------
+    def model_choices(self, panel: ExplorerPanel) -> list:
+        from .model_choices import all_choices
+        from .training.run import models_dir
+
+        setup = panel.session.setup
+        return all_choices(
+            recent=panel.recent,
+            trained=self.trained_models,
+            saved_folder=models_dir(),
+            hidden=setup.hidden,
+            seed=setup.seed,
+        )
+
+    def on_explorer_panel_models_wanted(self, event: ExplorerPanel.ModelsWanted) -> None:
+        from .model_choices import describe_setup
+        from .screens.model_picker import ModelPickerScreen
+
+        panel = event.panel
+        picker = ModelPickerScreen(self.model_choices(panel), describe_setup(panel.session.setup))
+        self.push_screen(picker, panel.choose_model)
+
+    def action_model_card(self) -> None:
+        """The card of the model the focused panel shows."""
+        from .model_choices import describe_setup
+        from .screens.model_picker import show_card
+
+        panel = self.focused_panel()
+        if panel is not None and panel.ready:
+            show_card(self, panel.session.setup, describe_setup(panel.session.setup))
+
     # --- notices ---------------------------------------------------------------------------------------
     def notify(
         self,
@@ -327,7 +366,8 @@ class LstmApp(App):
     ) -> None:
         """Every notice (screens' and widgets' ``notify`` lands here) is plain text, escaped: it may quote a
         file name or a file's contents, whose escape codes Textual would pass to the terminal and whose
-        brackets it would read as markup (a stray "[/]" raised MarkupError)."""
+        brackets it would read as markup (a stray "[/]" raised MarkupError). A notice with a title replaces
+        those with the same title (the unit finder's: one notice however often its key is pressed)."""
         del markup  # no notice uses markup
         options = {} if timeout is None else {"timeout": timeout}
         super().notify(shown(message), title=shown(title), severity=severity, markup=False, **options)
@@ -345,6 +385,12 @@ class LstmApp(App):
             return
         names = ", ".join(path.name.removeprefix(paths[0].stem) or path.name for path in paths)
         self.notify(f"saved {paths[0].stem} ({names}) in {folder}", timeout=8)
+
+    def _on_notify(self, event) -> None:
+        # Textual's own handler runs after this one and adds the new notice.
+        title = event.notification.title
+        for notification in [old for old in self._notifications if title and old.title == title]:
+            self._unnotify(notification, refresh=False)
 
     # --- never a browser ---------------------------------------------------------------------------------
     def open_url(self, url: str, *, new_tab: bool = True) -> None:
@@ -385,6 +431,12 @@ class LstmApp(App):
                 f"key {self.get_key_display(binding)}",
                 partial(self.call_later, self.run_if_available, node, binding.action),
             )
+        panel = self.focused_panel() if screen is self.screen else None
+        if panel is not None and panel.ready:
+            yield SystemCommand("Model card", "the card of the model the panel shows", self.action_model_card)
+            for choice in self.model_choices(panel):
+                if choice.setup is not None and choice.group != "recent":
+                    yield SystemCommand(f"Model: {choice.name}", choice.summary, partial(panel.choose_model, choice))
         light = not self.current_theme.dark
         yield SystemCommand(
             "Dark theme" if light else "Light theme",

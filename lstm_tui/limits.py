@@ -99,6 +99,8 @@ MAX_WINDOW = 8192  # with MAX_HIDDEN units, 64 MB per traced quantity
 UNDO_STEPS = 100
 UNDO_CHARS = 16 * 2**20
 UNDO_WORD = 32  # characters one typed step holds at most (a run without spaces is cut into steps)
+RECENT_MODELS = 5  # models a panel keeps aside when it switches (a few 1,024-unit models are ~100 MB)
+MAX_SAVED_LISTED = 50  # saved model files the model picker lists (the newest): more is a file picker's job
 
 # --- training ----------------------------------------------------------------------------------------
 # ``TrainConfig``'s defaults and ``lstm-tui train``'s: 64 units learn every shipped task in ~1,000 steps.

@@ -28,6 +28,8 @@ HIDEABLE_KEYS = (
     "cell",
     "seed",
     "hidden",
+    "models",
+    "previous_model",
     "forget_bias",
     "reset",
     "training",

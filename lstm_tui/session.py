@@ -110,6 +110,15 @@ class Session:
         self._ranking = None
         self._recompute(self.text, rerun=True)
 
+    def set_aside(self) -> tuple[PanelSetup, CharModel]:
+        """(setup, model) of the model shown, its weights as loaded (the forget-bias knob's change taken
+        out; the knob keeps its setting for the next model): to keep it before loading another."""
+        if self._forget_base is not None and self.forget_bias_offset:
+            for (*_, cell), base in zip(self.model.stack.all_cells(), self._forget_base):
+                cell.params["bias_ih"][self._forget_rows] = base
+            self.model.params_changed()
+        return self.setup, self.model
+
     # --- layers and directions --------------------------------------------------------------------
     @property
     def streams(self) -> bool:
@@ -146,10 +155,14 @@ class Session:
         self.load(replace(self.setup, cell=name, model="random", weights=None))
 
     def next_cell(self, direction: int = 1) -> str:
+        self.switch_cell(self.next_cell_name(direction))
+        return self.model.name
+
+    def next_cell_name(self, direction: int = 1) -> str:
+        """The registry cell after (or before) the model's own, cycling."""
         names = list(CELLS)
         current = names.index(self.model.name) if self.model.name in names else -1
-        self.switch_cell(names[(current + direction) % len(names)])
-        return self.model.name
+        return names[(current + direction) % len(names)]
 
     def reset(self) -> None:
         """Empty text, cursor following the end, knob at zero, first unit selected."""

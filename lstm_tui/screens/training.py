@@ -49,6 +49,16 @@ from ..widgets.loss_plot import LossPlot
 PLOT_INTERVAL = 0.5  # seconds between loss-curve redraws while training
 
 
+def panel_setup(meta: dict) -> PanelSetup:
+    """How a live panel names a model the screen trained."""
+    return PanelSetup(
+        cell=meta["cell"],
+        hidden=meta["hidden"],
+        seed=meta["seed"],
+        label=f"trained on {meta['task']}, {meta['steps']} steps",
+    )
+
+
 class TrainingScreen(Screen):
     BINDINGS = [
         Binding("f5", "start", "start training", id="training.start"),
@@ -174,15 +184,8 @@ class TrainingScreen(Screen):
         run = self.run
         if run is None:
             return
-        meta = run.meta
-        setup = PanelSetup(
-            cell=meta["cell"],
-            hidden=meta["hidden"],
-            seed=meta["seed"],
-            label=f"trained on {meta['task']}, {meta['steps']} steps",
-        )
         # a copy: the panel's forget-bias knob edits its model in place, and this one may still be saved
-        self.app.open_model_in_panel(copy.deepcopy(run.model), setup)
+        self.app.open_model_in_panel(copy.deepcopy(run.model), panel_setup(run.meta))
 
     def action_save(self) -> None:
         if self.run is None:
@@ -260,4 +263,5 @@ class TrainingScreen(Screen):
             if history:  # the last report, which the throttle may have held back
                 self.show_counts(history[-1])
             self.say(result_line(run.meta) + " · F6 opens it in the panel, F7 saves it")
+            self.app.keep_trained(panel_setup(run.meta), run.model)  # the model picker lists it
         self.refresh_bindings()

@@ -23,10 +23,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 
 from ..display import format_signed
 from ..errors import UserError
-from ..limits import PANEL_CONTINUATION_CHARS
+from ..limits import PANEL_CONTINUATION_CHARS, RECENT_MODELS
 from ..panel_setup import VIEWS, PanelSetup
 from ..text_spans import add_span, spans_following
 from .attribution import AttributionLine
@@ -46,12 +47,13 @@ MAX_UNITS = 16
 MIN_PLOT_ROWS = 8
 FRAME_SECONDS = 1 / 60  # Textual paints at most this often: redrawing the views more often is wasted
 LINE_ROWS = 2  # the status line and the heat line (plus the input's row when the panel has its own)
+FINDER = "unit finder"  # the title of its notices: a new one replaces the last
 DEFAULT_VIEWS = frozenset({"gates", "plot"})  # the rest on F-keys: fewer bytes per key
 
 STEP = Binding.Group("step", compact=True)
 PAGE = Binding.Group("10 steps", compact=True)
 UNITS = Binding.Group("unit", compact=True)
-VIEW_KEYS = Binding.Group("bars·plot·heatmap·equation", compact=True)
+VIEW_KEYS = Binding.Group("views", compact=True)  # F1 names each
 CELL = Binding.Group("cell", compact=True)
 MODEL = Binding.Group("seed·size", compact=True)
 KNOB = Binding.Group("forget bias", compact=True)
@@ -70,7 +72,14 @@ class PanelArea(Horizontal):
 class ExplorerPanel(Vertical):
     """One model's live panel. Public: ``session`` (None until started), ``ready``, ``start()``,
     ``wait_until_ready()``, ``typed_text``, ``set_text``, ``show_model``, ``load``, ``configure``,
-    ``views_shown``, ``focus_input()``."""
+    ``views_shown``, ``focus_input()``, ``recent``, ``choose_model``."""
+
+    class ModelsWanted(Message):
+        """The model picker was asked for (the app opens it and hands the choice to ``choose_model``)."""
+
+        def __init__(self, panel: ExplorerPanel):
+            super().__init__()
+            self.panel = panel
 
     BINDINGS = [
         Binding("alt+left", "scrub(-1)", "step back", group=STEP, id="panel.step-back"),
@@ -94,6 +103,8 @@ class ExplorerPanel(Vertical):
         Binding("shift+f6", "shown_cell", "layer shown", id="panel.shown-cell"),
         Binding("f7", "cell(1)", "next cell", group=CELL, id="panel.cell-next"),
         Binding("shift+f7", "cell(-1)", "previous cell", group=CELL, id="panel.cell-previous"),
+        Binding("shift+f2", "models", "models", id="panel.models"),
+        Binding("shift+f3", "previous_model", "last model", id="panel.previous-model"),
         Binding("f8", "seed", "new seed", group=MODEL, id="panel.seed"),
         Binding("shift+f8", "hidden", "hidden size", group=MODEL, id="panel.hidden-size"),
         Binding("f9", "forget_bias(-1)", "lower", group=KNOB, id="panel.forget-bias-lower"),
@@ -102,6 +113,21 @@ class ExplorerPanel(Vertical):
         Binding("insert", "continue_text", "model writes", show=False, id="panel.continue-text"),
         Binding("shift+f5", "record", "record / stop and save", show=False, id="panel.record"),
     ]
+    # Keys the footer leaves out when it runs out of rows, the first first (F1 lists them; the status line
+    # shows the forget bias; Escape is the usual way back).
+    FOOTER_SECONDARY = (
+        "panel.reset",
+        "panel.forget-bias-lower",
+        "panel.forget-bias-raise",
+        "panel.plot-gates",
+        "panel.pin",
+        "panel.page-back",
+        "panel.page-on",
+        "panel.live",
+        "panel.cell-next",
+        "panel.cell-previous",
+        "panel.find-unit",
+    )
     # The actions above: they wait (shown dimmed) until the panel has started.
     ACTIONS = frozenset(binding.action.partition("(")[0] for binding in BINDINGS)
 
@@ -140,6 +166,7 @@ class ExplorerPanel(Vertical):
         self.on_drawn: list = []  # called with the panel after each redraw (a lesson's task line)
         self.hidden_views: frozenset[str] = frozenset()  # a lesson's hide_views: never shown
         self.hidden_keys: frozenset[str] = frozenset()  # a lesson's hide_keys (action names): not there at all
+        self.recent: list[tuple[PanelSetup, CharModel]] = []  # models set aside by a switch, the last first
 
     def compose(self) -> ComposeResult:
         if self.own_input:
@@ -295,17 +322,32 @@ class ExplorerPanel(Vertical):
         if self.session is None:  # start will make the session on it
             self.setup, self._model = replace(setup, text=self.setup.text), model
             return
-        self.session.load(setup, model=model)
-        self.refresh_views()
+        self.load(setup, model)
 
-    def load(self, setup: PanelSetup) -> None:
-        """Switch to the model a setup describes, keeping the typed text (errors become a notice)."""
+    def load(self, setup: PanelSetup, model: CharModel | None = None) -> None:
+        """Switch to ``model`` or the one a setup describes, keeping the typed text; the model shown goes to
+        the front of ``recent`` (errors become a notice, and the model shown stays)."""
+        kept = self.session.set_aside()
         try:
-            self.session.load(setup)
+            self.session.load(setup, model=model)
         except (UserError, OSError) as error:
+            self.session.load(kept[0], model=kept[1])
             self.notify(str(error), severity="error", timeout=5)
             return
+        others = [pair for pair in self.recent if pair[1] is not self.session.model]
+        self.recent = [kept, *others][:RECENT_MODELS]
         self.refresh_views()
+
+    def choose_model(self, choice) -> None:
+        """Switch to a ``model_choices.ModelChoice`` (the picker's or the palette's); None does nothing."""
+        if choice is None or choice.setup is None:
+            return
+        if choice.group == "trained":  # the training screen may still save it: the knob must not edit it
+            import copy
+
+            self.load(choice.setup, copy.deepcopy(choice.model))
+        else:
+            self.load(choice.setup, choice.model)
 
     def configure(self, setup: PanelSetup) -> None:
         """Re-configure the started panel: a fresh session on the setup's model, its text typed, its view
@@ -433,15 +475,15 @@ class ExplorerPanel(Vertical):
         feature = FEATURES[list(FEATURES)[self._feature_index]]
         found = self.session.find_unit(feature.name)
         if found is None:
-            self.notify("type a few characters first: the unit finder correlates over the text", timeout=3)
+            self.notify("type a few characters first: it correlates over the text", title=FINDER, timeout=3)
             return
         unit, correlation = found
         if correlation == 0:  # the feature is constant over this text (no brackets, no quotes, …)
-            self.notify(f"{feature.description}: it does not vary in this text, so no unit can follow it", timeout=4)
+            message = f"{feature.description}: it does not vary in this text, so no unit can follow it"
+            self.notify(message, title=FINDER, timeout=4)
             return
-        self.notify(
-            f"{feature.description}: best unit {unit}, correlation {format_signed(correlation, plus=True)}", timeout=4
-        )
+        message = f"{feature.description}: best unit {unit}, correlation {format_signed(correlation, plus=True)}"
+        self.notify(message, title=FINDER, timeout=4)  # replaces the last one (one title, one notice)
         self.refresh_views()
 
     def action_rank_units(self) -> None:
@@ -465,9 +507,18 @@ class ExplorerPanel(Vertical):
         self.refresh_views()
 
     def action_cell(self, direction: int) -> None:
-        name = self.session.next_cell(direction)
+        name = self.session.next_cell_name(direction)
+        self.load(replace(self.session.setup, cell=name, model="random", weights=None))
         self.notify(f"cell: {name}", timeout=2)
-        self.refresh_views()
+
+    def action_models(self) -> None:
+        self.post_message(self.ModelsWanted(self))
+
+    def action_previous_model(self) -> None:
+        if not self.recent:
+            self.notify("no earlier model yet: switching (models, seed, size) keeps the one shown here", timeout=4)
+            return
+        self.load(*self.recent[0])
 
     def action_shown_cell(self) -> None:
         """Show the next cell of a stacked or bidirectional model (the status line names it)."""

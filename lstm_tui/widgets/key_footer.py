@@ -1,7 +1,9 @@
-"""A footer that shows every key of the screen, wrapped onto as many lines as the width needs.
+"""A footer that shows the keys of the screen, wrapped onto at most FOOTER_ROWS lines.
 
 Keys of one ``Binding.Group`` share an entry ("F7/⇧F7 cell", "F2-F5 views"); Textual's own footer keeps
-to one line and cuts the rest off at 80 columns.
+to one line and cuts the rest off at 80 columns. When the entries need more rows, the keys a node lists
+in its ``FOOTER_SECONDARY`` (binding ids, the first to go first; the focused widgets' before the app's)
+are left out until they fit: F1 lists every key, so the footer leaves the views their rows.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ MODIFIERS = {"ctrl": "^", "shift": "⇧", "alt": "alt+"}
 ASCII_KEY_NAMES = {**KEY_NAMES, "left": "<-", "right": "->", "up": "up", "down": "down", "enter": "enter", "tab": "tab"}
 ASCII_MODIFIERS = {**MODIFIERS, "shift": "shift+"}
 SEPARATOR = "  "
+FOOTER_ROWS = 2
 
 
 def key_label(key: str, *, ascii: bool = False) -> str:
@@ -57,12 +60,20 @@ def join_keys(labels: list[str]) -> str:
     return "/".join(labels)
 
 
-def footer_entries(bindings: list[Binding], *, ascii: bool = False) -> list[tuple[str, str]]:
-    """(keys, description) per ungrouped binding or run of bindings in one group, in order."""
-    entries: list[tuple[list[str], str, object, list[str]]] = []
+Entry = tuple[str, str, float]  # keys, description, when the footer leaves it out (inf: never; lowest first)
+NEVER = float("inf")
+
+
+def footer_entries(bindings: list[Binding], *, ascii: bool = False, secondary=()) -> list[Entry]:
+    """(keys, description, drop rank) per ungrouped binding or run of bindings in one group, in order. The
+    rank is the place in ``secondary`` (binding ids) of the entry's first binding; NEVER when any of the
+    entry's bindings is not there."""
+    ranks = {binding_id: rank for rank, binding_id in reversed(list(enumerate(secondary)))}
+    entries: list[list] = []  # labels, description, share, member descriptions, rank
     for binding in bindings:
         if not isinstance(binding, Binding) or not binding.show:
             continue
+        rank = ranks.get(binding.id, NEVER)
         label = key_label(binding.key, ascii=ascii)
         # a group's bindings share an entry, and so do the keys of one binding ("enter,space": Textual
         # hands each key over as a binding of its own)
@@ -70,10 +81,14 @@ def footer_entries(bindings: list[Binding], *, ascii: bool = False) -> list[tupl
         if entries and entries[-1][2] == share:
             entries[-1][0].append(label)
             entries[-1][3].append(binding.description)
+            entries[-1][4] = NEVER if NEVER in (rank, entries[-1][4]) else min(rank, entries[-1][4])
         else:
             description = binding.group.description if binding.group is not None else binding.description
-            entries.append(([label], description, share, [binding.description]))
-    return [(join_keys(labels), group_description(description, members)) for labels, description, _, members in entries]
+            entries.append([[label], description, share, [binding.description], rank])
+    return [
+        (join_keys(labels), group_description(description, members), rank)
+        for labels, description, _, members, rank in entries
+    ]
 
 
 def group_description(description: str, members: list[str]) -> str:
@@ -85,11 +100,22 @@ def group_description(description: str, members: list[str]) -> str:
     return description
 
 
-def wrap_entries(entries: list[tuple[str, str]], width: int) -> list[Text]:
+def fitted_lines(entries: list[Entry], width: int, rows: int = FOOTER_ROWS) -> list[Text]:
+    """The entries wrapped to ``width``, on at most ``rows`` lines if leaving out secondary entries (the
+    lowest rank first) gets them there."""
+    entries = list(entries)
+    lines = wrap_entries(entries, width)
+    while len(lines) > rows and any(rank < NEVER for *_, rank in entries):
+        entries.remove(min(entries, key=lambda entry: entry[2]))
+        lines = wrap_entries(entries, width)
+    return lines
+
+
+def wrap_entries(entries: list[Entry], width: int) -> list[Text]:
     """Entries on lines no wider than ``width`` (an entry is never split), keys in bold."""
     lines: list[Text] = []
     line = Text()
-    for keys, description in entries:
+    for keys, description, _ in entries:
         entry_length = len(keys) + 1 + len(description)
         if line.cell_len and line.cell_len + len(SEPARATOR) + entry_length > width:
             lines.append(line)
@@ -157,17 +183,17 @@ def _declared_at(node, binding: Binding) -> int:
 class FooterLines(LineView):
     """The wrapped entries; re-wrapped whenever the width or the entries change."""
 
-    def __init__(self, entries: list[tuple[str, str]]):
+    def __init__(self, entries: list[Entry]):
         super().__init__()
         self.entries = entries
 
-    def set_entries(self, entries: list[tuple[str, str]]) -> None:
+    def set_entries(self, entries: list[Entry]) -> None:
         if entries != self.entries:
             self.entries = entries
             self.on_resize()
 
     def on_resize(self) -> None:
-        self.show(wrap_entries(self.entries, max(self.size.width, 1)))
+        self.show(fitted_lines(self.entries, max(self.size.width, 1)))
 
 
 class KeyFooter(Footer):
@@ -186,8 +212,11 @@ class KeyFooter(Footer):
     def compose(self):
         yield FooterLines(self.entries())
 
-    def entries(self) -> list[tuple[str, str]]:
-        return footer_entries([binding for _, binding, _ in bindings_here(self.screen)], ascii=in_ascii_mode(self))
+    def entries(self) -> list[Entry]:
+        found = bindings_here(self.screen)
+        nodes = dict.fromkeys(node for node, _, _ in found)  # the screen, the widgets round the focus, the app
+        secondary = [key for node in nodes for key in getattr(node, "FOOTER_SECONDARY", ())]
+        return footer_entries([binding for _, binding, _ in found], ascii=in_ascii_mode(self), secondary=secondary)
 
     def bindings_changed(self, screen) -> None:
         if self.is_attached and screen is self.screen:

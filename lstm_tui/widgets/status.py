@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..display import format_signed, glyph, shown
+from ..display import format_signed, glyph
+from ..model_choices import describe_setup
 from .lines import LineView, redrawn_on_theme_change
 from .palette import palette_for
 
@@ -18,15 +19,7 @@ if TYPE_CHECKING:
     from ..session import Session
 
 
-def describe_model(session: Session) -> str:
-    setup = session.setup
-    if setup.label:
-        source = setup.label
-    elif setup.weights:
-        source = f"weights {setup.weights}"
-    else:
-        source = f"seed {setup.seed}" if setup.model == "random" else setup.model
-    return f"{session.model.name} H={session.hidden_size} {shown(source)}"  # a file name is shown escaped
+STATUS_WIDTH = 80  # the line fits an 80-column terminal: a long model name or file name is cut short
 
 
 class StatusLine(LineView):
@@ -44,7 +37,11 @@ class StatusLine(LineView):
         line.append(f" · unit {session.selected_unit} · ")
         if session.shown_cell_label:
             line.append(f"{session.shown_cell_label} · ")
-        line.append(describe_model(session), style="bold")
+        knob = ""
         if session.has_forget_knob:
-            line.append(f" · forget bias {format_signed(session.forget_bias_offset, 1, plus=True)}")
+            knob = f" · forget bias {format_signed(session.forget_bias_offset, 1, plus=True)}"
+        model = Text(describe_setup(session.setup), style="bold")
+        model.truncate(max(8, STATUS_WIDTH - line.cell_len - len(knob)), overflow="ellipsis")  # a long name
+        line.append_text(model)
+        line.append(knob)
         self.show([line])
