@@ -45,8 +45,15 @@ async def open_picker(pilot, app) -> ModelPickerScreen:
 
 
 def listed(picker: ModelPickerScreen) -> list[str]:
+    """The lines of the list: group titles, and each choice without its mark (▸ on the highlighted one)."""
     listing = picker.query_one(OptionList)
-    return [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+    options = [listing.get_option_at_index(i) for i in range(listing.option_count)]
+    return [str(option.prompt)[2:] if option.id is not None else str(option.prompt) for option in options]
+
+
+def highlighted_line(picker: ModelPickerScreen) -> str:
+    listing = picker.query_one(OptionList)
+    return str(listing.get_option_at_index(listing.highlighted).prompt)
 
 
 async def test_the_picker_lists_shipped_models_with_their_card_and_every_cell_and_switches_by_keyboard():
@@ -56,13 +63,14 @@ async def test_the_picker_lists_shipped_models_with_their_card_and_every_cell_an
         picker = await open_picker(pilot, app)
         lines = listed(picker)
         for name in shipped_names():
-            assert f"  {name} · {card_summary(name)}" in lines
+            assert f"{name} · {card_summary(name)}" in lines
         for cell in CELL_NAMES:
-            assert f"  {cell} · random, H=8, seed 0" in lines
+            assert f"{cell} · random, H=8, seed 0" in lines
         assert card_summary("counting").startswith("lines aⁿ:bⁿ")
         await pilot.press(*"brackets gr")  # type to filter: every word must match
         await pilot.pause()
-        assert [line.strip() for line in listed(picker)[1:]] == [f"brackets-gru · {card_summary('brackets-gru')}"]
+        assert listed(picker)[1:] == [f"brackets-gru · {card_summary('brackets-gru')}"]
+        assert highlighted_line(picker).startswith("▸ brackets-gru")  # marked, not by colour alone
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is not picker and panel.session.setup.model == "brackets-gru"
@@ -150,7 +158,7 @@ async def test_models_saved_or_trained_are_listed_and_a_bad_weights_file_is_a_on
         trained = CharModel.random("lstm", 5, seed=3, output_layer=True)
         app.keep_trained(PanelSetup(cell="lstm", hidden=5, seed=3, label="trained on brackets, 9 steps"), trained)
         picker = await open_picker(pilot, app)
-        assert "  trained on brackets, 9 steps · lstm H=5" in listed(picker)
+        assert "trained on brackets, 9 steps · lstm H=5" in listed(picker)
         await pilot.press(*"h6", "enter")
         await pilot.pause()
         assert panel.session.model.name == "gru" and panel.session.hidden_size == 6

@@ -31,6 +31,10 @@ GROUP_TITLES = {
 }
 
 
+def prompt_for(choice: ModelChoice, *, marked: bool) -> Text:
+    return Text(f"{'▸' if marked else ' '} {choice.title}", no_wrap=True, overflow="ellipsis")
+
+
 class ModelPickerScreen(ModalScreen[ModelChoice | None]):
     BINDINGS = [
         Binding("escape", "dismiss(None)", "close", id="picker.close"),
@@ -47,6 +51,7 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         self.choices = choices
         self.current = current
         self.shown: list[ModelChoice] = []  # the choices the filter lets through, in the list's order
+        self._marked: int | None = None  # the option drawn with ▸
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-body"):
@@ -78,13 +83,25 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
             if choice.group != group:
                 group = choice.group
                 options.append(Option(Text(GROUP_TITLES[group], style="bold dim"), disabled=True))
-            options.append(Option(Text(f"  {choice.title}", no_wrap=True, overflow="ellipsis"), id=str(index)))
+            options.append(Option(prompt_for(choice, marked=False), id=str(index)))
         listing = self.query_one(OptionList)
         listing.clear_options()
         if not options:
             options.append(Option(Text("nothing matches: Backspace widens the filter", style="dim"), disabled=True))
         listing.add_options(options)
+        self._marked = None
         listing.highlighted = next((i for i, option in enumerate(options) if not option.disabled), None)
+
+    @on(OptionList.OptionHighlighted)
+    def mark_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """A ▸ before the highlighted line: the list's highlight is a background only (lost in NO_COLOR)."""
+        listing = self.query_one(OptionList)
+        for index, marked in ((self._marked, False), (event.option_index, True)):
+            if index is not None and index < listing.option_count:
+                option_id = listing.get_option_at_index(index).id
+                if option_id is not None:
+                    listing.replace_option_prompt_at_index(index, prompt_for(self.shown[int(option_id)], marked=marked))
+        self._marked = event.option_index
 
     @property
     def highlighted(self) -> ModelChoice | None:
