@@ -124,6 +124,7 @@ class ExplorerPanel(Vertical):
         "panel.page-back",
         "panel.page-on",
         "panel.live",
+        "panel.shown-cell",
         "panel.cell-next",
         "panel.cell-previous",
         "panel.find-unit",
