@@ -80,3 +80,13 @@ def test_a_finished_training_run(snap_compare, monkeypatch, tmp_path):
         await settle_workers(pilot)
 
     assert snap_compare(LstmApp(PanelSetup(hidden=4)), run_before=run_before, terminal_size=NARROW)
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE])
+def test_the_model_picker(snap_compare, monkeypatch, tmp_path, size):
+    """shift+F2 over the panel after one switch (F8): the recent model, the shipped models with their
+    card's first line, the registry cells; the second line highlighted (▸). No saved models (a folder of
+    the test's own)."""
+    monkeypatch.setattr("lstm_tui.training.run.models_dir", lambda: tmp_path / "models")
+    app = LstmApp(PanelSetup(hidden=8, seed=0))
+    assert snap_compare(app, run_before=press_and_settle(*"ab", "f8", "shift+f2", "down"), terminal_size=size)
