@@ -107,6 +107,9 @@ async def test_switching_keeps_the_model_shown_in_a_recent_list_that_one_key_bri
         assert panel.session.model is first and panel.session.setup.seed == 0
         np.testing.assert_array_equal(panel.session.trace("f"), nudged)  # the knob once, not twice
         assert panel.recent[0][0].seed == 1  # and the seeded one is the one to come back now
+        panel.load(panel.session.setup)  # the same model again (a lesson's try-it does this): no new line
+        await pilot.pause()
+        assert [setup.seed for setup, _ in panel.recent] == [1]
         for _ in range(RECENT_MODELS + 2):
             await pilot.press("f8")
         await pilot.pause()

@@ -59,6 +59,12 @@ MODEL = Binding.Group("seed·size", compact=True)
 KNOB = Binding.Group("forget bias", compact=True)
 
 
+def same_model(one: PanelSetup, other: PanelSetup) -> bool:
+    """Whether two setups name the same model (the text and the view aside): a lesson's try-it that loads
+    the model already shown, or a recent model chosen again, adds no line to the recent list."""
+    return replace(one, text="", view="gates") == replace(other, text="", view="gates")
+
+
 class PanelArea(Horizontal):
     """Where the views go. The views share its rows, so they are laid out again whenever its size
     changes: the terminal resized, or the key footer wrapping to more or fewer rows."""
@@ -335,8 +341,9 @@ class ExplorerPanel(Vertical):
             self.session.load(kept[0], model=kept[1])
             self.notify(str(error), severity="error", timeout=5)
             return
-        others = [pair for pair in self.recent if pair[1] is not self.session.model]
-        self.recent = [kept, *others][:RECENT_MODELS]
+        shown = self.session.setup
+        others = [pair for pair in self.recent if pair[1] is not self.session.model and not same_model(pair[0], shown)]
+        self.recent = ([] if same_model(kept[0], shown) else [kept]) + others[: RECENT_MODELS - 1]
         self.refresh_views()
 
     def choose_model(self, choice) -> None:
