@@ -600,6 +600,35 @@ def test_the_trainer_starts_from_uniform_weights_and_a_forget_bias_of_one():
     assert singular.max() / singular.min() > 2
 
 
+def brackets_rules_surprise(text: str) -> np.ndarray:
+    """−ln p(next character) under the brackets task's own rules (``BracketsTask.generate``), the best any
+    model of the task can do: after a token, "(" with 0.25 below the deepest level; ")" with 0.12 per open
+    bracket (0.85 at the deepest); else a word of 1 to 4 random letters and a space."""
+    task = get_task("brackets")
+    depth, letters, surprise = 0, 0, []
+    for char, following in zip(text, text[1:]):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        letters = letters + 1 if char.isalpha() else 0
+        if letters:  # inside a word: it ends after k letters with P(length = k | length ≥ k)
+            ends = 1 / (5 - letters)
+            chances = {" ": ends, **dict.fromkeys(task.alphabet[:26], (1 - ends) / 26)}
+        else:
+            opens = 0.25 if depth < task.max_depth else 0.0
+            closes = 0.25 + 0.12 * depth - opens if depth else 0.0
+            chances = {"(": opens, ")": closes, **dict.fromkeys(task.alphabet[:26], (1 - opens - closes) / 26)}
+        surprise.append(-math.log(chances.get(following, 0.0)))
+    return np.array(surprise)
+
+
+def test_the_task_rules_themselves_leave_almost_all_of_the_loss():
+    text = flat(lesson("training").markdown())
+    fresh = get_task("brackets").fresh_text(5000, FRESH_SEED).text
+    best = brackets_rules_surprise(fresh).mean()  # inf if the rules above no longer describe the task
+    assert best < load_shipped_card("brackets")["fresh_loss"] < best + 0.05  # the optimum is the lower bound
+    says(text, best)
+    assert "rules exactly would still pay" in text
+
+
 @trained("training")
 def training_screen_defaults_grow_a_depth_unit(item):
     """What the try-it promises for F11, F5 with the screen's defaults (a 500-step run, ~10 s)."""
@@ -645,12 +674,66 @@ def unit_finder_claim(item, feature: str) -> None:
 def brackets_depth_unit_found(item):
     assert item.setup.model == "brackets"
     unit_finder_claim(item, "depth")
+    text = item.setup.text
+    steps = np.diff(np.concatenate([[0.0], trace("brackets", text)["c"][:, 28]]))
+    words = [k for k in range(len(text)) if text[k] not in "()"]
+    assert steps[positions(text, "(")].max() < -0.1 and steps[positions(text, ")")].min() > 0.1
+    assert np.abs(steps[words]).max() < 0.03  # it moves at the brackets only
+    assert 'its c steps down at every "(" and back up at every ")"' in flat(item.look_for)
 
 
 @trained("reading-a-network", 1)
 def quotes_unit_found(item):
+    from lstm_tui.analysis.units import inside_quotes
+
     assert item.setup.model == "quotes"
     unit_finder_claim(item, "quotes")
+    text = item.setup.text
+    c = trace("quotes", text)["c"][:, 0]
+    steps = np.diff(np.concatenate([[0.0], c]))
+    quotes, inside = positions(text, '"'), inside_quotes(text)
+    opens = [k for k in quotes if inside[k]]
+    closes = [k for k in quotes if not inside[k]]
+    look_for = flat(item.look_for)
+    assert len(opens) >= 5 and len(closes) >= 5
+    assert steps[opens].min() > 1 and "jumps up by more than 1 at every opening quote" in look_for
+    assert steps[closes].max() < -0.75 and "drops by more than 0.75 at every closing one" in look_for
+    between = np.array([char != '"' for char in text])
+    assert c[between & (inside == 1)].min() > 0.35 and c[between & (inside == 0)].max() < 0.15
+    assert "Inside a quote it stays above 0.35, outside below 0.15" in look_for
+
+
+def test_a_random_network_gives_a_chance_unit_and_unsaturated_gates():
+    item = lesson("reading-a-network").tries[2]
+    text, look_for = item.setup.text, flat(item.look_for)
+    assert item.setup.model == "random" and len(text) == 26 and item.setup.hidden == 16
+    unit, correlation = found_unit(item, "depth")
+    assert f"{unit} for the depth, at {number_text(correlation, 2)}" in look_for
+    assert "over 26 characters the best of 16 random units" in look_for
+    values = random_run("reading-a-network", 2)
+    steps = np.abs(np.diff(np.concatenate([[0.0], values["c"][:, unit_index(unit)]])))
+    letters = [k for k, char in enumerate(text) if char.isalpha()]
+    assert steps[positions(text, "(")].max() <= steps[letters].max() and steps[positions(text, ")")].max() < 0.01
+    assert 'as much on letters as at a "(", and not at all at the ")"' in look_for
+    for gate in "ifo":  # "well away from 0.1 and 0.9 at every step"
+        assert values[gate].min() > 0.3 and values[gate].max() < 0.85
+
+
+def test_thirty_brackets_level_off_in_a_random_network():
+    item = lesson("reading-a-network").tries[3]
+    values = random_run("reading-a-network", 3)
+    assert item.setup.model == "random" and item.setup.text == "(" * 30 and "thirty opening brackets" in item.look_for
+    assert 0.65 < values["f"].mean() < 0.75 and "(about 0.7)" in item.look_for
+    change = np.abs(np.diff(values["c"], axis=0)).max(axis=1)
+    assert change[0] > 0.1 and change[-10:].max() < 0.01
+
+
+def test_the_unit_finder_goes_through_the_features_the_lesson_lists():
+    from lstm_tui.analysis.units import FEATURES
+
+    assert list(FEATURES) == ["depth", "quotes", "column", "vowel", "whitespace"]
+    listed = "(bracket depth, inside quotes, column, vowel, whitespace)"
+    assert listed in flat(lesson("reading-a-network").markdown())
 
 
 @answer("reading-a-network")
@@ -684,7 +767,7 @@ def test_lstm_and_rnn_measured_on_the_same_fresh_text():
         assert recipe == ("brackets", 32, 4000, 1, 0.01)
         surprise, following = fresh_surprise(name)
         assert f"{number_text(surprise.mean(), 3)} ({label})" in text
-        says(text, surprise[following == ")"].mean())
+        says(text, surprise[following == ")"].mean(), 3)  # three decimals: the quiz subtracts two of them
         says(
             text,
             abs(
@@ -719,15 +802,69 @@ def lstm_counter_on_the_same_text(item):
     unit, correlation = found_unit(item, "depth")
     assert unit == "c[28]" and "c[28]" in item.look_for
     says(item.look_for, correlation)
+    steps = np.abs(np.diff(np.concatenate([[0.0], trace("brackets", BRACKETS_TEXT)["c"][:, 28]])))
+    brackets = positions(BRACKETS_TEXT, "()")
+    words = [k for k in range(len(BRACKETS_TEXT)) if k not in brackets]
+    assert np.all((steps[brackets] > 0.2) & (steps[brackets] < 0.3)) and steps[words].max() < 0.03
+    assert "a quarter step per bracket and stays flat through the words" in flat(item.look_for)
 
 
 @answer("lstm-vs-rnn")
 def nats_saved_per_closing_bracket():
     (lstm, following), (rnn, _) = fresh_surprise("brackets"), fresh_surprise("brackets-rnn")
-    return rnn[following == ")"].mean() - lstm[following == ")"].mean()
+    lstm_close, rnn_close = lstm[following == ")"].mean(), rnn[following == ")"].mean()
+    question = numeric_questions("lstm-vs-rnn")[0]
+    from_the_lesson = round(float(rnn_close), 3) - round(float(lstm_close), 3)  # what a learner subtracts
+    assert question.check(from_the_lesson) and question.check(round(from_the_lesson, 2))
+    return rnn_close - lstm_close
+
+
+def test_after_training_the_rnns_gradient_vanishes_and_the_lstms_holds():
+    text = flat(lesson("lstm-vs-rnn").markdown())
+    rnn = lab(model="brackets-rnn", text=None, length=200)["rnn"].readouts
+    lstm = lab(model="brackets", text=None, length=200)["lstm"].readouts
+    assert f"the RNN's gradient still vanishes within {rnn.vanish_distance} steps" in text
+    assert lstm.vanish_distance is None and "the LSTM's holds over 200" in text
+
+
+def test_the_tables_parameter_formulas_are_the_cells():
+    assert "| parameters | H(D + H + 2) | 4 H(D + H + 2) |" in lesson("lstm-vs-rnn").markdown()
+    for inputs, hidden in ((29, 32), (96, 16), (5, 3)):
+        assert CELLS["rnn"].parameter_count(inputs, hidden) == hidden * (inputs + hidden + 2)
+        assert CELLS["lstm"].parameter_count(inputs, hidden) == 4 * hidden * (inputs + hidden + 2)
 
 
 # --- lesson 14 -----------------------------------------------------------------------------------------
+def test_a_one_way_reader_changes_only_from_the_edit_on():
+    item = lesson("deeper-bidirectional").tries[0]
+    text = item.setup.text
+    assert item.setup.model == "random"
+
+    def hidden_states(typed: str) -> np.ndarray:
+        session = Session(item.setup)
+        session.set_text(typed)
+        return session.trace("h")
+
+    before = hidden_states(text)
+    np.testing.assert_array_equal(hidden_states(text + " on the mat")[: len(text)], before)
+    middle = len(text) // 2
+    edited = hidden_states(text[:middle] + "x" + text[middle + 1 :])
+    np.testing.assert_array_equal(edited[:middle], before[:middle])
+    assert np.all(np.abs(edited[middle:] - before[middle:]).max(axis=1) > 0)
+    assert "only the positions from that point on change" in flat(item.look_for)
+
+
+def test_a_stacked_bidirectional_lstms_second_layer_reads_2h():
+    text = flat(lesson("deeper-bidirectional").markdown())
+    hidden = 32
+    model = CharModel.random("lstm", hidden, 0, num_layers=2, bidirectional=True)
+    (first, _), (second, backward) = model.stack.cells
+    assert first.params["weight_ih"].shape == (4 * hidden, len(model.vocab)) and "(4H, D)" in text
+    assert second.params["weight_ih"].shape == backward.params["weight_ih"].shape == (4 * hidden, 2 * hidden)
+    assert "`weight_ih_l1` becomes (4H, 2H)" in text
+    assert sum(value.size for value in second.params.values()) == 12544 and "lstm 12544" in text
+
+
 @trained("deeper-bidirectional")
 def one_way_reader_never_revises_the_past(item):
     assert item.setup.text == BRACKETS_TEXT and found_unit(item, "depth")[0] == "c[28]"
@@ -766,6 +903,11 @@ def encoder_state_carries_the_count(item):
         assert f"{number_text(chance, 2)} at depth {depth}" in flat(item.look_for)
         chances.append(chance)
     assert chances == sorted(chances)
+    question = lesson("seq2seq-attention").questions[3]
+    at_three, at_one = chances[2], chances[1]
+    assert f"{number_text(at_three, 2)} after three open brackets and {number_text(at_one, 2)} after one" in flat(
+        question.prompt
+    )
 
 
 @answer("seq2seq-attention")
@@ -779,7 +921,8 @@ def attention_context_by_hand():
 def test_the_signal_task_and_model_as_the_lesson_describes_them():
     text = flat(lesson("applications").markdown())
     task, card = get_task("signal"), load_shipped_card("signal")
-    assert task.periods == (6, 12) and "between 6 and 12 steps" in text
+    assert task.periods == (6, 12) and "a period between 6 and 12 steps" in text
+    assert task.stretch == (30, 90) and "drawn anew after every 30 to 89 steps" in text  # integers(30, 90)
     assert task.slip == 0.05 and "one level in twenty read one off" in text
     assert (card["cell"], card["hidden"]) == ("lstm", 32) and "an LSTM with 32 units" in text
     assert f"right {round(card['fresh_accuracy'] * 100)} %" in text
@@ -844,6 +987,17 @@ def surprise_of_the_bad_reading():
 
 
 # --- lesson 19 -----------------------------------------------------------------------------------------
+def test_the_1997_like_cell_has_no_forget_gate_but_keeps_peepholes():
+    item = lesson("history").tries[0]
+    look_for, setup = flat(item.look_for), item.setup
+    assert setup.model == "random" and setup.cell == "lstm" and "Switch the panel to `lstm-nfg`" in look_for
+    plain = CharModel.random(setup.cell, setup.hidden, setup.seed).cell
+    assert not any(name.startswith("peephole") for name in plain.params) and "without peepholes" in look_for
+    nfg = CharModel.random("lstm-nfg", setup.hidden, setup.seed)
+    assert {"peephole_i", "peephole_o"} <= set(nfg.cell.params) and "keeps Greff's peepholes" in look_for
+    assert np.all(nfg.run(setup.text).forward.trace["f"] == 1.0) and "the f bars: fixed at 1" in look_for
+
+
 @trained("history")
 def a_2010s_lstm_keeps_its_count(item):
     model = load_shipped("brackets")
@@ -872,6 +1026,13 @@ def first_row_of_the_forget_block():
     cell = CharModel.random("lstm", 32, 0).cell
     assert [cell.rows[gate].start for gate in "ifgo"] == [0, 32, 64, 96]
     return cell.rows["f"].start
+
+
+def test_the_notation_keys_gru_updates_are_the_cells():
+    text = flat(lesson("notation").markdown())
+    assert "h = z ⊙ h₋₁ + (1 − z) ⊙ n" in equations_text(CELLS["gru"].equations)
+    assert "h = (1 − z) ⊙ h₋₁ + z ⊙ n" in equations_text(CELLS["gru-colah"].equations)
+    assert "the update is h = z ⊙ h₋₁ + (1 − z) ⊙ n." in text and "colah's z is the complement" in text
 
 
 def test_every_lesson_links_the_notation_key():
