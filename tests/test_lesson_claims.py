@@ -827,6 +827,18 @@ def test_after_training_the_rnns_gradient_vanishes_and_the_lstms_holds():
     assert lstm.vanish_distance is None and "the LSTM's holds over 200" in text
 
 
+def test_the_rnns_step_jacobian_is_the_tables():
+    """The table's plain-RNN gradient: one step back multiplies by ∂h/∂h₋₁ = diag(1 − h²) W_hh."""
+    assert "a product of diag(1 − h²) W_hh per step" in lesson("lstm-vs-rnn").markdown()
+    model = CharModel.random("rnn", 8, 0)
+    cell = model.cell
+    inputs = model.vocab.one_hot("abc", cell.dtype)
+    later = cell.forward(inputs[2:], cell.forward(inputs[:2]).state)
+    _, _, d_before = cell.backward(later, d_state={"h": np.eye(8, dtype=cell.dtype)}, param_grads=False)
+    h = later.trace["h"][-1]
+    np.testing.assert_allclose(d_before["h"], np.diag(1 - h**2) @ cell.params["weight_hh"], atol=1e-12)
+
+
 def test_the_tables_parameter_formulas_are_the_cells():
     assert "| parameters | H(D + H + 2) | 4 H(D + H + 2) |" in lesson("lstm-vs-rnn").markdown()
     for inputs, hidden in ((29, 32), (96, 16), (5, 3)):
@@ -865,6 +877,25 @@ def test_a_stacked_bidirectional_lstms_second_layer_reads_2h():
     assert sum(value.size for value in second.params.values()) == 12544 and "lstm 12544" in text
 
 
+def test_the_parallel_cells_update_their_state_linearly_and_elementwise():
+    """minGRU, minLSTM and the RG-LRU have the form h = a ⊙ h₋₁ + b, a and b from the input (so a scan can
+    run them in parallel); the classic GRU, whose gates read h₋₁, has not."""
+    assert "h = a ⊙ h₋₁ + b with a and b computed from the inputs" in flat(lesson("deeper-bidirectional").markdown())
+    rng = np.random.default_rng(0)
+    for name in ("mingru", "minlstm", "rglru", "gru"):
+        model = CharModel.random(name, 8, 0)
+        inputs = model.vocab.one_hot("ab", model.cell.dtype)
+        state = model.cell.forward(inputs[:1]).state
+
+        def step(h, cell=model.cell, inputs=inputs, state=state):
+            return cell.forward(inputs[1:], {**state, "h": h}).state["h"]
+
+        first, second = rng.normal(size=(2, 8))
+        mixed = step(0.3 * first + 0.7 * second) - (0.3 * step(first) + 0.7 * step(second))
+        nudged = step(first + np.eye(8)[0]) - step(first)  # only unit 0 may move: a ⊙ h₋₁ is elementwise
+        assert (np.abs(mixed).max() < 1e-12 and np.all(nudged[1:] == 0)) == (name != "gru"), name
+
+
 @trained("deeper-bidirectional")
 def one_way_reader_never_revises_the_past(item):
     assert item.setup.text == BRACKETS_TEXT and found_unit(item, "depth")[0] == "c[28]"
@@ -888,7 +919,13 @@ def encoder_state_carries_the_count(item):
     assert found_unit(item, "depth")[0] == "c[28]" and "c[28]" in item.look_for
     model = load_shipped("brackets")
     run = model.run(text)
-    says(item.look_for, run.forward.trace["c"][-1, 28])
+    c = run.forward.trace["c"][:, 28]
+    third = positions(text, "(")[2]
+    says(item.look_for, c[-1])
+    says(item.look_for, c[third])
+    word_ends = [k for k in positions(text, " ") if k > third]
+    assert len(word_ends) == 9 and np.all(np.diff(c[word_ends]) > 0)  # back towards 0 with every word
+    assert 'from −0.70 at the third "(": the count leaks a little at every word' in flat(item.look_for)
     assert bracket_depth(text)[-1] == 3 and len(text.split("(")[-1].split()) == 9  # "nine words later"
     variants = {
         0: text.replace("(", ""),
