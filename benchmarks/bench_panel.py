@@ -17,7 +17,13 @@ at 80x24 and 120x40, types keys one at a time and prints Markdown tables:
 * resident memory after typing 10,000 characters and after 10,000 more, in bursts of 100, each burst
   waited for until the status line shows its last step (so no backlog of unread keys is measured).
 
-    .venv/bin/python benchmarks/bench_panel.py [--keys 200] [--starts 7]
+Two more cases (issue 16), key → settled, bytes and CPU per key the same way: the panel with its
+attribution line shown (shift+F4: a backward pass per key), and the compare view with three panels
+(``lstm-tui compare lstm rnn gru --hidden 32``: the answer is complete once all three status lines
+show the step). ``--cases`` picks which run; the reference, cold-start and memory figures belong to
+the plain panel.
+
+    .venv/bin/python benchmarks/bench_panel.py [--keys 200] [--starts 7] [--cases panel,attribution,compare]
 """
 
 from __future__ import annotations
@@ -58,6 +64,14 @@ BARE_INPUT = (  # the reference for a key's cost: Textual's own Input echoing it
     "        yield Input(placeholder='type here: bare')\n"
     "BareInput().run()\n"
 )
+COMPARE = "import sys\nfrom lstm_tui.cli import main\nsys.exit(main(['--no-mouse', 'compare', *sys.argv[1:]]))\n"
+SHIFT_F4 = b"\x1b[1;2S"  # xterm's shift+F4: the attribution line
+# name: (program, its arguments, keys sent once the panels are drawn, and what they then show, panels)
+CASES = {
+    "panel": (EXPLORE, ["--hidden", "32"], b"", b"", 1),
+    "attribution": (EXPLORE, ["--hidden", "32"], SHIFT_F4, b"which characters drive", 1),
+    "compare": (COMPARE, ["lstm", "rnn", "gru", "--hidden", "32"], b"", b"", 3),
+}
 READY = b"ype here"  # the input's placeholder (its first letter sits under the cursor)
 PANEL_DRAWN = b"H=32"  # the status line names the model once the panel has started
 
@@ -87,10 +101,11 @@ class Terminal:
         except OSError:
             return b""
 
-    def wait_for(self, marker: bytes, timeout: float = 20.0, seen: bytes = b"") -> tuple[float, bytes]:
-        """(time of the read that completed ``marker``, everything read) once ``marker`` is in the output."""
+    def wait_for(self, marker: bytes, timeout: float = 20.0, seen: bytes = b"", times: int = 1) -> tuple[float, bytes]:
+        """(time of the read that completed ``marker``, everything read) once ``marker`` is in the output
+        ``times`` times (once per panel that shows it)."""
         deadline = time.perf_counter() + timeout
-        while marker not in seen:
+        while seen.count(marker) < times:
             if time.perf_counter() > deadline:
                 raise TimeoutError(f"no {marker!r} after {timeout} s")
             if select.select([self.fd], [], [], 0.5)[0]:
@@ -117,11 +132,12 @@ class Terminal:
             last = time.perf_counter()
         return last, count
 
-    def send(self, data: bytes, marker: bytes) -> tuple[float, int]:
-        """Write ``data``; (seconds to settled, bytes of the answer) once ``marker`` shows and all is quiet."""
+    def send(self, data: bytes, marker: bytes, times: int = 1) -> tuple[float, int]:
+        """Write ``data``; (seconds to settled, bytes of the answer) once ``marker`` shows ``times`` times and
+        all is quiet."""
         sent = time.perf_counter()
         os.write(self.fd, data)
-        shown, seen = self.wait_for(marker)
+        shown, seen = self.wait_for(marker, times=times)
         last, more = self.settle(shown)
         return last - sent, len(seen) + more
 
@@ -164,14 +180,18 @@ def window_length(typed: int, window: int = 512) -> int:
     return typed if typed <= window else typed - -(-(typed - window) // stride) * stride
 
 
-def typing_figures(cols: int, rows: int, keys: int) -> dict:
-    terminal = Terminal(EXPLORE, ["--hidden", "32"], cols, rows)
-    terminal.panel_started()
+def typing_figures(cols: int, rows: int, keys: int, case: str = "panel") -> dict:
+    code, args, setup_keys, setup_shows, panels = CASES[case]
+    terminal = Terminal(code, args, cols, rows)
+    _, seen = terminal.wait_for(READY)
+    terminal.wait_for(PANEL_DRAWN, seen=seen, times=panels)
     terminal.settle(time.perf_counter())
+    if setup_keys:
+        terminal.send(setup_keys, setup_shows)
     latencies, sizes = [], []
     cpu_before = terminal.cpu_seconds()
     for k in range(keys):
-        latency, size = terminal.send(TEXT[k % len(TEXT)].encode(), step_marker(k + 1))
+        latency, size = terminal.send(TEXT[k % len(TEXT)].encode(), step_marker(k + 1), times=panels)
         latencies.append(latency * 1000)
         sizes.append(size)
     cpu = (terminal.cpu_seconds() - cpu_before) / keys * 1000
@@ -226,18 +246,25 @@ def cold_starts(starts: int) -> tuple[list[float], list[float], list[float]]:
     return panel, drawn, bare
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--keys", type=int, default=200, help="keystrokes per size (default 200)")
-    parser.add_argument("--starts", type=int, default=7, help="cold starts of each app (default 7)")
-    parser.add_argument("--no-memory", action="store_true", help="skip the 20,000-character memory run")
-    args = parser.parse_args()
-    print(f"lstm-tui explore --hidden 32, TERM=xterm-256color, {args.keys} keys per size, plot visible\n")
+def machine() -> str:
+    """The CPU model (as lscpu names it) and the load average: figures on a shared machine need both."""
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.partition(":")[2].strip()
+                break
+    return f"{model}, {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+
+
+def typing_table(case: str, keys: int) -> dict:
+    """Print one case's row per size; returns its figures by size."""
+    print(f"case {case}: {' '.join(CASES[case][1])}; {machine()}\n")
     print("| size | key → settled median | p95 | bytes/key median | p95 | app CPU/key (mean) | idle B/s |")
     print("|---|---|---|---|---|---|---|")
-    references = {}
+    results = {}
     for cols, rows in ((80, 24), (120, 40)):
-        figures = typing_figures(cols, rows, args.keys)
+        figures = results[cols, rows] = typing_figures(cols, rows, keys, case)
         lat, size = figures["latency"], figures["bytes"]
         print(
             f"| {cols}x{rows} | {statistics.median(lat):.1f} ms | {percentile(lat, 0.95):.1f} ms "
@@ -245,8 +272,33 @@ def main() -> int:
             f"| {figures['cpu']:.1f} ms | {figures['idle']:.0f} |",
             flush=True,
         )
-        references[cols, rows] = (figures, reference_figures(cols, rows, args.keys))
-    print()
+    print(f"\nafter: {machine()}\n", flush=True)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keys", type=int, default=200, help="keystrokes per size (default 200)")
+    parser.add_argument("--starts", type=int, default=7, help="cold starts of each app (default 7)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the 20,000-character memory run")
+    parser.add_argument(
+        "--cases", default=",".join(CASES), help=f"which to run, comma-separated (default {','.join(CASES)})"
+    )
+    args = parser.parse_args()
+    cases = args.cases.split(",")
+    unknown = set(cases) - set(CASES)
+    if unknown:
+        parser.error(f"unknown cases: {', '.join(sorted(unknown))}")
+    print(f"TERM=xterm-256color, {args.keys} keys per size, plot visible\n")
+    for case in cases:
+        if case != "panel":
+            typing_table(case, args.keys)
+    if "panel" not in cases:
+        return 0
+    references = {
+        size: (figures, reference_figures(*size, args.keys))
+        for size, figures in typing_table("panel", args.keys).items()
+    }
     print("| reference: bare Textual app, one Input | bytes/key median | ratio | CPU/key | ratio |")
     print("|---|---|---|---|---|")
     for (cols, rows), (panel, bare) in references.items():
