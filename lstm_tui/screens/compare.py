@@ -43,7 +43,10 @@ class CompareScreen(Screen):
     #compare-panels ExplorerPanel { width: 1fr; height: 1fr; }
     #compare-panels > ExplorerPanel.-later { border-left: vkey $primary 30%; }
     #compare-panels.-stacked > ExplorerPanel.-later { border-left: none; border-top: hkey $primary 30%; }
+    .-ascii #compare-panels > ExplorerPanel.-later { border-left: ascii $primary 30%; }
+    .-ascii #compare-panels.-stacked > ExplorerPanel.-later { border-left: none; border-top: ascii $primary 30%; }
     """
+    SCOPED_CSS = False  # the app's -ascii class is above the screen
     BINDINGS = [
         Binding("alt+left", "scrub(-1)", "step back", group=STEP, id="compare.step-back"),
         Binding("alt+right", "scrub(1)", "step on", group=STEP, id="compare.step-on"),

@@ -35,6 +35,7 @@ _TABLE = str.maketrans(
         "▯": "?",
         "◌": "?",
         "✓": "v",
+        "≠": "!",  # the compare view's mark of a guess that differs
     }
 )
 
