@@ -110,7 +110,7 @@ class ExplorerPanel(Vertical):
         Binding("f7", "cell(1)", "next cell", group=CELL, id="panel.cell-next"),
         Binding("shift+f7", "cell(-1)", "previous cell", group=CELL, id="panel.cell-previous"),
         Binding("shift+f2", "models", "models", id="panel.models"),
-        Binding("shift+f3", "previous_model", "last model", id="panel.previous-model"),
+        Binding("shift+f9", "previous_model", "last model", id="panel.previous-model"),
         Binding("f8", "seed", "new seed", group=MODEL, id="panel.seed"),
         Binding("shift+f8", "hidden", "hidden size", group=MODEL, id="panel.hidden-size"),
         Binding("f9", "forget_bias(-1)", "lower", group=KNOB, id="panel.forget-bias-lower"),
