@@ -17,6 +17,7 @@ code), so it is tested without a screen.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import replace
 
 import numpy as np
@@ -31,6 +32,9 @@ from .model.stack import DIRECTIONS
 from .panel_setup import PanelSetup, check_random_setup
 
 FORGET_BIAS_STEP = 0.5
+# The ĩ knob of sLSTM and mLSTM: exp(ĩ) passes float32's largest number (~3.4e38 = e^88.7) from ĩ ≈ 89, so
+# nine presses take an untrained cell's ĩ (within a few of 0) there.
+INPUT_BIAS_STEP = 10.0
 UNBOUNDED_RANGE = 2.0  # display half-range of quantities with no bound of their own (c)
 
 
@@ -66,16 +70,24 @@ class Session:
         self._ranking: list[int] | None = None  # units by activity: ranked once, then kept while typing
         self.ranked_over = 0  # steps of text the ranking was made over
         self.forget_bias_offset = 0.0
+        self.input_bias_offset = 0.0  # added to an exponential input gate's bias (sLSTM, mLSTM)
+        self.stabiliser_off = False  # sLSTM, mLSTM: m = 0, run in float32 (see set_stabiliser)
+        self._scans = None  # (key, ScanComparison): the last one computed
         self.steps_run = 0  # model steps taken so far (a counter tests and benchmarks read)
         self.runs = 0  # bumped when the whole window is run again (a model, a knob, a reset): not by typing
         self.load(setup or PanelSetup(), model=model)
 
     # --- model ---------------------------------------------------------------------------------
     def load(self, setup: PanelSetup, *, model: CharModel | None = None) -> None:
-        """Use the model a setup describes (or ``model``), keep the typed text and re-run it."""
-        self.model = model if model is not None else load_model(setup)
+        """Use the model a setup describes (or ``model``), keep the typed text and re-run it. The stabiliser
+        switch and the ĩ knob start over (on, 0)."""
+        self.source_model = model if model is not None else load_model(setup)
+        self.input_bias_offset, self.stabiliser_off = 0.0, False
         # A label names an in-memory model only: a model loaded from the setup has its own description.
-        label = setup.label if model is not None else ""
+        self._use_model(setup, self.source_model, label=setup.label if model is not None else "")
+
+    def _use_model(self, setup: PanelSetup, model: CharModel, label: str) -> None:
+        self.model = model
         self.setup = replace(setup, cell=self.model.name, hidden=self.model.cell.hidden_size, label=label)
         cell, stack = self.model.cell, self.model.stack
         check_run_size(
@@ -88,10 +100,12 @@ class Session:
         self.hidden_size = stack.hidden_size
         self.layer, self.direction = stack.num_layers - 1, 0  # the top layer's forward cell
         spec = CELLS.get(self.model.name)
-        self.equations: tuple[Equation, ...] = spec.equations if spec is not None else ()
+        self.equations: tuple[Equation, ...] = spec.equations_for(cell) if spec is not None else ()
         self.trace_names = cell.trace_names
         self.gate_names = tuple(name for name in cell.gate_names if name in self.trace_names)
-        self.state_names = tuple(name for name in ("c", "h") if name in self.trace_names)
+        # sLSTM's and mLSTM's normaliser n and stabiliser m beside c and h (minGRU's n is its candidate, a gate)
+        memory = ("c", "n", "m", "h") if self.has_stabiliser else ("c", "h")
+        self.state_names = tuple(name for name in memory if name in self.trace_names)
         unbounded = (-UNBOUNDED_RANGE, UNBOUNDED_RANGE)
         self._ranges = {name: value_bounds(self.equations, name) or unbounded for name in self.trace_names}
         self._widest_lines = [widest_line(self.equations, equation) for equation in self.equations]
@@ -165,7 +179,10 @@ class Session:
         return names[(current + direction) % len(names)]
 
     def reset(self) -> None:
-        """Empty text, cursor following the end, knob at zero, first unit selected."""
+        """Empty text, cursor following the end, knobs at zero, the stabiliser on, first unit selected."""
+        if self.input_bias_offset or self.stabiliser_off:
+            self.input_bias_offset, self.stabiliser_off = 0.0, False
+            self._use_variant()
         self.forget_bias_offset = 0.0
         if self._forget_base is not None:
             self._apply_forget_offset()
@@ -196,6 +213,43 @@ class Session:
         for (*_, cell), base in zip(self.model.stack.all_cells(), self._forget_base):
             cell.params["bias_ih"][self._forget_rows] = base + self.forget_bias_offset
         self.model.params_changed()
+
+    # --- the stabiliser and the ĩ knob (sLSTM, mLSTM) -----------------------------------------------
+    @property
+    def has_stabiliser(self) -> bool:
+        return hasattr(self.model.cell, "stabilised")
+
+    def set_stabiliser(self, on: bool) -> None:
+        """Switch the stabiliser on or off and re-run the text. Off, the model runs in float32, as GPU
+        kernels run it, where exp(ĩ) overflows once ĩ passes ~88.7; on, in the model's own precision."""
+        if not self.has_stabiliser:
+            raise UserError(f"{self.model.name} has no stabiliser (sLSTM and mLSTM have one)")
+        self.stabiliser_off = not on
+        self._use_variant()
+
+    def nudge_input_bias(self, steps: int) -> None:
+        """Move every exponential input gate's bias by ``steps`` × INPUT_BIAS_STEP and re-run the text."""
+        if self.model.cell.input_gate_bias() is None:
+            raise UserError(f"{self.model.name} has no exponential input gate (sLSTM and mLSTM have one)")
+        self.input_bias_offset += steps * INPUT_BIAS_STEP
+        self._use_variant()
+
+    def _use_variant(self) -> None:
+        """The source model with the switch and the knob applied: a copy, so the source stays as loaded."""
+        source = self.source_model
+        if not (self.stabiliser_off or self.input_bias_offset):
+            model = source
+        else:
+            model = source.astype("float32" if self.stabiliser_off else source.cell.dtype)
+            for *_, cell in model.stack.all_cells():  # every layer and direction alike
+                if self.input_bias_offset:
+                    name, rows = cell.input_gate_bias()
+                    cell.params[name][rows] += self.input_bias_offset
+                cell.stabilised = not self.stabiliser_off
+            model.params_changed()
+        kept = self.selected_unit, self.pinned_units, self._ranking, self.ranked_over
+        self._use_model(self.setup, model, self.setup.label)
+        self.selected_unit, self.pinned_units, self._ranking, self.ranked_over = kept
 
     # --- text ------------------------------------------------------------------------------------
     def _start_for(self, length: int) -> int:
@@ -228,8 +282,10 @@ class Session:
         window_text = text[start:]
         self.text, self.window_start, self.window_text = text, start, window_text
         # A shifted window usually shares no prefix with the last one; when it does, those steps are the
-        # same (the run starts from zero on the window), so LiveRun may keep them.
-        self.last_edit = self._run.set_text(window_text, rerun=rerun)
+        # same (the run starts from zero on the window), so LiveRun may keep them. Without the stabiliser,
+        # overflow is what the learner came to see: inf and NaN, not warnings.
+        with np.errstate(over="ignore", invalid="ignore") if self.stabiliser_off else nullcontext():
+            self.last_edit = self._run.set_text(window_text, rerun=rerun)
         steps = self.last_edit.stepped + self.last_edit.rerun
         self.steps_run += steps
         if self.cursor is not None and self.cursor >= self.length:
@@ -332,6 +388,10 @@ class Session:
         trace = self._run.trace(self.layer, self.direction)
         return {name: trace[name][step] for name in self.trace_names}
 
+    def state_after(self, step: int) -> dict[str, np.ndarray]:
+        """The whole state after ``step`` (every state the cell keeps, traced or not: mLSTM's C too)."""
+        return self._run.state_after(step, self.layer, self.direction)
+
     def previous_state(self, name: str, step: int) -> np.ndarray:
         """The state ``name`` the shown cell held before it read ``step``: the step before in its reading
         order (for a reverse direction, the one after in the text); zeros at the start."""
@@ -426,3 +486,39 @@ class Session:
             return None
 
         return worked_line(equation, float(trace[equation.target][step, unit]), number_of)
+        return worked_line(equation, float(self._arrays[equation.target][step, unit]), number_of)
+
+    # --- memory half-life and the parallel form (computed only for the views that show them) ---------------
+    def memory_readings(self):
+        """Each unit's memory decay at the shown step and both half-life readings of it
+        (``analysis.memory``); None for a cell without a decay (the plain RNN) or before any text."""
+        from .analysis.memory import memory_readings
+
+        step = self.step_index
+        if step is None:
+            return None
+        trace = {name: self.trace(name) for name in self.trace_names}
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflowed run (stabiliser off) gives NaN
+            return memory_readings(self.model.cell, trace, self._initial, step)
+
+    @property
+    def has_parallel_form(self) -> bool:
+        """A one-cell model whose cell has a parallel form (a stacked model's upper layers read no text)."""
+        return self.model.stack.is_single and hasattr(self.model.cell, "parallel_forward")
+
+    def scan_comparison(self):
+        """The parallel form beside the step loop on the text up to the shown step
+        (``analysis.parallel.compare_scans``), cached until the text, the step, the unit or the model
+        change; None for a cell without a parallel form or before any text."""
+        from .analysis.parallel import compare_scans
+
+        step = self.step_index
+        if step is None or not self.has_parallel_form:
+            return None
+        text = self.window_text[: step + 1]
+        key = (self.runs, self.window_start, text, self.selected_unit)
+        if self._scans is None or self._scans[0] != key:
+            split = len(text) // 2
+            state = self.state_after(split - 1) if split else None
+            self._scans = key, compare_scans(self.model, text, self.trace("h")[: step + 1], state, self.selected_unit)
+        return self._scans[1]

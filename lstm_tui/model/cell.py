@@ -158,6 +158,37 @@ class Cell:
             checked[name] = np.array(array, dtype=self.dtype)
         return checked
 
+    def build_options(self) -> dict:
+        """The constructor options beyond what the registry name fixes (heads, the stabiliser): with the
+        name, the sizes and the parameters they rebuild the same cell (``astype``, weight files)."""
+        return {}
+
+    def input_gate_bias(self) -> tuple[str, slice] | None:
+        """Where an exponential input gate's bias sits (parameter name, rows), for cells with one (xLSTM)."""
+        return None
+
+    def equation_options(self) -> dict:
+        """Options of the registry's equations function that follow this cell's switches (the stabiliser)."""
+        return {}
+
+    def astype(self, dtype) -> Cell:
+        """The same cell computing in ``dtype`` (its parameters cast)."""
+        from .registry import build_cell
+
+        return build_cell(
+            self.name, self.input_size, self.hidden_size, dtype=dtype, params=self.params, **self.build_options()
+        )
+
+    # --- memory ------------------------------------------------------------------------------------
+    decay_formula: str | None = None  # how ``memory_decay`` is read off the trace, as the panel writes it
+
+    def memory_decay(self, trace: Trace, initial_state: State) -> np.ndarray | None:
+        """The factor d by which each step carries the memory's previous value, per step and unit (the
+        trace's shape): memory = d ⊙ memory₋₁ + what the step writes, along the direct path (c for an LSTM,
+        h for a GRU). None for a cell without such a gate (the plain RNN keeps its memory in W_hh).
+        ``initial_state``: the state entering the trace's first step."""
+        return None
+
     def untraced_values_per_step(self) -> int:
         """Values a run keeps per step beyond the 8 per unit that ``limits.check_run_size`` counts."""
         return 0

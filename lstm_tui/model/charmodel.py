@@ -99,6 +99,12 @@ class CharModel:
         """The first layer's forward cell: a one-layer model's only cell."""
         return self.stack.cells[0][0]
 
+    def astype(self, dtype) -> CharModel:
+        """The same model computing in ``dtype``."""
+        output = None if self.output is None else {name: value.astype(dtype) for name, value in self.output.items()}
+        stack = Stack([[cell.astype(dtype) for cell in layer] for layer in self.stack.cells])
+        return CharModel(stack, self.vocab, output)
+
     @property
     def name(self) -> str:
         return self.stack.name
@@ -328,6 +334,14 @@ class LiveRun:
             return self._initial[layer][direction]
         trace = self.trace(layer, direction)
         return {name: trace[name][before] for name in cell.state_names if name in trace}
+
+    def state_after(self, step: int, layer: int = -1, direction: int = 0) -> State:
+        """The whole state a streaming cell held after text position ``step``: every state it keeps, traced
+        or not (mLSTM's matrix C too). A cell that re-runs keeps only its final state: ValueError."""
+        layer %= self.model.stack.num_layers
+        if not self.streams(layer, direction):
+            raise ValueError("only a cell that streams keeps the state after each step")
+        return self._states[layer][0][step]
 
     def result(self) -> StackResult:
         """The run as ``Stack.forward`` would have returned it (same caches and buffers, no new steps)."""

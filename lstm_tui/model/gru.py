@@ -123,6 +123,13 @@ class GRUCell(Cell):
             self.merged_biases = (("bias", slice(0, 3 * H), slice(None)),)
         super().__init__(input_size, hidden_size, **kwargs)
 
+    @property
+    def decay_formula(self):
+        return "z" if self.update == "old" else "1 − z"
+
+    def memory_decay(self, trace, initial_state):
+        return self._keep(trace["z"])
+
     def param_shapes(self):
         H, D = self.hidden_size, self.input_size
         if self.gate_inputs == "full":

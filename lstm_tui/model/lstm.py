@@ -82,6 +82,11 @@ class LSTMCell(Cell):
         super().__init__(input_size, hidden_size, **kwargs)
         self._constants = self._activation_constants()
 
+    decay_formula = "f"
+
+    def memory_decay(self, trace, initial_state):
+        return trace["f"]
+
     def param_shapes(self):
         H, D, rows = self.hidden_size, self.input_size, len(self.blocks) * self.hidden_size
         shapes = {"weight_ih": (rows, D), "weight_hh": (rows, H), "bias_ih": (rows,), "bias_hh": (rows,)}

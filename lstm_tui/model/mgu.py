@@ -22,6 +22,11 @@ class MGUCell(AffineInput, Cell):
     gate_names = ("f", "n")
     trace_names = ("f", "n", "h")
 
+    decay_formula = "1 − f"
+
+    def memory_decay(self, trace, initial_state):
+        return 1.0 - trace["f"]
+
     def param_shapes(self):
         H, D = self.hidden_size, self.input_size
         return {"weight_ih": (2 * H, D), "weight_hh": (2 * H, H), "bias": (2 * H,)}

@@ -148,11 +148,33 @@ class _MinimalCell(Cell):
         """log a and log b of h = a ⊙ h₋₁ + b, from the pre-activations."""
         raise NotImplementedError
 
+    def reference_parallel_forward(self, inputs: np.ndarray, state):
+        """What the reference's parallel path (mingru-pytorch 0.2.1, ``prev_hidden`` given) computes: h₀
+        enters the scan as one more value, in log space (``log_start``), so the scan starts from
+        exp(log_start(h₀)), not from h₀. For comparison only: ``parallel_forward`` is right for any h₀."""
+        pre = self.pre_activations(DenseInputs(np.asarray(inputs, dtype=self.dtype)))
+        log_a, log_b = self.log_coefficients(pre)
+        h0 = np.asarray(state["h"], dtype=self.dtype)
+        log_a = np.concatenate([np.zeros_like(log_a[:1]), log_a])
+        with np.errstate(invalid="ignore", divide="ignore"):  # log of a negative entry: NaN, as in torch
+            log_b = np.concatenate([np.broadcast_to(self.log_start(h0), log_b.shape[1:])[None], log_b])
+            return linear_scan(log_a, log_b, np.zeros_like(h0))[1:]
+
+    @staticmethod
+    def log_start(h0: np.ndarray) -> np.ndarray:
+        """How the reference's scan takes h₀ into log space."""
+        raise NotImplementedError
+
 
 class MinGRUCell(_MinimalCell):
     gate_names = ("z", "n")
     trace_names = ("z", "n", "h")
     blocks = ("z", "n")
+
+    decay_formula = "1 − z"
+
+    def memory_decay(self, trace, initial_state):
+        return 1.0 - trace["z"]
 
     def terms_size(self):
         return 2 * self.hidden_size  # z | n
@@ -196,6 +218,11 @@ class MinGRUCell(_MinimalCell):
         np.multiply(dh, z, out=out[..., self.hidden_size :])
         return out, {"h": dh * (1.0 - z)}
 
+    @staticmethod
+    def log_start(h0):
+        """log h₀ (``prev_hidden.log()``): NaN for a negative entry."""
+        return np.log(h0)
+
     def log_coefficients(self, pre):
         """log(1 − z) = −softplus(k_z), log(z ⊙ n) = −softplus(−k_z) + log g(k_n), as the reference's scan."""
         pre_z, pre_n = self._split(pre)
@@ -207,6 +234,11 @@ class MinLSTMCell(_MinimalCell):
     blocks = ("f", "i", "n")
     trace_names = ("f", "i", "f_n", "i_n", "n", "h")
     term_names = ("f", "i", "f_n", "i_n", "n")  # the input terms, in this order
+
+    decay_formula = "f_n"
+
+    def memory_decay(self, trace, initial_state):
+        return trace["f_n"]
 
     def terms_size(self):
         return 5 * self.hidden_size
@@ -256,6 +288,11 @@ class MinLSTMCell(_MinimalCell):
         np.multiply(dh, trace["n"], out=out[..., 3 * H : 4 * H])
         np.multiply(dh, trace["i_n"], out=out[..., 4 * H :])
         return out, {"h": dh * trace["f_n"]}
+
+    @staticmethod
+    def log_start(h0):
+        """log g(h₀) (``log_g(prev_hidden)``): the scan starts from g(h₀) (h₀ + ½ for h₀ ≥ 0)."""
+        return log_g(h0)
 
     def log_coefficients(self, pre):
         """log f_n = −softplus(d), log i_n = −softplus(−d), d = softplus(−k_f) − softplus(−k_i) (the

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cell import Cell
+from .cell import Cell, before_each_step
 from .equations import (
     EXP,
     LOG_SIGMOID,
@@ -48,6 +48,7 @@ from .equations import (
     Hadamard,
     Kind,
     Negated,
+    Number,
     Quotient,
     Sum,
     Symbol,
@@ -66,10 +67,27 @@ class MLSTMCell(Cell):
     state_names = ("h", "C", "n", "m")
     trace_names = ("i", "f", "o", "n", "m", "h")
 
-    def __init__(self, input_size: int, hidden_size: int, *, heads: int = 1, **kwargs):
+    def __init__(self, input_size: int, hidden_size: int, *, heads: int = 1, stabilised: bool = True, **kwargs):
         self.heads = heads
         self.head_size = check_heads(hidden_size, heads)
+        self.stabilised = stabilised  # False: m = 0 (see sLSTM's ``stabilised``)
         super().__init__(input_size, hidden_size, **kwargs)
+
+    decay_formula = "f·exp(m − m₋₁)"
+
+    def memory_decay(self, trace, initial_state):
+        """σ(f̃) of each unit's head, the decay of the unstabilised memory C (see sLSTM's): f·exp(m − m₋₁)."""
+        m_initial = np.repeat(np.asarray(initial_state["m"]), self.head_size, axis=-1)
+        return trace["f"] * np.exp(trace["m"] - before_each_step(m_initial, trace["m"]))
+
+    def build_options(self):
+        return {"heads": self.heads, "stabilised": self.stabilised}
+
+    def equation_options(self):
+        return {"stabilised": self.stabilised}
+
+    def input_gate_bias(self):
+        return "bias_gate", slice(0, self.heads)
 
     def param_shapes(self):
         H, K = self.hidden_size, self.heads
@@ -177,8 +195,12 @@ class MLSTMCell(Cell):
         # Per head: m, then f = exp(b − m), i = exp(ĩ − m) and the read-out's floor exp(−m) from one exp call
         scalars = np.empty(pre_i.shape[:-1] + (4, K), self.dtype)
         b = np.add(log_f, state["m"], out=scalars[..., 1, :])
-        m = np.maximum(b, pre_i, out=scalars[..., 0, :])
-        b -= m
+        if self.stabilised:
+            m = np.maximum(b, pre_i, out=scalars[..., 0, :])
+            b -= m
+        else:  # m = 0: f = exp(b), i = exp(ĩ), and the read-out's floor is 1
+            m = scalars[..., 0, :]
+            m[...] = 0.0
         np.subtract(pre_i, m, out=scalars[..., 2, :])
         np.negative(m, out=scalars[..., 3, :])
         np.exp(scalars[..., 1:, :], out=scalars[..., 1:, :])
@@ -237,10 +259,13 @@ class MLSTMCell(Cell):
         # i = exp(ĩ − m), f = exp(b − m), m = max(b, ĩ), b = m₋₁ + log σ(f̃)
         d_log_i = d_write * write
         d_log_f = d_forget * forget
-        dm = dm - d_log_i - d_log_f
-        m_from_i = pre_i >= state["m"] + log_f
-        d_pre_i = d_log_i + np.where(m_from_i, dm, 0.0)
-        db = d_log_f + np.where(m_from_i, 0.0, dm)
+        if self.stabilised:
+            dm = dm - d_log_i - d_log_f
+            m_from_i = pre_i >= state["m"] + log_f
+            d_pre_i = d_log_i + np.where(m_from_i, dm, 0.0)
+            db = d_log_f + np.where(m_from_i, 0.0, dm)
+        else:  # m = 0 whatever the inputs
+            d_pre_i, db = d_log_i, d_log_f
         parts = (dq, dk, dv)
         leading = np.broadcast_shapes(*(p.shape[:-2] for p in parts), d_o.shape[:-1], d_pre_i.shape[:-1], db.shape[:-1])
         if out is None:
@@ -283,7 +308,7 @@ class MLSTMCell(Cell):
         causal = np.tri(F.shape[-1], dtype=bool)  # step s reaches step t when s ≤ t
         log_weights = np.where(causal, F[..., :, None] - F[..., None, :] + pre_i[..., None, :], -np.inf)
         log_initial = F + np.asarray(state["m"], dtype=self.dtype)[..., None]
-        m = np.maximum(log_weights.max(axis=-1), log_initial)
+        m = np.maximum(log_weights.max(axis=-1), log_initial) if self.stabilised else np.zeros_like(log_initial)
         weights = np.exp(log_weights - m[..., None])
         weights *= q @ np.swapaxes(k, -1, -2)
         initial = np.exp(log_initial - m)[..., None]
@@ -297,18 +322,22 @@ class MLSTMCell(Cell):
         return o * retrieved.reshape(retrieved.shape[:-2] + (-1,))
 
 
-def mlstm_equations() -> tuple[Equation, ...]:
+def mlstm_equations(stabilised: bool = True) -> tuple[Equation, ...]:
+    """The equations the cell computes, with the stabiliser on (the default) or off."""
     m, m_prev = Value("m"), Value("m", previous=True)
     exponent = Sum((m_prev, Call(LOG_SIGMOID, Symbol("f̃"))))  # m₋₁ + log σ(f̃)
+    gate_kind = Kind.GATE if stabilised else Kind.UNBOUNDED
     k_scaled = Quotient(Symbol("k"), Symbol("√d"))
     floor = Call(EXP, Negated(m))
     read_out = Quotient(Apply(Symbol("C"), Symbol("q")), Group(Sum((Extreme(Symbol("|nᵀq|"), floor), Symbol("ε")))))
     return (
         Equation("q, k, v, õ", affine("W x", "b"), Kind.UNBOUNDED, "query, key, value"),
         Equation("ĩ, f̃", affine(Apply(Symbol("W_g"), Symbol("[q; k; v]")), "b_g"), Kind.UNBOUNDED, "one pair per head"),
-        Equation("m", Extreme(exponent, Symbol("ĩ")), Kind.UNBOUNDED, "stabiliser, per head"),
-        Equation("i", Call(EXP, Difference(Symbol("ĩ"), m)), Kind.GATE),
-        Equation("f", Call(EXP, Difference(exponent, m)), Kind.GATE),
+        Equation("m", Extreme(exponent, Symbol("ĩ")), Kind.UNBOUNDED, "stabiliser, per head")
+        if stabilised
+        else Equation("m", Number(0), Kind.UNBOUNDED, "stabiliser off"),
+        Equation("i", Call(EXP, Difference(Symbol("ĩ"), m)), gate_kind),
+        Equation("f", Call(EXP, Difference(exponent, m)), gate_kind),
         Equation(
             "C",
             Sum(

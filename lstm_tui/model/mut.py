@@ -78,6 +78,11 @@ class MUTCell(Cell):
         self.merged_bias_rows = slice(0, 2 * H) if self.squash_projection else slice(0, 3 * H)
         super().__init__(input_size, hidden_size, **kwargs)
 
+    decay_formula = "1 − z"
+
+    def memory_decay(self, trace, initial_state):
+        return 1.0 - trace["z"]
+
     def param_shapes(self):
         H, D = self.hidden_size, self.input_size
         shapes = {"weight_ih": (len(self.input_blocks) * H, D)}

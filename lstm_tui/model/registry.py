@@ -40,6 +40,10 @@ class CellSpec:
         """What the cell computes, as data (``equations.equations_text`` writes it as lessons show it)."""
         return self.equations_of(**self.options)
 
+    def equations_for(self, cell: Cell) -> tuple[Equation, ...]:
+        """The equations ``cell`` (one of this spec's) computes as its switches stand now."""
+        return self.equations_of(**self.options, **cell.equation_options())
+
     def parameter_count(self, input_size: int, hidden_size: int) -> int:
         return self.build(input_size, hidden_size).parameter_count()
 

@@ -67,6 +67,14 @@ class RGLRUCell(Cell):
         self.head_size = check_heads(hidden_size, heads)
         super().__init__(input_size, hidden_size, **kwargs)
 
+    decay_formula = "a"
+
+    def memory_decay(self, trace, initial_state):
+        return trace["a"]
+
+    def build_options(self):
+        return {"heads": self.heads}
+
     def param_shapes(self):
         H = self.hidden_size
         return {

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cell import AffineInput, Cell
+from .cell import AffineInput, Cell, before_each_step
 from .equations import (
     EXP,
     LOG_SIGMOID,
@@ -62,6 +62,26 @@ class SLSTMCell(AffineInput, Cell):
         self.head_size = check_heads(hidden_size, heads)
         self.stabilised = stabilised
         super().__init__(input_size, hidden_size, **kwargs)
+
+    def build_options(self):
+        return {"heads": self.heads, "stabilised": self.stabilised}
+
+    def equation_options(self):
+        return {"stabilised": self.stabilised}
+
+    def input_gate_bias(self):
+        return "bias", slice(0, self.hidden_size)
+
+    decay_formula = "f·exp(m − m₋₁)"
+
+    def memory_decay(self, trace, initial_state):
+        """σ(f̃), the decay of the unstabilised memory: the stabilised f is that times exp(m₋₁ − m), a
+        rescaling that c and n share (h = o ⊙ c / n does not see it). Read off the trace as
+        f·exp(m − m₋₁); NaN where nothing was stored yet (n₋₁ = 0: a first step, whose f may be clamped)."""
+        m_before = before_each_step(initial_state["m"], trace["m"])
+        decay = trace["f"] * np.exp(trace["m"] - m_before)
+        decay[before_each_step(initial_state["n"], trace["n"]) == 0.0] = np.nan
+        return decay
 
     def param_shapes(self):
         H = self.hidden_size

@@ -44,6 +44,9 @@ def curve_marker(name: str, palette: Palette, ascii: bool) -> str:
     return name if ascii or palette.colourless else "braille"
 
 
+PLOTTED_STATES = ("c", "h")
+
+
 class StatePlot(LineView, PlotextPlot):
     """Draws with plotext, shows like a ``LineView`` (only changed rows are repainted)."""
 
@@ -69,7 +72,13 @@ class StatePlot(LineView, PlotextPlot):
         self._replot()
 
     def names(self, session: Session) -> tuple[str, ...]:
-        return session.state_names + (session.gate_names if self.show_gates else ())
+        return self.states(session) + (session.gate_names if self.show_gates else ())
+
+    @staticmethod
+    def states(session: Session) -> tuple[str, ...]:
+        """c and h: sLSTM's and mLSTM's n and m (in the bars) would flatten them on a shared axis (m follows
+        ĩ, ~90 with the ĩ knob up, and n grows with it)."""
+        return tuple(name for name in session.state_names if name in PLOTTED_STATES)
 
     def _replot(self) -> None:
         session = self._session
@@ -99,7 +108,7 @@ class StatePlot(LineView, PlotextPlot):
                     color=palette.plot.get(name, palette.cursor),
                     marker=curve_marker(name, palette, ascii),
                 )
-            for name in session.state_names:
+            for name in self.states(session):
                 # on the row (and column) that holds the curve's own dot at this step, not where plotext
                 # would put a one-per-cell marker for the same value
                 dots_down = BRAILLE_DOTS[1] if curve_marker(name, palette, ascii) == "braille" else 1

@@ -36,6 +36,7 @@ def assert_exact_bptt(cell, state0, rng, check_state=True):
         ("slstm", {"heads": 2}),
         ("slstm", {"stabilised": False}),
         ("mlstm", {"heads": 2}),
+        ("mlstm", {"stabilised": False}),
         ("rglru", {"heads": 2}),
     ],
 )
@@ -68,7 +69,10 @@ def initial_states(cell, rng, batch):
     return {"zero": zero, "positive": positive, "mixed": mixed}
 
 
-@pytest.mark.parametrize("name, options", [("mingru", {}), ("minlstm", {}), ("mlstm", {}), ("mlstm", {"heads": 2})])
+@pytest.mark.parametrize(
+    "name, options",
+    [("mingru", {}), ("minlstm", {}), ("mlstm", {}), ("mlstm", {"heads": 2}), ("mlstm", {"stabilised": False})],
+)
 def test_parallel_form_equals_the_step_loop_from_any_state(name, options, rng):
     for dtype, tolerance in (("float64", 1e-11), ("float32", 2e-3)):
         cell = build_cell(name, 6, 8, seed=3, dtype=dtype, **options)
@@ -138,6 +142,44 @@ def test_without_the_stabiliser_float32_overflows_after_a_few_characters(rng):
     assert np.all(np.isfinite(stabilised))
     exact = build_cell("slstm", 6, 8, params=on.params).forward(inputs.astype(np.float64)).trace["h"]
     np.testing.assert_allclose(stabilised, exact, rtol=0, atol=1e-5)
+
+
+def mlstm_pair(dtype, input_bias):
+    """The same mLSTM weights with and without the stabiliser; the input gate's bias set to ``input_bias``."""
+    on = build_cell("mlstm", 6, 8, seed=4, dtype=dtype)
+    on.params["bias_gate"][0] = input_bias
+    return on, build_cell("mlstm", 6, 8, dtype=dtype, params=on.params, stabilised=False)
+
+
+def test_the_mlstm_stabiliser_changes_h_only_through_the_epsilon(rng):
+    """max(|nᵀq|, exp(−m)) + ε scales with exp(−m) like C q, but for ε: h agrees to ε-sized differences."""
+    on, off = mlstm_pair("float64", 3.0)
+    inputs = rng.normal(size=(30, 6))
+    stabilised, plain = on.forward(inputs), off.forward(inputs)
+    np.testing.assert_allclose(stabilised.trace["h"], plain.trace["h"], rtol=1e-4)
+    assert np.all(plain.trace["m"] == 0.0) and np.any(stabilised.trace["m"] != 0.0)
+    np.testing.assert_allclose(stabilised.trace["n"] * np.exp(stabilised.trace["m"]), plain.trace["n"], rtol=1e-12)
+    np.testing.assert_allclose(off.parallel_forward(inputs), plain.trace["h"], rtol=0, atol=1e-11)
+
+
+def test_switching_the_mlstm_stabiliser_off_mid_text_rescales_the_state(rng):
+    on, _ = mlstm_pair("float64", 3.0)
+    inputs = rng.normal(size=(12, 6))
+    first = on.forward(inputs[:6])
+    on.stabilised = False
+    rest = on.forward(inputs[6:], first.state)
+    np.testing.assert_allclose(on.parallel_forward(inputs[6:], first.state), rest.trace["h"], rtol=0, atol=1e-12)
+    on.stabilised = True
+    np.testing.assert_allclose(rest.trace["h"], on.forward(inputs).trace["h"][6:], rtol=1e-4)
+
+
+def test_without_the_mlstm_stabiliser_float32_overflows(rng):
+    on, off = mlstm_pair("float32", 89.0)  # exp(89) > 3.4e38: i itself overflows
+    inputs = rng.normal(size=(20, 6)).astype(np.float32) * 0.1
+    with np.errstate(over="ignore", invalid="ignore"):
+        plain = off.forward(inputs).trace
+    assert not np.all(np.isfinite(plain["h"]))
+    assert np.all(np.isfinite(on.forward(inputs).trace["h"]))
 
 
 def test_slstm_first_step_starts_the_stabiliser_at_the_input_gate():

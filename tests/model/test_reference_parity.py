@@ -240,3 +240,19 @@ def test_rglru_matches_live_recurrentgemma(heads, make):
         check_rglru(params, inputs, h0, heads, "float64", exact)
         single = make.rglru_reference(params, inputs, h0, heads, torch.float32)
         check_rglru(params, inputs, h0, heads, "float32", single)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kind", ["mingru", "minlstm"])
+def test_the_transcribed_reference_scan_reproduces_the_reference(kind, dtype):
+    """``reference_parallel_forward`` (what the panel shows as "the reference's scan") computes what
+    mingru-pytorch's parallel path computed from the same h₀, NaN where it gave NaN (minGRU's log h₀)."""
+    arrays = load(kind)
+    params, inputs = part(arrays, "param"), arrays["inputs"]
+    cell = build_cell(kind, inputs.shape[-1], params["weight_ih"].shape[1], params=params, dtype=dtype)
+    for start in ("positive", "mixed"):
+        expected = part(arrays, f"{start}/{dtype}")["parallel"]
+        actual = cell.reference_parallel_forward(inputs, {"h": arrays[f"{start}/state_h"]})
+        np.testing.assert_array_equal(np.isnan(actual), np.isnan(expected))
+        assert_close(np.nan_to_num(actual), np.nan_to_num(expected), dtype, f"{kind} reference scan from {start} h₀")
+    assert np.isnan(part(arrays, "mixed/float64")["parallel"]).any() == (kind == "mingru")
