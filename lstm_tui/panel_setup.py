@@ -7,14 +7,8 @@ from dataclasses import dataclass
 from .errors import UserError
 from .limits import CELL_NAMES, DEFAULT_CELL, MAX_HIDDEN, MAX_SEED, VIEW_HIDDEN
 
-VIEWS = (
-    "gates",
-    "plot",
-    "heat",
-    "equation",
-    "attribution",
-    "gradients",
-)  # "gradients": the gradient lab, not a panel view
+# "memory": the memory half-life, "scan": sequential vs parallel; "gradients": the gradient lab, not a panel view
+VIEWS = ("gates", "plot", "heat", "equation", "attribution", "memory", "scan", "gradients")
 # Keys a lesson may hide (``hide_keys``), by the name of the action they run; views are hidden by name
 # (``hide_views``). Typing itself is never hidden.
 HIDEABLE_KEYS = (

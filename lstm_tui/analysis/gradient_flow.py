@@ -173,15 +173,17 @@ def output_cotangents(stack: Stack, steps: int, step: int, cotangents: np.ndarra
     return dy, None
 
 
-def forget_product(result: ForwardResult) -> np.ndarray | None:
+def forget_product(cell: Cell, result: ForwardResult) -> np.ndarray | None:
     """Π f along the cell-state path: row t is Π_{s=t+1}^{T−1} f_s per unit (row T−1 is all ones).
 
     This is the factor by which c_t reaches the final cell state on the direct path c_t → c_{t+1} → …
-    Only for cells with a cell state c and a forget gate f in their trace; otherwise None."""
+    The factor is the cell's memory decay (``Cell.memory_decay``): f for an LSTM, σ(f̃) for sLSTM, whose
+    stabilised f also carries the stabiliser's rescaling exp(m₋₁ − m), which c and n share and h does not
+    see. Only for cells with a cell state c and a forget gate f in their trace; otherwise None."""
     trace = result.trace
     if "f" not in trace or "c" not in trace:
         return None
-    forget = np.asarray(trace["f"], dtype=np.float64)
+    forget = np.asarray(cell.memory_decay(trace, result.initial_state), dtype=np.float64)
     later = np.cumprod(forget[:0:-1], axis=0)[::-1]  # row t: f_{t+1} ⋯ f_{T−1}, for t < T−1
     return np.vstack([later, np.ones((1, forget.shape[1]))])
 
@@ -330,7 +332,7 @@ def analyse(layers: Cell | Stack, inputs: np.ndarray) -> CellGradients:
     stack = layers if isinstance(layers, Stack) else Stack([[layers]])
     result = stack.forward(inputs)
     norms = input_jacobian_norms(stack, result)
-    forget = forget_product(result.results[-1][0])
+    forget = forget_product(stack.cells[-1][0], result.results[-1][0])
     first = stack.cells[0][0]
     return CellGradients(
         stack.name,

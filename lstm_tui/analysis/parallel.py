@@ -45,7 +45,8 @@ class ScanComparison:
     reference: Gap | None  # the reference code's scan from that state (None: its parallel form takes none)
     from_negated: Gap | None  # ours from minus that state (minimal cells)
     reference_negated: Gap | None
-    unit_values: tuple[float, float, float | None] | None  # the selected unit's last h: loop, ours, reference
+    # the selected unit's h at the first step from the split state: loop, ours, reference
+    unit_values: tuple[float, float, float | None] | None
 
 
 def has_parallel_form(cell) -> bool:
@@ -71,7 +72,8 @@ def compare_scans(model, text: str, loop_h: np.ndarray, split_state: dict | None
         cell.reference_parallel_forward(rest, split_state) if hasattr(cell, "reference_parallel_forward") else None
     )
     negated = negated_gaps(cell, rest, split_state) if reference is not None else (None, None)
-    last = (float(expected[-1, unit]), float(ours[-1, unit]), None if reference is None else float(reference[-1, unit]))
+    # the first step from the state: where the reference's wrong start shows most, before the gates forget it
+    first = (float(expected[0, unit]), float(ours[0, unit]), None if reference is None else float(reference[0, unit]))
     return ScanComparison(
         len(text),
         from_zero,
@@ -81,7 +83,7 @@ def compare_scans(model, text: str, loop_h: np.ndarray, split_state: dict | None
         gap(ours, expected),
         None if reference is None else gap(reference, expected),
         *negated,
-        last,
+        first,
     )
 
 

@@ -57,6 +57,9 @@ VIEW_KEYS = Binding.Group("views", compact=True)  # F1 names each
 CELL = Binding.Group("cell", compact=True)
 MODEL = Binding.Group("seed·size", compact=True)
 KNOB = Binding.Group("forget bias", compact=True)
+INPUT_KNOB = Binding.Group("ĩ bias", compact=True)
+FIXED_ROW_VIEWS = ("equation", "memory", "scan")  # views that take the rows their content needs
+STABILISER_ACTIONS = frozenset({"stabiliser", "input_bias"})  # sLSTM and mLSTM only
 
 
 def same_model(one: PanelSetup, other: PanelSetup) -> bool:
@@ -104,6 +107,9 @@ class ExplorerPanel(Vertical):
         Binding("f4", "toggle_view('heat')", "heatmap", group=VIEW_KEYS, id="panel.view-heatmap"),
         Binding("f5", "toggle_view('equation')", "equation", group=VIEW_KEYS, id="panel.view-equation"),
         Binding("shift+f4", "toggle_view('attribution')", "attribution line", show=False, id="panel.view-attribution"),
+        # F1 lists these two (and lessons 17 and 18 use them): the footer keeps its rows for the common keys
+        Binding("shift+f2", "toggle_view('memory')", "half-life view", show=False, id="panel.view-memory"),
+        Binding("shift+f11", "toggle_view('scan')", "sequential vs parallel view", show=False, id="panel.view-scan"),
         Binding("f6", "toggle_plot_gates", "plot gates", id="panel.plot-gates"),
         # a stacked or bidirectional model only (check_action hides it otherwise)
         Binding("shift+f6", "shown_cell", "layer shown", id="panel.shown-cell"),
@@ -115,6 +121,9 @@ class ExplorerPanel(Vertical):
         Binding("shift+f8", "hidden", "hidden size", group=MODEL, id="panel.hidden-size"),
         Binding("f9", "forget_bias(-1)", "lower", group=KNOB, id="panel.forget-bias-lower"),
         Binding("f10", "forget_bias(1)", "raise", group=KNOB, id="panel.forget-bias-raise"),
+        Binding("ctrl+y", "stabiliser", "stabiliser on/off", id="panel.stabiliser"),
+        Binding("shift+f9", "input_bias(-1)", "lower", group=INPUT_KNOB, id="panel.input-bias-lower"),
+        Binding("shift+f10", "input_bias(1)", "raise", group=INPUT_KNOB, id="panel.input-bias-raise"),
         Binding("ctrl+r", "reset", "reset", id="panel.reset"),
         Binding("insert", "continue_text", "model writes", show=False, id="panel.continue-text"),
         Binding("shift+f5", "record", "record / stop and save", show=False, id="panel.record"),
@@ -174,6 +183,7 @@ class ExplorerPanel(Vertical):
         self.hidden_views: frozenset[str] = frozenset()  # a lesson's hide_views: never shown
         self.hidden_keys: frozenset[str] = frozenset()  # a lesson's hide_keys (action names): not there at all
         self.recent: list[tuple[PanelSetup, CharModel]] = []  # models set aside by a switch, the last first
+        self._stabiliser_keys = False  # whether the stabiliser's keys are shown
 
     def compose(self) -> ComposeResult:
         if self.own_input:
@@ -263,6 +273,7 @@ class ExplorerPanel(Vertical):
 
     async def _start(self) -> None:
         from ..session import Session
+        from .modern_views import MemoryView, ScanView
         from .plot import StatePlot
 
         options = {} if self.window is None else {"window": self.window}
@@ -279,6 +290,8 @@ class ExplorerPanel(Vertical):
             ),
             StatePlot(id="plot", classes="view-plot"),
             EquationView(id="equation", classes="view-equation"),
+            MemoryView(id="memory", classes="view-memory"),
+            ScanView(id="scan", classes="view-scan"),
             Heatmap(id="heatmap", classes="view-heat"),
             id="views",
         )
@@ -289,7 +302,7 @@ class ExplorerPanel(Vertical):
             widget.id: widget
             for widget in self.query(
                 "StatusLine, HeatLine, AttributionLine, Predictions, BarsCaption, UnitLabels, UnitBars, StatePlot, "
-                "EquationView, Heatmap"
+                "EquationView, Heatmap, MemoryView, ScanView"
             )
         }
         self._started.set()
@@ -301,13 +314,16 @@ class ExplorerPanel(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The panel's keys wait (shown dimmed) until the panel has started; the shown layer's key shows for
-        a stacked or bidirectional model only; a lesson's hidden keys never act."""
+        a stacked or bidirectional model only, the stabiliser's keys for a cell with one; a lesson's hidden keys
+        never act."""
         if self.hides(action, parameters):
             return False
         if action not in self.ACTIONS:
             return True
         if not self.ready:
             return None
+        if action in STABILISER_ACTIONS:
+            return self.session.has_stabiliser
         return action != "shown_cell" or not self.session.model.stack.is_single
 
     def hides(self, action: str, parameters: tuple[object, ...] = ()) -> bool:
@@ -412,9 +428,10 @@ class ExplorerPanel(Vertical):
         shown = self.views_shown
         body = self.size.height - LINE_ROWS - self.own_input - ("attribution" in shown)
         equation = 0
-        if "equation" in shown:
-            view = self._views["equation"]
-            equation = view.rows_for(self.session, view.parent.size.width)  # the width of #views
+        for name in FIXED_ROW_VIEWS:
+            if name in shown:
+                view = self._views[name]
+                equation += view.rows_for(self.session, view.parent.size.width)  # the width of #views
         views = ("gates" in shown) + ("heat" in shown)
         plot_minimum = MIN_PLOT_ROWS if "plot" in shown else 0
         caption = "gates" in shown and body - equation - plot_minimum - 2 * views > 0
@@ -453,6 +470,12 @@ class ExplorerPanel(Vertical):
             views["equation"].update_from(session)
         if "heat" in self.views_shown:
             views["heatmap"].update_from(session, units)
+        for name in ("memory", "scan"):
+            if name in self.views_shown:
+                views[name].update_from(session)
+        if session.has_stabiliser != self._stabiliser_keys:  # another cell: its keys show or hide
+            self._stabiliser_keys = session.has_stabiliser
+            self.refresh_bindings()
         for callback in self.on_drawn:
             callback(self)
 
@@ -573,6 +596,14 @@ class ExplorerPanel(Vertical):
         from .panel_recording import toggle_recording
 
         toggle_recording(self)
+    def action_stabiliser(self) -> None:
+        """Switch sLSTM's or mLSTM's stabiliser off (m = 0, float32: exp(ĩ) overflows past ĩ ≈ 88.7) or on."""
+        self.session.set_stabiliser(self.session.stabiliser_off)  # the status line says which
+        self.refresh_views()
+
+    def action_input_bias(self, direction: int) -> None:
+        self.session.nudge_input_bias(direction)
+        self.refresh_views()
 
     def action_reset(self) -> None:
         self.session.reset()

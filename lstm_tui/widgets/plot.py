@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 from rich.text import Text
 from textual_plotext import PlotextPlot
 
@@ -101,10 +102,11 @@ class StatePlot(LineView, PlotextPlot):
         steps = list(range(start, end))
         if steps:
             for name in names:
-                values = session.trace(name)[start:end, unit].tolist()
+                values = session.trace(name)[start:end, unit]
+                finite = np.isfinite(values)  # an overflowed run (stabiliser off): inf and NaN are not drawn
                 plt.plot(
-                    steps,
-                    values,
+                    np.asarray(steps)[finite].tolist(),
+                    values[finite].tolist(),
                     color=palette.plot.get(name, palette.cursor),
                     marker=curve_marker(name, palette, ascii),
                 )
@@ -112,7 +114,10 @@ class StatePlot(LineView, PlotextPlot):
                 # on the row (and column) that holds the curve's own dot at this step, not where plotext
                 # would put a one-per-cell marker for the same value
                 dots_down = BRAILLE_DOTS[1] if curve_marker(name, palette, ascii) == "braille" else 1
-                value = dot_cell(float(session.trace(name)[shown, unit]), (axis.bottom, axis.top), rows, dots_down)
+                value = float(session.trace(name)[shown, unit])
+                if not np.isfinite(value):
+                    continue
+                value = dot_cell(value, (axis.bottom, axis.top), rows, dots_down)
                 plt.scatter([shown], [value], marker="O" if ascii else "●", color=palette.cursor)
         self.show(
             [
@@ -133,7 +138,9 @@ class StatePlot(LineView, PlotextPlot):
                 unit = session.selected_unit
                 for name in names:
                     values = session.trace(name)[start:end, unit]
-                    low, high = min(low, float(values.min())), max(high, float(values.max()))
+                    values = values[np.isfinite(values)]
+                    if values.size:
+                        low, high = min(low, float(values.min())), max(high, float(values.max()))
             self.axis = fit_axis(low, high, rows, self.axis)
             label_width = max(len(label) for label in self.axis.labels())
             if label_width == self._label_width:

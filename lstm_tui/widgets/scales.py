@@ -18,6 +18,7 @@ TICK_STEPS = (1.0, 2.0, 2.5, 5.0)  # tick spacings: labels that read at a glance
 SMALLEST = 0.01  # below this every value shows as 0.00: no finer scale is worth drawing
 MIN_SPAN = 0.1  # the plot's y axis spans at least this much
 EPSILON = 1e-9
+LARGE_TICK = 1e6  # ticks this far apart are labelled in powers of ten
 
 
 def nice_ceiling(value: float, rungs: tuple[float, ...] = RUNGS) -> float:
@@ -74,7 +75,10 @@ class Axis:
         return [k * self.tick for k in range(first, last + 1)]
 
     def labels(self) -> list[str]:
-        """The ticks with as many decimals as their spacing needs, and a real minus sign."""
+        """The ticks with as many decimals as their spacing needs, and a real minus sign; from 10⁶ up
+        (an sLSTM without its stabiliser) in powers of ten, which fit beside the plot."""
+        if self.tick >= LARGE_TICK:
+            return [f"{value:.0e}".replace("e+", "e").replace("-", "−") if value else "0" for value in self.ticks()]
         decimals = next(d for d in range(6) if abs(round(self.tick, d) - self.tick) <= self.tick * 1e-6)
         return [format_signed(value, decimals) for value in self.ticks()]
 

@@ -37,11 +37,16 @@ class StatusLine(LineView):
         line.append(f" · unit {session.selected_unit} · ")
         if session.shown_cell_label:
             line.append(f"{session.shown_cell_label} · ")
-        knob = ""
+        knob = Text()
         if session.has_forget_knob:
-            knob = f" · forget bias {format_signed(session.forget_bias_offset, 1, plus=True)}"
+            knob.append(f" · forget bias {format_signed(session.forget_bias_offset, 1, plus=True)}")
+        if session.has_stabiliser:
+            if session.input_bias_offset:
+                knob.append(f" · ĩ bias {format_signed(session.input_bias_offset, 0, plus=True)}")
+            if session.stabiliser_off:
+                knob.append(" · stabiliser off (float32)", style="bold")
         model = Text(describe_setup(session.setup), style="bold")
-        model.truncate(max(8, STATUS_WIDTH - line.cell_len - len(knob)), overflow="ellipsis")  # a long name
+        model.truncate(max(8, STATUS_WIDTH - line.cell_len - knob.cell_len), overflow="ellipsis")  # a long name
         line.append_text(model)
-        line.append(knob)
+        line.append_text(knob)
         self.show([line])

@@ -100,7 +100,7 @@ def test_forget_product_is_the_product_of_later_forget_gates(rng):
     cell = build_cell("lstm", INPUT, HIDDEN, seed=1)
     result = cell.forward(rng.normal(size=(T, INPUT)))
     forget = result.trace["f"]
-    product = forget_product(result)
+    product = forget_product(cell, result)
     for t in range(T):
         np.testing.assert_allclose(product[t], np.prod(forget[t + 1 :], axis=0), rtol=1e-12)
     assert np.all(product[-1] == 1.0)
@@ -109,7 +109,22 @@ def test_forget_product_is_the_product_of_later_forget_gates(rng):
 def test_cells_without_a_cell_state_have_no_forget_product(rng):
     for name in ("rnn", "gru", "mgu"):  # MGU has an f gate but no cell state c
         cell = build_cell(name, INPUT, HIDDEN)
-        assert forget_product(cell.forward(rng.normal(size=(T, INPUT)))) is None
+        assert forget_product(cell, cell.forward(rng.normal(size=(T, INPUT)))) is None
+
+
+def test_slstm_forget_product_is_that_of_sigma_f_not_of_the_stabilised_f(rng):
+    """sLSTM's stabilised f is σ(f̃)·exp(m₋₁ − m): Π f<½ reads the stabiliser's rescaling as forgetting. Without
+    the stabiliser (m = 0) f is σ(f̃) itself, the factor the product must hold either way."""
+    cell = build_cell("slstm", INPUT, HIDDEN, seed=1)
+    inputs = 3.0 * rng.normal(size=(T, INPUT))
+    result = cell.forward(inputs)
+    plain = build_cell("slstm", INPUT, HIDDEN, params=cell.params, stabilised=False)
+    sigma_f = plain.forward(inputs).trace["f"]
+    product = forget_product(cell, result)
+    for t in range(T):
+        np.testing.assert_allclose(product[t], np.prod(sigma_f[t + 1 :], axis=0), rtol=1e-10)
+    stabilised = np.prod(result.trace["f"][1:], axis=0)
+    assert np.max(np.abs(stabilised - product[0])) > 1e-3  # the stabilised f alone would misread it
 
 
 # --- vanishing and exploding ---------------------------------------------------------------------------
