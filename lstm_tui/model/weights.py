@@ -9,6 +9,8 @@ The native format is an ``.npz`` archive:
   from the keys;
 * ``cell``: the registry name, and ``vocab``: the characters in the order of the input weight columns
   (both string arrays);
+* for cells built with options beyond the name (sLSTM's and mLSTM's heads and stabiliser, RG-LRU's
+  heads: ``Cell.build_options``), ``options``, a JSON object as a string, the same for every cell;
 * optionally the next-character layer ``weight_out`` (V, directions·H) and ``bias_out`` (V,), and
   ``meta``, a JSON object as a string (a model card, training notes).
 
@@ -75,7 +77,7 @@ LAST_CODE_POINT = 0x10FFFF
 TORCH_DTYPES = ("float16", "bfloat16", "float32", "float64")  # the floating dtypes NumPy can hold (bfloat16 as float32)
 
 PYTORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-STRING_KEYS = ("cell", "vocab", "meta")
+STRING_KEYS = ("cell", "vocab", "meta", "options")
 OUTPUT_KEYS = ("weight_out", "bias_out")
 KERAS_KEYS = ("kernel", "recurrent_kernel", "bias")
 TORCH_SUFFIXES = (".pt", ".pth")
@@ -138,6 +140,11 @@ def model_file_bytes(model: CharModel, meta: dict | None = None, path="") -> byt
         if not np.all(np.isfinite(value)):
             raise UserError(f"{shown(path)}: not saved, {key} holds NaN or infinite values")
     arrays["cell"] = np.array(model.cell.name)
+    options = [cell.build_options() for *_, cell in model.stack.all_cells()]
+    if any(option != options[0] for option in options):
+        raise UserError(f"{shown(path)}: not saved, the cells of one model are built with different options")
+    if options[0]:
+        arrays["options"] = np.array(json.dumps(options[0]))
     arrays["vocab"] = np.array(model.vocab.chars)
     if arrays["vocab"].item() != model.vocab.chars:  # NumPy strings drop trailing NUL characters
         raise UserError(f"{shown(path)}: not saved, a vocabulary of only NUL cannot be stored")
@@ -193,7 +200,8 @@ def load_model_file(path, *, cell: str | None = None, vocab: str | None = None, 
     except UserError as error:
         raise UserError(f"{shown(path)}: {error}") from None
     dtype = dtype or _natural_dtype([*arrays.values(), *output.values()])
-    stack = _stack(spec, arrays, len(vocabulary), dtype, path)
+    options = _build_options(spec, source.names.get("options"), path)
+    stack = _stack(spec, arrays, len(vocabulary), dtype, path, options)
     model = CharModel(stack, vocabulary, _output_layer(output, len(vocabulary), stack.output_size, stack.dtype, path))
     return LoadedModel(model, source.meta, source.layout)
 
@@ -530,15 +538,43 @@ def _check_bias(bias: np.ndarray, shapes: list, path: Path) -> None:
 # --- matching arrays to a cell --------------------------------------------------------------------
 
 
-def _stack(spec, arrays: dict, vocab_size: int, dtype, path: Path) -> Stack:
-    """The file's layers as a stack of ``spec``'s cells: layers and directions from the keys' suffixes,
-    every array checked against what its cell holds."""
+def _build_options(spec, text: str | None, path: Path) -> dict:
+    """The file's ``options`` for ``spec``'s cells: a JSON object whose keys are options the cell has, each
+    of the type its default has (heads an integer, stabilised true or false)."""
+    if text is None:
+        return {}
+    if len(text) > MAX_META_CHARS:
+        raise UserError(f"{shown(path)}: options is {len(text)} characters, over the limit of {MAX_META_CHARS}")
+    try:
+        options = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:
+        raise UserError(f"{shown(path)}: options is not valid JSON ({_first_line(error)})") from None
+    defaults = spec.build(1, 1).build_options()
+    if not isinstance(options, dict):
+        raise UserError(f"{shown(path)}: options must be a JSON object, not {type(options).__name__}")
+    for key, value in options.items():
+        if key not in defaults:
+            known = ", ".join(defaults) or "none"
+            raise UserError(
+                f"{shown(path)}: cell {spec.name!r} has no option {shown(_brief(key))} (its options: {known})"
+            )
+        if type(value) is not type(defaults[key]):
+            expected = type(defaults[key]).__name__
+            raise UserError(f"{shown(path)}: option {key} must be {expected}, not {shown(_brief(repr(value)))}")
+    if options.get("heads", 1) < 1:
+        raise UserError(f"{shown(path)}: option heads must be at least 1, not {options['heads']}")
+    return options
+
+
+def _stack(spec, arrays: dict, vocab_size: int, dtype, path: Path, options: dict) -> Stack:
+    """The file's layers as a stack of ``spec``'s cells built with ``options``: layers and directions from
+    the keys' suffixes, every array checked against what its cell holds."""
     suffixes = [LAYER_KEY.search(key) for key in arrays]
     layers = 1 + max((int(match[1]) for match in suffixes if match), default=0)
     directions = 2 if any(match and match[2] for match in suffixes) else 1
     if layers > MAX_LAYERS:
         raise UserError(f"{shown(path)}: {layers} layers, more than the {MAX_LAYERS} a model may have")
-    names = list(_shape_rules(spec, vocab_size))
+    names = list(_shape_rules(spec, vocab_size, options))
     expected = [file_key(name, k, d) for k in range(layers) for d in range(directions) for name in names]
     missing = [key for key in expected if key not in arrays]
     extra = sorted(set(arrays) - set(expected))
@@ -551,9 +587,9 @@ def _stack(spec, arrays: dict, vocab_size: int, dtype, path: Path) -> Stack:
     for k in range(layers):
         row = []
         for d in range(directions):
-            params, hidden = _cell_params(spec, arrays, width, k, d, path)
+            params, hidden = _cell_params(spec, arrays, width, k, d, path, options)
             try:
-                row.append(spec.build(width, hidden, dtype=dtype, params=params))
+                row.append(spec.build(width, hidden, dtype=dtype, params=params, **options))
             except ValueError as error:
                 raise UserError(f"{shown(path)}: {error}") from None
         cells.append(row)
@@ -564,27 +600,33 @@ def _stack(spec, arrays: dict, vocab_size: int, dtype, path: Path) -> Stack:
         raise UserError(f"{shown(path)}: {error}") from None
 
 
-def _cell_params(spec, arrays: dict, input_size: int, layer: int, direction: int, path: Path) -> tuple[dict, int]:
+def _cell_params(
+    spec, arrays: dict, input_size: int, layer: int, direction: int, path: Path, options: dict
+) -> tuple[dict, int]:
     """Check one cell's arrays against what ``spec``'s cell reading ``input_size`` inputs holds; return
     (params by cell name, H)."""
-    rules = _shape_rules(spec, input_size)
+    rules = _shape_rules(spec, input_size, options)
     expected_keys = {file_key(name, layer, direction): name for name in rules}
-    hidden = _infer_hidden(rules, {name: arrays[key] for key, name in expected_keys.items()}, layer, direction, path)
+    head_size = _infer_hidden(rules, {name: arrays[key] for key, name in expected_keys.items()}, layer, direction, path)
+    hidden = head_size * options.get("heads", 1)
     for key, name in expected_keys.items():
-        shape = tuple(offset + slope * hidden for offset, slope in rules[name])
+        shape = tuple(offset + slope * head_size for offset, slope in rules[name])
         if arrays[key].shape != shape:
             reads = f"{input_size} characters" if layer == 0 else f"{input_size} inputs from layer {layer - 1}"
+            heads = f" in {options['heads']} heads" if options.get("heads", 1) > 1 else ""
             raise UserError(
                 f"{shown(path)}: {key} has shape {arrays[key].shape}, expected {shape} "
-                f"(cell {spec.name!r}, hidden size {hidden}, {reads})"
+                f"(cell {spec.name!r}, hidden size {hidden}{heads}, {reads})"
             )
     return {name: arrays[key] for key, name in expected_keys.items()}, hidden
 
 
-def _shape_rules(spec, vocab_size: int) -> dict[str, tuple[tuple[int, int], ...]]:
-    """Each parameter's shape as (offset, slope) per axis, dim = offset + slope·H, read off two tiny
-    builds. Every registry cell's sizes are affine in H; the final build re-checks the exact shapes."""
-    small, large = (spec.build(vocab_size, size).param_shapes() for size in (2, 3))
+def _shape_rules(spec, vocab_size: int, options: dict) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Each parameter's shape as (offset, slope) per axis, dim = offset + slope·d, read off two tiny
+    builds, d being the units per head (H with one head). Every registry cell's sizes are affine in d
+    (block-diagonal heads hold d×d blocks); the final build re-checks the exact shapes."""
+    heads = options.get("heads", 1)
+    small, large = (spec.build(vocab_size, size * heads, **options).param_shapes() for size in (2, 3))
     return {
         name: tuple((dim2 - 2 * (dim3 - dim2), dim3 - dim2) for dim2, dim3 in zip(small[name], large[name]))
         for name in small
