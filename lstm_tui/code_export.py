@@ -19,6 +19,7 @@ code.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +28,7 @@ from .display import shown
 from .errors import UserError
 from .limits import EXPORT_MAX_TEXT
 from .model.charmodel import CharModel
-from .model.equations import Apply, Difference, Equation, Hadamard, Notation, Number, written
+from .model.equations import Apply, Difference, Equation, Hadamard, Notation, Number, Power, Quotient, written
 from .model.registry import get_spec
 from .model.weights import file_key, save_model
 from .safe_files import StagedFiles, output_folder
@@ -50,9 +51,18 @@ class Export:
 
 
 # --- the equations as Python ----------------------------------------------------------------------------
-_PYTHON_FUNCTIONS = {"σ": "sigmoid", "tanh": "np.tanh"}
-_PROJECTION = "x\u0303"  # x̃ (MUT1, MUT2), a name Python does not take
+_PYTHON_FUNCTIONS = {
+    "σ": "sigmoid",
+    "tanh": "np.tanh",
+    "exp": "np.exp",
+    "log σ": "log_sigmoid",
+    "√": "np.sqrt",
+    "g": "g",
+}
+_PROJECTION = "x\u0303"  # x̃ (MUT1, MUT2, RG-LRU), a name Python does not take
 _GATE_RECURRENCE = "Σ R·gate₋₁"  # FGR: every learned gate's activations of the step before
+# sLSTM's pre-activations ĩ, f̃, g̃, õ and RG-LRU's Λ, as Python names
+_PYTHON_SYMBOLS = {"i\u0303": "pre_i", "ĩ": "pre_i", "f\u0303": "pre_f", "g\u0303": "pre_g", "õ": "pre_o", "Λ": "lam"}
 
 
 def python_line(equation: Equation) -> tuple[str, str]:
@@ -62,13 +72,22 @@ def python_line(equation: Equation) -> tuple[str, str]:
     python = Notation(
         value=lambda value, opens_bracket: f"{value.name}_prev" if value.previous else value.name,
         symbol=lambda symbol: {_PROJECTION: "x_proj", _GATE_RECURRENCE: f"G_{target} @ gates_prev"}.get(
-            symbol.text, symbol.text
+            symbol.text, _PYTHON_SYMBOLS.get(symbol.text, symbol.text)
         ),
-        operators={Difference: " - ", Hadamard: " * ", Apply: " @ "},
+        operators={Difference: " - ", Hadamard: " * ", Apply: " @ ", Quotient: " / ", Power: " ** "},
         function=lambda function: _PYTHON_FUNCTIONS[function.name],
     )
-    rhs = "np.ones(H)" if equation.rhs == Number(1) else written(equation.rhs, python)  # a gate a variant removed
+    if equation.rhs == Number(1):  # a gate a variant removed
+        rhs = "np.ones(H)"
+    elif isinstance(equation.rhs, Number):  # sLSTM's stabiliser switched off: m = 0
+        rhs = f"np.full(H, {equation.rhs.text}.0)"
+    else:
+        rhs = written(equation.rhs, python)
+    rhs = _EXTREME.sub(lambda match: f"np.{match[1]}imum(", rhs).replace("−", "-")  # max(a, b), −a
     return target, f"{target} = {rhs}"
+
+
+_EXTREME = re.compile(r"\b(max|min)\(")
 
 
 def _split(names: list[str], key: str, rows: str = "") -> str:
@@ -142,11 +161,80 @@ def _bind_mut(cell) -> list[str]:
     return lines
 
 
-_BINDINGS = {"rnn": _bind_rnn, "lstm": _bind_lstm, "gru": _bind_gru, "mgu": _bind_mgu, "mut": _bind_mut}
+def _bind_minimal(cell) -> list[str]:
+    blocks = cell.blocks
+    return [
+        f"# Rows of the stacked arrays, block by block: {' | '.join(blocks)} (the gates read x alone)",
+        _split([f"W_{b}" for b in blocks], file_key("weight_ih")),
+        _split([f"b_{b}" for b in blocks], "bias"),
+    ]
+
+
+def _bind_rglru(cell) -> list[str]:
+    return [
+        _split(["W_p"], "weight_proj"),
+        f"HEADS = {cell.heads}  # the gates' weights are block-diagonal, one square block per head",
+        'W_r, W_i = (block_diagonal(rows, HEADS) for rows in np.split(weights["weight_gate"], 2))',
+        _split(["b_r", "b_i"], "bias_gate"),
+        _split(["lam"], "lambda") + "  # Λ",
+    ]
+
+
+def _bind_slstm(cell) -> list[str]:
+    return [
+        "# Rows of the stacked arrays, block by block: i | f | g | o (pre-activations ĩ, f̃, g̃, õ)",
+        _split(["W"], file_key("weight_ih")),
+        f"HEADS = {cell.heads}  # the recurrent weights are block-diagonal, one square block per head and gate",
+        f'recurrent = weights["{file_key("weight_hh")}"]',
+        "R = np.concatenate([block_diagonal(rows, HEADS) for rows in np.split(recurrent, 4)])",
+        _split(["b"], "bias"),
+    ]
+
+
+_BINDINGS = {
+    "rnn": _bind_rnn,
+    "lstm": _bind_lstm,
+    "gru": _bind_gru,
+    "mgu": _bind_mgu,
+    "mut": _bind_mut,
+    "minimal": _bind_minimal,
+    "rglru": _bind_rglru,
+    "xlstm": _bind_slstm,
+}
+# Lines of Python a family's step needs that no equation states: before the equations, and after one
+_BEFORE_EQUATIONS = {
+    "slstm": ["pre_i, pre_f, pre_g, pre_o = np.split(W @ x + R @ h_prev + b, 4)  # ĩ, f̃, g̃, õ = W x + R h₋₁ + b"],
+}
+_AFTER_EQUATION = {
+    ("slstm", "m"): "m = np.where(n_prev == 0, pre_i, m)  # nothing stored yet (n₋₁ = 0): the stabiliser starts at ĩ",
+}
+_HELPERS = {
+    "log_sigmoid": [
+        "def log_sigmoid(v):",
+        "    return -np.logaddexp(0, -v)  # log σ(v) = −log(1 + e^−v)",
+    ],
+    "g": [
+        "def g(v):",
+        "    return np.where(v >= 0, v + 0.5, sigmoid(v))  # positive, so the parallel scan can take its log",
+    ],
+    "block_diagonal": [
+        "def block_diagonal(rows, heads):",
+        '    """(heads·d, d) rows holding one d×d block per head → the (heads·d, heads·d) matrix they stand for."""',
+        "    d = rows.shape[1]",
+        "    full = np.zeros((heads * d, heads * d))",
+        "    for k in range(heads):",
+        "        full[k * d : (k + 1) * d, k * d : (k + 1) * d] = rows[k * d : (k + 1) * d]",
+        "    return full",
+    ],
+}
 
 
 def can_export(cell_name: str) -> bool:
-    return get_spec(cell_name).family in _BINDINGS
+    return get_spec(cell_name).family in _BINDINGS and cell_name not in NO_SCRIPT
+
+
+# mLSTM's step is per head, with a d×d matrix memory: its equations are not yet written out as Python
+NO_SCRIPT = ("mlstm",)
 
 
 # --- the scripts -----------------------------------------------------------------------------------------
@@ -195,10 +283,10 @@ def numpy_script(model: CharModel, description: str, text: str) -> str:
             "export-code writes scripts for one-layer, one-direction models; this one has "
             f"{model.num_layers} layer{'s' * (model.num_layers > 1)}{', bidirectional' * model.bidirectional}"
         )
-    if spec.family not in _BINDINGS:
+    if not can_export(model.name):
         raise UserError(
             f"export-code has no script for cell {model.name!r} yet (it has one for the "
-            f"{', '.join(_BINDINGS)} families)"
+            f"{', '.join(_BINDINGS)} families, mLSTM aside)"
         )
     states = cell.state_names
     previous = ", ".join(f"{name}_prev" for name in states)
@@ -210,16 +298,25 @@ def numpy_script(model: CharModel, description: str, text: str) -> str:
     )
     lines += [
         "weights = {name: weights[name].astype(np.float64) for name in weights.files"
-        ' if name not in ("cell", "vocab", "meta")}',
+        ' if name not in ("cell", "vocab", "meta", "options")}',
         f"H = {cell.hidden_size}  # hidden units",
         "",
     ]
-    lines += _BINDINGS[spec.family](cell)
+    binding = _BINDINGS[spec.family](cell)
     lines += [
-        "",
         "",
         "def sigmoid(v):",
         "    return 0.5 * (1 + np.tanh(v / 2))  # σ(v) = 1 / (1 + e^−v), written so it never overflows",
+        "",
+        "",
+    ]
+    equation_code = [python_line(equation) for equation in spec.equations_for(cell)]
+    used = "\n".join([*binding, *_BEFORE_EQUATIONS.get(spec.name, []), *(code for _, code in equation_code)])
+    for name, helper in _HELPERS.items():
+        if re.search(rf"\b{name}\(", used):
+            lines += [*helper, "", ""]
+    lines += binding
+    lines += [
         "",
         "",
         "def one_hot(char):",
@@ -233,9 +330,11 @@ def numpy_script(model: CharModel, description: str, text: str) -> str:
         f'    """One character, through the equations of {spec.name} in order."""',
     ]
     targets = []
-    for equation in spec.equations:
-        target, code = python_line(equation)
+    lines += [f"    {line}" for line in _BEFORE_EQUATIONS.get(spec.name, [])]
+    for equation, (target, code) in zip(spec.equations_for(cell), equation_code):
         lines += [f"    # {equation.line}", f"    {code}"]
+        if (spec.name, target) in _AFTER_EQUATION and getattr(cell, "stabilised", True):
+            lines.append(f"    {_AFTER_EQUATION[spec.name, target]}")
         targets.append(target)
     if "gates" in states:
         gates = ", ".join(cell.sigmoid_blocks)

@@ -79,8 +79,27 @@ def test_the_numpy_script_of_every_cell_reproduces_the_panel(tmp_path, cell):
 
 
 def test_every_registry_cell_of_the_known_families_can_be_exported():
-    assert [name for name in CELLS if CELLS[name].family in ("rnn", "lstm", "gru", "mgu", "mut")] == EXPORTABLE
-    assert len(EXPORTABLE) >= 21
+    families = ("rnn", "lstm", "gru", "mgu", "mut", "xlstm", "minimal", "rglru")
+    assert [name for name in CELLS if CELLS[name].family in families and name != "mlstm"] == EXPORTABLE
+    assert len(EXPORTABLE) >= 25 and {"slstm", "mingru", "minlstm", "rglru"} <= set(EXPORTABLE)
+
+
+@pytest.mark.parametrize(
+    "cell, options", [("slstm", {"heads": 2}), ("slstm", {"stabilised": False}), ("rglru", {"heads": 3})]
+)
+def test_the_numpy_script_follows_the_cells_options(tmp_path, cell, options):
+    """Heads (block-diagonal weights) and sLSTM without its stabiliser (m = 0, no first-step rule)."""
+    model = CharModel.random(cell, 6, seed=2, **options)
+    export(tmp_path, model)
+    code, output = run_script(tmp_path / "out" / "panel_numpy.py")
+    assert code == 0, output
+    assert f"all {len(TEXT)} steps match the panel" in output
+
+
+def test_mlstm_has_no_script_yet(tmp_path):
+    with pytest.raises(UserError, match="no script for cell 'mlstm'"):
+        export(tmp_path, CharModel.random("mlstm", 4))
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_check_fails_when_a_number_differs(tmp_path):
