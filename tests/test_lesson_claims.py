@@ -1023,6 +1023,133 @@ def surprise_of_the_bad_reading():
     return surprise[spot - 1]
 
 
+# --- lesson 17: xLSTM ----------------------------------------------------------------------------------
+def session_for(item) -> Session:
+    session = Session(item.setup)
+    session.set_text(item.setup.text)
+    return session
+
+
+def test_the_stabiliser_hides_a_shift_of_90_and_float32_overflows_without_it():
+    item = lesson("xlstm").tries[0]
+    session = session_for(item)
+    assert session.state_names == ("c", "n", "m", "h")
+    before = session.trace("h").copy()
+    session.nudge_input_bias(9)  # "shift+F10 nine times"
+    assert "shift+F10 nine times" in flat(item.look_for)
+    says(item.look_for, session.trace("m").min(), 2)
+    assert np.abs(session.trace("h") - before).max() < 1e-15 and "less than 10⁻¹⁵" in item.look_for
+    session.set_stabiliser(False)
+    assert np.isinf(session.trace("i")[0]).all() and np.isnan(session.trace("h")[1:]).all()
+    session.nudge_input_bias(-1)
+    n = session.trace("n")
+    assert np.isfinite(session.trace("h")).all() and 1e35 < n.max() < 1e37 and "n near 10³⁶" in flat(item.look_for)
+
+
+def test_the_untrained_slstm_has_one_slow_unit_and_fifteen_fast_ones():
+    item = lesson("xlstm").tries[1]
+    readings = session_for(item).memory_readings()
+    says(item.look_for, readings.decay[0], 3)
+    says(item.look_for, readings.half_life[0], 0)
+    assert (readings.half_life < 1).sum() == 15 and "fifteen of the sixteen units" in flat(item.look_for)
+
+
+@trained("xlstm")
+def the_bracket_counters_half_life(item):
+    assert found_unit(item, "depth")[0] == "c[28]" and "c[28]" in item.look_for
+    readings = session_for(item).memory_readings()
+    says(item.look_for, readings.decay[28], 4)
+    says(item.look_for, readings.half_life[28], 0)
+    assert readings.halved_after[28] == 0 and "has not halved at all" in flat(item.look_for)
+
+
+def test_mlstms_parallel_form_agrees_with_its_loop():
+    item = lesson("xlstm").tries[3]
+    scans = session_for(item).scan_comparison()
+    assert scans.split == 13 and "after 13 characters" in flat(item.look_for)
+    assert scans.from_zero.largest < 1e-16 and scans.from_state.largest < 1e-16
+    for gap in (scans.float32_scan, scans.float32_loop):
+        assert 1e-8 < gap.largest < 3e-8  # "about 2 × 10⁻⁸"
+
+
+@answer("xlstm")
+def stabilised_forget_gate_of_an_slstm_step():
+    """One sLSTM unit stepped from m₋₁ = 1, n₋₁ = 1 with ĩ = 3 and log σ(f̃) = −0.1 (weights 0: the biases are
+    the pre-activations)."""
+    cell = CELLS["slstm"].build(1, 1)
+    cell.params["weight_ih"][:] = 0.0
+    cell.params["weight_hh"][:] = 0.0
+    pre_f = -math.log(math.exp(0.1) - 1.0)  # log σ(f̃) = −0.1
+    cell.params["bias"][:] = [3.0, pre_f, 0.0, 0.0]
+    state = {**cell.init_state(), "m": np.array([1.0]), "n": np.array([1.0])}
+    prompt = numeric_questions("xlstm")[0].prompt
+    assert "m₋₁ = 1, log σ(f̃) = −0.1 and ĩ = 3" in prompt
+    return float(cell.forward(np.zeros((1, 1)), state).trace["f"][0, 0])
+
+
+# --- lesson 18: minimal recurrences ---------------------------------------------------------------------
+def test_mingrus_scan_agrees_and_the_reference_scan_fails_from_a_negative_state():
+    item = lesson("minimal-recurrences").tries[0]
+    scans = session_for(item).scan_comparison()
+    assert scans.from_zero.largest < 2e-15 and "within 2 × 10⁻¹⁵" in item.look_for
+    assert f"{scans.float32_scan.largest:.1e}" == "9.0e-07" and "9.0 × 10⁻⁷" in item.look_for
+    assert 5 < scans.float32_scan.largest / scans.float32_loop.largest < 20  # "ten times more"
+    assert scans.split == 13 and scans.from_state.largest < 1e-14 and scans.from_negated.largest < 1e-14
+    assert scans.reference_negated.nan_units == 16 and "NaN in all 16 units" in flat(item.look_for)
+
+
+def test_minlstms_reference_scan_starts_from_g_of_the_state():
+    item = lesson("minimal-recurrences").tries[1]
+    session = session_for(item)
+    scans = session.scan_comparison()
+    says(item.look_for, scans.reference.largest, 2)
+    loop, ours, reference = scans.unit_values
+    assert session.selected_unit == 0 and ours == pytest.approx(loop, abs=1e-12)
+    says(item.look_for, reference, 2)
+    says(item.look_for, loop, 2)
+
+
+@trained("minimal-recurrences")
+def the_gru_counters_half_life(item):
+    assert found_unit(item, "depth")[0] == "h[27]" and "h[27]" in item.look_for
+    readings = session_for(item).memory_readings()
+    assert readings.formula == "z"
+    says(item.look_for, readings.decay[27], 4)
+    says(item.look_for, readings.half_life[27], 0)
+
+
+def test_the_untrained_rglrus_half_lives():
+    item = lesson("minimal-recurrences").tries[3]
+    half_life = session_for(item).memory_readings().half_life
+    says(item.look_for, half_life.min(), 1)
+    says(item.look_for, half_life.max(), 1)
+
+
+@answer("minimal-recurrences", 0)
+def mingru_step():
+    """One minGRU unit from h₋₁ = 0.4 with z = 0.25 and n = g(0.7) = 1.2 (weights 0: biases only)."""
+    cell = CELLS["mingru"].build(1, 1)
+    cell.params["weight_ih"][:] = 0.0
+    cell.params["bias"][:] = [math.log(0.25 / 0.75), 0.7]
+    trace = cell.forward(np.zeros((1, 1)), {"h": np.array([0.4])}).trace
+    assert trace["z"][0, 0] == pytest.approx(0.25) and trace["n"][0, 0] == pytest.approx(1.2)
+    return float(trace["h"][0, 0])
+
+
+@answer("minimal-recurrences", 1)
+def rglru_half_life():
+    """An RG-LRU unit with σ(Λ) = 0.99 and r = σ(0) = ½, its half-life as the panel's view reads it."""
+    from lstm_tui.analysis.memory import half_life
+
+    cell = CELLS["rglru"].build(1, 1)
+    cell.params["weight_gate"][:] = 0.0
+    cell.params["bias_gate"][:] = 0.0
+    cell.params["lambda"][:] = math.log(0.99 / 0.01)
+    trace = cell.forward(np.ones((3, 1))).trace
+    assert np.allclose(trace["r"], 0.5)
+    return float(half_life(cell.memory_decay(trace, cell.init_state()))[-1, 0])
+
+
 # --- lesson 19 -----------------------------------------------------------------------------------------
 def test_the_1997_like_cell_has_no_forget_gate_but_keeps_peepholes():
     item = lesson("history").tries[0]
