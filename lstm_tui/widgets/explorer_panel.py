@@ -57,7 +57,6 @@ VIEW_KEYS = Binding.Group("views", compact=True)  # F1 names each
 CELL = Binding.Group("cell", compact=True)
 MODEL = Binding.Group("seed·size", compact=True)
 KNOB = Binding.Group("forget bias", compact=True)
-INPUT_KNOB = Binding.Group("ĩ bias", compact=True)
 FIXED_ROW_VIEWS = ("equation", "memory", "scan")  # views that take the rows their content needs
 STABILISER_ACTIONS = frozenset({"stabiliser", "input_bias"})  # sLSTM and mLSTM only
 
@@ -121,9 +120,10 @@ class ExplorerPanel(Vertical):
         Binding("shift+f8", "hidden", "hidden size", group=MODEL, id="panel.hidden-size"),
         Binding("f9", "forget_bias(-1)", "lower", group=KNOB, id="panel.forget-bias-lower"),
         Binding("f10", "forget_bias(1)", "raise", group=KNOB, id="panel.forget-bias-raise"),
-        Binding("ctrl+y", "stabiliser", "stabiliser on/off", id="panel.stabiliser"),
-        Binding("shift+f9", "input_bias(-1)", "lower", group=INPUT_KNOB, id="panel.input-bias-lower"),
-        Binding("shift+f10", "input_bias(1)", "raise", group=INPUT_KNOB, id="panel.input-bias-raise"),
+        Binding("ctrl+y", "stabiliser", "stabiliser", id="panel.stabiliser"),
+        # in F1 (and lesson 17), not the footer: at 80x24 the footer keeps three rows for sLSTM and mLSTM
+        Binding("shift+f9", "input_bias(-1)", "lower ĩ bias", show=False, id="panel.input-bias-lower"),
+        Binding("shift+f10", "input_bias(1)", "raise ĩ bias", show=False, id="panel.input-bias-raise"),
         Binding("ctrl+r", "reset", "reset", id="panel.reset"),
         Binding("insert", "continue_text", "model writes", show=False, id="panel.continue-text"),
         Binding("shift+f5", "record", "record / stop and save", show=False, id="panel.record"),
@@ -314,8 +314,9 @@ class ExplorerPanel(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The panel's keys wait (shown dimmed) until the panel has started; the shown layer's key shows for
-        a stacked or bidirectional model only, the stabiliser's keys for a cell with one; a lesson's hidden keys
-        never act."""
+        a stacked or bidirectional model only, the stabiliser's keys for a cell with one, in the footer's place
+        of the forget-bias knob (the xLSTM cells have none: their forget gate is σ(f̃) per head), so the
+        footer keeps its rows at 80x24; a lesson's hidden keys never act."""
         if self.hides(action, parameters):
             return False
         if action not in self.ACTIONS:
@@ -324,6 +325,8 @@ class ExplorerPanel(Vertical):
             return None
         if action in STABILISER_ACTIONS:
             return self.session.has_stabiliser
+        if action == "forget_bias" and self.session.has_stabiliser:
+            return False
         return action != "shown_cell" or not self.session.model.stack.is_single
 
     def hides(self, action: str, parameters: tuple[object, ...] = ()) -> bool:
