@@ -1125,6 +1125,33 @@ def test_the_untrained_rglrus_half_lives():
     says(item.look_for, half_life.max(), 1)
 
 
+def test_the_comparison_table_is_the_recorded_runs():
+    """Lesson 18's table and the README's are tools/compare_cells.py's runs, as tools/cell_comparison.json
+    records them."""
+    import json
+
+    from lstm_tui.curriculum import lessons_dir
+    from lstm_tui.training.comparison import comparison_table
+
+    root = lessons_dir().parent
+    runs = json.loads((root / "tools" / "cell_comparison.json").read_text())["runs"]
+    cells = ("lstm", "gru", "slstm", "mlstm", "mingru", "minlstm", "rglru")
+    markdown = lesson("minimal-recurrences").markdown()
+    for cell in cells:
+        brackets, counting = runs[f"brackets-{cell}"], runs[f"counting-{cell}"]
+        row = (
+            f"| `{cell}` | {brackets['memory_loss']:.2f} | {brackets['best_unit']} "
+            f"{abs(brackets['best_correlation']):.2f} | {counting['lines_right']:.0%} |"
+        )
+        assert row in markdown, row
+    assert max(abs(runs[f"quotes-{cell}"]["best_correlation"]) for cell in cells) < 0.25  # "none learned quotes"
+    counted = {cell: runs[f"counting-{cell}"]["lines_right"] for cell in cells}
+    assert f"{min(counted[cell] for cell in ('lstm', 'gru', 'slstm', 'mlstm')):.0%}" == "99%"  # "99–100%"
+    assert f"{max(counted[cell] for cell in ('mingru', 'minlstm', 'rglru')):.0%}" == "55%"  # "at most 55%"
+    table = comparison_table(runs, cells, ("brackets", "quotes", "counting"))
+    assert table in (root / "README.md").read_text()
+
+
 @answer("minimal-recurrences", 0)
 def mingru_step():
     """One minGRU unit from h₋₁ = 0.4 with z = 0.25 and n = g(0.7) = 1.2 (weights 0: biases only)."""
