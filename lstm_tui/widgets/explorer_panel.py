@@ -599,6 +599,7 @@ class ExplorerPanel(Vertical):
         from .panel_recording import toggle_recording
 
         toggle_recording(self)
+
     def action_stabiliser(self) -> None:
         """Switch sLSTM's or mLSTM's stabiliser off (m = 0, float32: exp(ĩ) overflows past ĩ ≈ 88.7) or on."""
         self.session.set_stabiliser(self.session.stabiliser_off)  # the status line says which
