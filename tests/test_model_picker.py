@@ -102,7 +102,7 @@ async def test_switching_keeps_the_model_shown_in_a_recent_list_that_one_key_bri
         await pilot.press("f8")  # a new seed
         await pilot.pause()
         assert panel.session.setup.seed == 1 and panel.recent[0][1] is first
-        await pilot.press("shift+f9")
+        await pilot.press("shift+f1")
         await pilot.pause()
         assert panel.session.model is first and panel.session.setup.seed == 0
         np.testing.assert_array_equal(panel.session.trace("f"), nudged)  # the knob once, not twice
@@ -123,7 +123,7 @@ async def test_previous_model_with_nothing_set_aside_says_so():
     app = LstmApp(PanelSetup(hidden=8))
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await started_app(pilot, app)
-        await pilot.press("shift+f9")
+        await pilot.press("shift+f1")
         await pilot.pause()
         assert panel.recent == [] and "no earlier model" in notices(app)[-1]
 

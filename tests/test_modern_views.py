@@ -33,17 +33,17 @@ async def test_the_stabiliser_switch_shows_float32_overflowing_in_every_view():
         session = panel.session
         assert session.state_names == ("c", "n", "m", "h")
         assert "c     n     m     h" in lines_of(panel.query_one("#state-bars"))[0]
-        await pilot.press("shift+f2", *["shift+f10"] * 9)
+        await pilot.press("ctrl+f2", *["shift+f10"] * 9)
         await pilot.pause()
         assert session.input_bias_offset == 90 and session.trace("m").min() > 80
         assert "ĩ bias +90" in lines_of(panel.query_one("#status"))[0]
-        await pilot.press("ctrl+y")
+        await pilot.press("ctrl+f9")
         await pilot.pause()
         assert session.stabiliser_off and np.isnan(session.trace("h")).all()
         assert "stabiliser off (float32)" in lines_of(panel.query_one("#status"))[0]
         assert any("nan" in line for line in lines_of(panel.query_one("#state-bars")))
         assert "overflowed" in " ".join(lines_of(panel.query_one(MemoryView)))
-        await pilot.press("ctrl+y")
+        await pilot.press("ctrl+f9")
         await pilot.pause()
         assert not session.stabiliser_off and np.isfinite(session.trace("h")).all()
     assert app.crash is None  # the plot drew the overflowed run (inf and NaN left out)
@@ -63,7 +63,7 @@ async def test_the_half_life_view_reads_the_selected_unit_off_the_session():
     app = LstmApp(PanelSetup(cell="gru", text=TEXT))
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await started(pilot)
-        await pilot.press("shift+f2", "down", "down", "alt+left")
+        await pilot.press("ctrl+f2", "down", "down", "alt+left")
         await pilot.pause()
         readings = panel.session.memory_readings()
         shown = lines_of(panel.query_one(MemoryView))
@@ -81,7 +81,7 @@ async def test_the_plain_rnn_says_why_it_has_no_half_life_and_no_parallel_form()
     app = LstmApp(PanelSetup(cell="rnn", text=TEXT))
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await started(pilot)
-        await pilot.press("shift+f2", "shift+f11")
+        await pilot.press("ctrl+f2", "shift+f11")
         await pilot.pause()
         assert "W_hh" in " ".join(lines_of(panel.query_one(MemoryView)))
         assert "no parallel form" in " ".join(lines_of(panel.query_one(ScanView)))
@@ -126,10 +126,10 @@ def test_axis_labels_of_huge_values_stay_short():
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_snapshot_minlstm_half_life_and_scan(snap_compare, size):
     app = LstmApp(PanelSetup(cell="minlstm", hidden=16, seed=0, text=TEXT))
-    assert snap_compare(app, run_before=press_and_settle("f3", "shift+f2", "shift+f11"), terminal_size=size)
+    assert snap_compare(app, run_before=press_and_settle("f3", "ctrl+f2", "shift+f11"), terminal_size=size)
 
 
 def test_snapshot_slstm_without_its_stabiliser(snap_compare):
     app = LstmApp(PanelSetup(cell="slstm", hidden=16, seed=0, text=TEXT))
-    keys = ("shift+f2", *["shift+f10"] * 8, "ctrl+y", "alt+left")
+    keys = ("ctrl+f2", *["shift+f10"] * 8, "ctrl+f9", "alt+left")
     assert snap_compare(app, run_before=press_and_settle(*keys), terminal_size=(120, 40))

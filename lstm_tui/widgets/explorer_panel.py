@@ -107,7 +107,7 @@ class ExplorerPanel(Vertical):
         Binding("f5", "toggle_view('equation')", "equation", group=VIEW_KEYS, id="panel.view-equation"),
         Binding("shift+f4", "toggle_view('attribution')", "attribution line", show=False, id="panel.view-attribution"),
         # F1 lists these two (and lessons 17 and 18 use them): the footer keeps its rows for the common keys
-        Binding("shift+f2", "toggle_view('memory')", "half-life view", show=False, id="panel.view-memory"),
+        Binding("ctrl+f2", "toggle_view('memory')", "half-life view", show=False, id="panel.view-memory"),
         Binding("shift+f11", "toggle_view('scan')", "sequential vs parallel view", show=False, id="panel.view-scan"),
         Binding("f6", "toggle_plot_gates", "plot gates", id="panel.plot-gates"),
         # a stacked or bidirectional model only (check_action hides it otherwise)
@@ -115,12 +115,12 @@ class ExplorerPanel(Vertical):
         Binding("f7", "cell(1)", "next cell", group=CELL, id="panel.cell-next"),
         Binding("shift+f7", "cell(-1)", "previous cell", group=CELL, id="panel.cell-previous"),
         Binding("shift+f2", "models", "models", id="panel.models"),
-        Binding("shift+f9", "previous_model", "last model", id="panel.previous-model"),
+        Binding("shift+f1", "previous_model", "last model", id="panel.previous-model"),
         Binding("f8", "seed", "new seed", group=MODEL, id="panel.seed"),
         Binding("shift+f8", "hidden", "hidden size", group=MODEL, id="panel.hidden-size"),
         Binding("f9", "forget_bias(-1)", "lower", group=KNOB, id="panel.forget-bias-lower"),
         Binding("f10", "forget_bias(1)", "raise", group=KNOB, id="panel.forget-bias-raise"),
-        Binding("ctrl+y", "stabiliser", "stabiliser", id="panel.stabiliser"),
+        Binding("ctrl+f9", "stabiliser", "stabiliser", id="panel.stabiliser"),
         # in F1 (and lesson 17), not the footer: at 80x24 the footer keeps three rows for sLSTM and mLSTM
         Binding("shift+f9", "input_bias(-1)", "lower ĩ bias", show=False, id="panel.input-bias-lower"),
         Binding("shift+f10", "input_bias(1)", "raise ĩ bias", show=False, id="panel.input-bias-raise"),
