@@ -69,7 +69,12 @@ def train_model(task: Task, config: TrainConfig, on_progress=None, stop=None, mo
     model = new_model(vocabulary, config) if model is None else model
     length = min(config.batch * (config.steps * config.seq_len + 1), MAX_TRAINING_CHARS)
     length = max(length, config.batch * (config.seq_len + 1))
-    indices = model.vocab.indices(task.training_text(length, config.seed))
+    if task.strip_chars:  # every strip its own text, so each restart from zero state meets a text's start
+        length = config.batch * max(task.strip_chars, config.seq_len + 1)
+        text = task.training_text(length, config.seed, strips=config.batch)
+    else:
+        text = task.training_text(length, config.seed)
+    indices = model.vocab.indices(text)
     stream = ChunkStream(indices, config.batch, config.seq_len)
     result = Trainer(model, config).run(stream, config.steps, on_progress, stop)
     return result, time.perf_counter() - start - result.elapsed_seconds
