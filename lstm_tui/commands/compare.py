@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..errors import UserError
-from ..limits import DEFAULT_WINDOW, MAX_WINDOW, VIEW_HIDDEN
+from ..limits import MAX_WINDOW
+from .sources import add_panel_arguments
 
 HELP = "two or three models side by side, fed the same keystrokes (e.g. compare lstm rnn gru)"
 MAX_MODELS = 3  # the compare screen's panels: more do not fit a terminal
@@ -17,21 +18,7 @@ def add_arguments(parser) -> None:
         help="2 or 3 models, each a shipped model's name (brackets, brackets-rnn, …), a cell's name (a seeded "
         "random model: lstm, gru, rnn, …) or a weights file (.npz, .pt, .keras)",
     )
-    parser.add_argument(
-        "--hidden",
-        type=int,
-        metavar="N",
-        help=f"hidden size of the random models (default: {VIEW_HIDDEN})",
-    )
-    parser.add_argument("--seed", type=int, metavar="S", help="seed of the random models (default: 0)")
-    parser.add_argument("--text", default="", help="start with this text typed")
-    parser.add_argument(
-        "--window",
-        type=int,
-        default=DEFAULT_WINDOW,
-        metavar="N",
-        help=f"run each model on at most the last N characters (default: {DEFAULT_WINDOW})",
-    )
+    add_panel_arguments(parser, "the random models", "", "each model")
 
 
 def sources_from(args):

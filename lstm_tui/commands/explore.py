@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..errors import UserError
-from ..limits import DEFAULT_CELL, DEFAULT_WINDOW, MAX_WINDOW, VIEW_HIDDEN
-from .sources import add_source_arguments, check_window, load_source
+from ..limits import DEFAULT_CELL, MAX_WINDOW
+from .sources import add_panel_arguments, add_source_arguments, check_window, load_source
 
 HELP = "type characters and watch a cell's gates respond (the live panel)"
 
@@ -12,21 +12,8 @@ HELP = "type characters and watch a cell's gates respond (the live panel)"
 def add_arguments(parser) -> None:
     parser.add_argument("--cell", help=f"cell type from the registry (default: {DEFAULT_CELL})")
     add_source_arguments(parser, "load a model from a weights file (.npz)")
-    parser.add_argument(
-        "--hidden",
-        type=int,
-        metavar="N",
-        help=f"hidden size of a random model (default: {VIEW_HIDDEN}, so that every unit fits the bars "
-        "and the heatmap at 80x24)",
-    )
-    parser.add_argument("--seed", type=int, metavar="S", help="seed of a random model (default: 0)")
-    parser.add_argument("--text", default="", help="start with this text typed")
-    parser.add_argument(
-        "--window",
-        type=int,
-        default=DEFAULT_WINDOW,
-        metavar="N",
-        help=f"run the model on at most the last N characters (default: {DEFAULT_WINDOW})",
+    add_panel_arguments(
+        parser, "a random model", ", so that every unit fits the bars and the heatmap at 80x24", "the model"
     )
 
 

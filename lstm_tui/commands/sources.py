@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..display import shown
 from ..errors import UserError
-from ..limits import CELL_NAMES, DEFAULT_CELL, VIEW_HIDDEN
+from ..limits import CELL_NAMES, DEFAULT_CELL, DEFAULT_WINDOW, VIEW_HIDDEN
 from ..models import shipped_names
 
 
@@ -13,6 +13,22 @@ def add_source_arguments(parser, weights_help: str) -> None:
     source.add_argument("--weights", metavar="FILE", help=weights_help)
     source.add_argument(
         "--model", metavar="NAME", help=f"a shipped trained model: {', '.join(shipped_names()) or 'none'}"
+    )
+
+
+def add_panel_arguments(parser, random_models: str, hidden_note: str, runs: str) -> None:
+    """--hidden, --seed, --text and --window, as explore and compare take them for their live panels."""
+    parser.add_argument(
+        "--hidden", type=int, metavar="N", help=f"hidden size of {random_models} (default: {VIEW_HIDDEN}{hidden_note})"
+    )
+    parser.add_argument("--seed", type=int, metavar="S", help=f"seed of {random_models} (default: 0)")
+    parser.add_argument("--text", default="", help="start with this text typed")
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=DEFAULT_WINDOW,
+        metavar="N",
+        help=f"run {runs} on at most the last N characters (default: {DEFAULT_WINDOW})",
     )
 
 
